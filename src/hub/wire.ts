@@ -1,0 +1,248 @@
+// The Volley wire protocol, version 1: every type and constant that a client and the
+// server share. This module imports nothing and uses no Node API, so the browser SDK
+// imports it as it is. docs/protocol.md describes each field.
+
+/** The WebSocket subprotocol a client must offer. */
+export const SUBPROTOCOL = 'volley.v1';
+
+/** Stable numeric codes of error replies. Never renumber; only append. */
+export const ErrorCode = {
+  internal: 100,
+  unauthorized: 101,
+  unknownChannel: 102,
+  permissionDenied: 103,
+  unknownCommand: 104,
+  alreadySubscribed: 105,
+  limitExceeded: 106,
+  badRequest: 107,
+  notAvailable: 108,
+  tokenExpired: 109,
+  notSubscribed: 110,
+  tooManyRequests: 111,
+  messageTooLarge: 112,
+  unrecoverablePosition: 113,
+  unknownRpcMethod: 114,
+  notConnected: 115,
+  alreadyConnected: 116,
+} as const;
+
+export type ErrorCodeKey = keyof typeof ErrorCode;
+export type ErrorCodeValue = (typeof ErrorCode)[ErrorCodeKey];
+
+/** The name sent next to each error code (snake_case of the key). */
+export const ErrorName: Readonly<Record<ErrorCodeValue, string>> = {
+  100: 'internal',
+  101: 'unauthorized',
+  102: 'unknown_channel',
+  103: 'permission_denied',
+  104: 'unknown_command',
+  105: 'already_subscribed',
+  106: 'limit_exceeded',
+  107: 'bad_request',
+  108: 'not_available',
+  109: 'token_expired',
+  110: 'not_subscribed',
+  111: 'too_many_requests',
+  112: 'message_too_large',
+  113: 'unrecoverable_position',
+  114: 'unknown_rpc_method',
+  115: 'not_connected',
+  116: 'already_connected',
+};
+
+/**
+ * Close codes the server uses when it ends a connection. 3000–3499: the client may
+ * reconnect as it is. 3500–3999: reconnecting unchanged will fail again (get a new
+ * token, fix the client). 1001 is the standard "going away" of a server shutdown.
+ */
+export const DisconnectCode = {
+  shutdown: 1001,
+  connectTimeout: 3001,
+  slowConsumer: 3002,
+  unauthorized: 3500,
+  badRequest: 3501,
+  tokenExpired: 3502,
+  forceDisconnect: 3503,
+  messageTooLarge: 3504,
+} as const;
+
+export type DisconnectCodeValue = (typeof DisconnectCode)[keyof typeof DisconnectCode];
+
+/** True when a client may reconnect after this close code without changing anything. */
+export function mayReconnect(code: number): boolean {
+  return code < 3500 || code >= 4000;
+}
+
+/** A place in a channel's stream. The epoch changes when the stream is lost or reset. */
+export interface StreamPosition {
+  offset: number;
+  epoch: string;
+}
+
+/** Who a client is, as others see it in presence, join/leave and publications. */
+export interface ClientInfo {
+  client: string;
+  user: string;
+  /** The `info` claim of the connection token. */
+  connInfo?: unknown;
+  /** The `info` claim of the subscription token of this channel. */
+  chanInfo?: unknown;
+}
+
+export interface Publication {
+  /** Present on channels with history: the position of this publication in the stream. */
+  offset?: number;
+  data: unknown;
+  /** The publishing client; absent for publications made by the server. */
+  info?: ClientInfo;
+}
+
+export interface WireError {
+  code: number;
+  name: string;
+  message: string;
+}
+
+export interface ConnectParams {
+  token?: string;
+  name?: string;
+  version?: string;
+}
+export interface ConnectResult {
+  client: string;
+  /** Unix time in seconds at which the token expires; absent when it never does. */
+  expires?: number;
+}
+
+export interface SubscribeParams {
+  channel: string;
+  /** The last position the client saw, to recover what it missed. */
+  since?: StreamPosition;
+  /** A subscription token, required for private channels (those starting with `$`). */
+  token?: string;
+}
+export interface SubscribeResult {
+  /** True when the channel keeps history, so positions can be recovered. */
+  recoverable: boolean;
+  epoch?: string;
+  offset?: number;
+  /** Present when `since` was given: whether `publications` is exactly what was missed. */
+  recovered?: boolean;
+  publications?: Publication[];
+}
+
+export interface ChannelParams {
+  channel: string;
+}
+
+export interface PublishParams {
+  channel: string;
+  data: unknown;
+  /** Do not deliver this publication back to the publishing connection. */
+  excludeSelf?: boolean;
+}
+export interface PublishResult {
+  offset?: number;
+  epoch?: string;
+}
+
+export interface PresenceResult {
+  clients: Record<string, ClientInfo>;
+}
+export interface PresenceStatsResult {
+  numClients: number;
+  numUsers: number;
+}
+
+export type HistoryDirection = 'forward' | 'backward';
+export interface HistoryParams {
+  channel: string;
+  /** Maximum number of publications; omitted means all retained, 0 means position only. */
+  limit?: number;
+  since?: StreamPosition;
+  direction?: HistoryDirection;
+}
+export interface HistoryResult {
+  publications: Publication[];
+  offset: number;
+  epoch: string;
+}
+
+export interface RpcParams {
+  method: string;
+  data?: unknown;
+}
+export interface RpcResult {
+  data: unknown;
+}
+
+export interface RefreshParams {
+  token: string;
+}
+export interface RefreshResult {
+  expires?: number;
+}
+
+export type Empty = Record<string, never>;
+
+/** Every command: its params and its result. */
+export interface CommandMap {
+  connect: { params: ConnectParams; result: ConnectResult };
+  subscribe: { params: SubscribeParams; result: SubscribeResult };
+  unsubscribe: { params: ChannelParams; result: Empty };
+  publish: { params: PublishParams; result: PublishResult };
+  presence: { params: ChannelParams; result: PresenceResult };
+  presence_stats: { params: ChannelParams; result: PresenceStatsResult };
+  history: { params: HistoryParams; result: HistoryResult };
+  rpc: { params: RpcParams; result: RpcResult };
+  refresh: { params: RefreshParams; result: RefreshResult };
+  ping: { params: Empty; result: Empty };
+}
+
+export type Method = keyof CommandMap;
+
+export const METHODS: readonly Method[] = [
+  'connect', 'subscribe', 'unsubscribe', 'publish', 'presence', 'presence_stats',
+  'history', 'rpc', 'refresh', 'ping',
+];
+
+/** Client → server. `id` is a positive integer the client chooses; the reply repeats it. */
+export interface Command<M extends Method = Method> {
+  id: number;
+  method: M;
+  params?: CommandMap[M]['params'];
+}
+
+export interface ResultReply<M extends Method = Method> {
+  id: number;
+  result: CommandMap[M]['result'];
+}
+export interface ErrorReply {
+  id: number;
+  error: WireError;
+}
+export type Reply = ResultReply | ErrorReply;
+
+/** Server → client messages without an id. */
+export interface PublicationPush {
+  push: 'pub';
+  channel: string;
+  pub: Publication;
+}
+export interface JoinPush {
+  push: 'join';
+  channel: string;
+  info: ClientInfo;
+}
+export interface LeavePush {
+  push: 'leave';
+  channel: string;
+  info: ClientInfo;
+}
+export type Push = PublicationPush | JoinPush | LeavePush;
+
+export type ServerMessage = Reply | Push;
+
+export function isPush(message: ServerMessage): message is Push {
+  return 'push' in message;
+}
