@@ -1,0 +1,207 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import { WEBSOCKET_GUID, WEBSOCKET_VERSION } from './constants.js';
+import { ErrorCode, HandshakeError } from './errors.js';
+import { type ExtensionOffer, isToken, parseExtensionHeader } from './extension-header.js';
+
+/** Header values as node:http gives them (lower-case names). */
+export type HeaderMap = Record<string, string | string[] | undefined>;
+
+export interface UpgradeRequest {
+  method?: string;
+  httpVersion?: string;
+  headers: HeaderMap;
+}
+
+/** What a valid opening handshake request asks for. */
+export interface ValidatedUpgrade {
+  key: string;
+  host: string;
+  origin: string | undefined;
+  /** Subprotocols offered, in the client's order of preference. */
+  protocols: string[];
+  /** Extension offers, in the client's order of preference. */
+  extensions: ExtensionOffer[];
+}
+
+const KEY_PATTERN = /^[+/0-9A-Za-z]{22}==$/;
+
+function header(headers: HeaderMap, name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v.join(', ') : v;
+}
+
+/** Splits a comma-separated header into lower-case tokens. */
+export function tokenList(value: string | undefined): string[] {
+  if (!value) return [];
+  return value.split(',').map((t) => t.trim().toLowerCase()).filter((t) => t.length > 0);
+}
+
+/** Sec-WebSocket-Accept for a key (RFC 6455 section 4.2.2). */
+export function computeAccept(key: string): string {
+  return createHash('sha1').update(key + WEBSOCKET_GUID).digest('base64');
+}
+
+/** A fresh Sec-WebSocket-Key: base64 of 16 random bytes. */
+export function generateKey(): string {
+  return randomBytes(16).toString('base64');
+}
+
+/**
+ * Parses Sec-WebSocket-Protocol: a list of tokens, no duplicates.
+ * Throws HandshakeError (400) when malformed.
+ */
+export function parseSubprotocols(value: string | undefined): string[] {
+  if (value === undefined) return [];
+  const out: string[] = [];
+  for (const raw of value.split(',')) {
+    const p = raw.trim();
+    if (!isToken(p) || out.includes(p)) {
+      throw new HandshakeError(ErrorCode.InvalidSubprotocol, 400, `Invalid Sec-WebSocket-Protocol header "${value}"`);
+    }
+    out.push(p);
+  }
+  return out;
+}
+
+function reject(status: number, message: string, headers?: Record<string, string>): HandshakeError {
+  return new HandshakeError(ErrorCode.InvalidHandshake, status, message, headers);
+}
+
+/**
+ * Checks an opening handshake request (RFC 6455 section 4.2.1). Throws HandshakeError
+ * carrying the HTTP status to answer with: 405 for a method other than GET, 426 with
+ * `Sec-WebSocket-Version: 13` for another version, 400 for everything else malformed.
+ */
+export function validateUpgradeRequest(req: UpgradeRequest): ValidatedUpgrade {
+  if (req.method !== undefined && req.method !== 'GET') {
+    throw reject(405, `Invalid HTTP method ${req.method}`, { Allow: 'GET' });
+  }
+  if (req.httpVersion !== undefined) {
+    const [major, minor] = req.httpVersion.split('.').map(Number);
+    if (!(major! > 1 || (major === 1 && minor! >= 1))) throw reject(400, `HTTP/${req.httpVersion} cannot upgrade; HTTP/1.1 is required`);
+  }
+  const h = req.headers;
+  const host = header(h, 'host');
+  if (!host) throw reject(400, 'Missing Host header');
+  if (!tokenList(header(h, 'upgrade')).includes('websocket')) throw reject(400, 'Missing or invalid Upgrade header');
+  if (!tokenList(header(h, 'connection')).includes('upgrade')) throw reject(400, 'Missing or invalid Connection header');
+  const version = header(h, 'sec-websocket-version');
+  if (version?.trim() !== String(WEBSOCKET_VERSION)) {
+    throw reject(426, version === undefined ? 'Missing Sec-WebSocket-Version header' : `Unsupported WebSocket version ${version}`, {
+      'Sec-WebSocket-Version': String(WEBSOCKET_VERSION),
+    });
+  }
+  const key = header(h, 'sec-websocket-key')?.trim();
+  if (!key) throw reject(400, 'Missing Sec-WebSocket-Key header');
+  if (!KEY_PATTERN.test(key)) throw reject(400, 'Sec-WebSocket-Key is not base64 of 16 bytes');
+
+  const protocols = parseSubprotocols(header(h, 'sec-websocket-protocol'));
+  const extHeader = header(h, 'sec-websocket-extensions');
+  const extensions = extHeader === undefined ? [] : parseExtensionHeader(extHeader);
+  return { key, host, origin: header(h, 'origin'), protocols, extensions };
+}
+
+export interface UpgradeResponseOptions {
+  key: string;
+  protocol?: string | undefined;
+  /** Formatted Sec-WebSocket-Extensions value, if any extension was accepted. */
+  extensions?: string | undefined;
+  headers?: Record<string, string> | undefined;
+}
+
+/** The 101 response, as raw bytes to write on the socket. */
+export function buildUpgradeResponse(opts: UpgradeResponseOptions): string {
+  let out =
+    'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+    `Sec-WebSocket-Accept: ${computeAccept(opts.key)}\r\n`;
+  if (opts.protocol) out += `Sec-WebSocket-Protocol: ${opts.protocol}\r\n`;
+  if (opts.extensions) out += `Sec-WebSocket-Extensions: ${opts.extensions}\r\n`;
+  if (opts.headers) for (const [k, v] of Object.entries(opts.headers)) out += `${k}: ${v}\r\n`;
+  return out + '\r\n';
+}
+
+/** A refusal response that closes the connection, as raw bytes to write on the socket. */
+export function buildRejectResponse(status: number, message?: string, headers: Record<string, string> = {}): string {
+  const body = message ?? STATUS_CODES[status] ?? '';
+  let out = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`;
+  for (const [k, v] of Object.entries(headers)) out += `${k}: ${v}\r\n`;
+  return out + '\r\n' + body;
+}
+
+export interface ClientHandshakeOptions {
+  key: string;
+  protocols: string[];
+  extensions?: string | undefined;
+  origin?: string | undefined;
+  headers?: Record<string, string> | undefined;
+}
+
+/** Request headers a client sends (RFC 6455 section 4.1); Host is set by the HTTP layer. */
+export function buildClientHeaders(opts: ClientHandshakeOptions): Record<string, string> {
+  const out: Record<string, string> = { ...opts.headers };
+  out['Connection'] = 'Upgrade';
+  out['Upgrade'] = 'websocket';
+  out['Sec-WebSocket-Version'] = String(WEBSOCKET_VERSION);
+  out['Sec-WebSocket-Key'] = opts.key;
+  if (opts.protocols.length > 0) out['Sec-WebSocket-Protocol'] = opts.protocols.join(', ');
+  if (opts.extensions) out['Sec-WebSocket-Extensions'] = opts.extensions;
+  if (opts.origin) out['Origin'] = opts.origin;
+  return out;
+}
+
+export interface UpgradeResponse {
+  statusCode?: number | undefined;
+  headers: HeaderMap;
+}
+
+export interface AcceptedUpgrade {
+  protocol: string;
+  extensions: ExtensionOffer[];
+}
+
+function bad(code: ErrorCode, message: string): HandshakeError {
+  return new HandshakeError(code, 0, message);
+}
+
+/**
+ * Checks the server's answer to our opening handshake (RFC 6455 section 4.1, steps 1-6).
+ * `offeredExtensions` are the extension names we offered; anything else is an error.
+ */
+export function validateUpgradeResponse(
+  res: UpgradeResponse,
+  key: string,
+  offeredProtocols: string[],
+  offeredExtensions: string[],
+): AcceptedUpgrade {
+  if (res.statusCode !== 101) throw bad(ErrorCode.HandshakeRejected, `Unexpected server response: ${res.statusCode}`);
+  const h = res.headers;
+  if (!tokenList(header(h, 'upgrade')).includes('websocket')) throw bad(ErrorCode.InvalidHandshake, 'Invalid Upgrade header in the response');
+  if (!tokenList(header(h, 'connection')).includes('upgrade')) throw bad(ErrorCode.InvalidHandshake, 'Invalid Connection header in the response');
+  if (header(h, 'sec-websocket-accept') !== computeAccept(key)) throw bad(ErrorCode.InvalidAccept, 'Invalid Sec-WebSocket-Accept header');
+
+  const protocol = header(h, 'sec-websocket-protocol');
+  if (protocol !== undefined) {
+    if (!offeredProtocols.includes(protocol)) throw bad(ErrorCode.InvalidSubprotocol, `Server chose a subprotocol that was not offered: "${protocol}"`);
+  } else if (offeredProtocols.length > 0) {
+    // Browsers fail here too: we asked for a subprotocol and got none.
+    throw bad(ErrorCode.InvalidSubprotocol, 'Server sent no subprotocol');
+  }
+
+  const extHeader = header(h, 'sec-websocket-extensions');
+  let extensions: ExtensionOffer[] = [];
+  if (extHeader !== undefined) {
+    try {
+      extensions = parseExtensionHeader(extHeader);
+    } catch (err) {
+      throw bad(ErrorCode.InvalidExtension, (err as Error).message);
+    }
+    const seen = new Set<string>();
+    for (const ext of extensions) {
+      if (!offeredExtensions.includes(ext.name)) throw bad(ErrorCode.InvalidExtension, `Server accepted an extension that was not offered: "${ext.name}"`);
+      if (seen.has(ext.name)) throw bad(ErrorCode.InvalidExtension, `Server accepted "${ext.name}" twice`);
+      seen.add(ext.name);
+    }
+  }
+  return { protocol: protocol ?? '', extensions };
+}

@@ -1,0 +1,343 @@
+import { CloseCode, MAX_CONTROL_PAYLOAD, Opcode } from './constants.js';
+import { parseClosePayload } from './close.js';
+import { ErrorCode, ProtocolError } from './errors.js';
+import { applyMask } from './mask.js';
+import { Utf8Validator, isValidUtf8 } from './utf8.js';
+
+/** The part of a negotiated permessage-deflate the receiver needs. */
+export interface MessageInflater {
+  /**
+   * Inflates one frame's payload of a compressed message. Calls back with the whole
+   * inflated message when `fin` is true (and with nothing before), or with a ProtocolError.
+   */
+  decompress(data: Buffer, fin: boolean, cb: (err: ProtocolError | null, out?: Buffer) => void): void;
+}
+
+export interface ReceiverHandlers {
+  onMessage(data: Buffer, isBinary: boolean): void;
+  onPing(data: Buffer): void;
+  onPong(data: Buffer): void;
+  /** A close frame arrived; the receiver ignores everything after it. */
+  onClose(code: number, reason: Buffer): void;
+  /** The peer broke the protocol; the receiver stops. `err.closeCode` is the code to close with. */
+  onError(err: ProtocolError): void;
+  /** Parsing resumed after waiting for the inflater (see `push`'s return value). */
+  onResume?(): void;
+}
+
+export interface ReceiverOptions {
+  /** 'server' requires masked frames from the peer, 'client' forbids them. */
+  role: 'server' | 'client';
+  /** Largest message accepted, in bytes after decompression; 0 means no limit. */
+  maxPayload: number;
+  /** Set when permessage-deflate was negotiated: allows RSV1 on the first frame of a message. */
+  inflater?: MessageInflater | null;
+}
+
+const READ_HEADER = 0;
+const READ_PAYLOAD = 1;
+// 2^53: lengths above it cannot be represented exactly (and exceed any sane limit).
+const MAX_SAFE_HIGH_WORD = 0x1fffff;
+
+/**
+ * A streaming RFC 6455 frame parser: bytes in, messages and control frames out.
+ * Correct whatever the chunking. It keeps a list of received chunks and copies only
+ * when a frame straddles chunks; masked payloads are unmasked in place.
+ */
+export class Receiver {
+  private readonly handlers: ReceiverHandlers;
+  private readonly expectMasked: boolean;
+  private readonly maxPayload: number;
+  private readonly inflater: MessageInflater | null;
+
+  private chunks: Buffer[] = [];
+  private head = 0; // read position in chunks[0]
+  private buffered = 0;
+  private state = READ_HEADER;
+  private stopped = false;
+  private waiting = false; // an inflate is in flight
+  private running = false;
+
+  // The frame being read.
+  private fin = false;
+  private opcode = 0;
+  private payloadLength = 0;
+  private masked = false;
+  private readonly maskKey = Buffer.alloc(4);
+
+  // The data message being assembled (messageOpcode 0 = none in progress).
+  private messageOpcode = 0;
+  private compressed = false;
+  private messageLength = 0;
+  private fragments: Buffer[] = [];
+  private readonly utf8 = new Utf8Validator();
+
+  constructor(options: ReceiverOptions, handlers: ReceiverHandlers) {
+    this.handlers = handlers;
+    this.expectMasked = options.role === 'server';
+    this.maxPayload = options.maxPayload;
+    this.inflater = options.inflater ?? null;
+  }
+
+  /**
+   * Feeds bytes. Returns false while the receiver waits on the inflater: the caller
+   * may pause its source until `onResume`.
+   */
+  push(chunk: Buffer): boolean {
+    if (this.stopped || chunk.length === 0) return !this.waiting;
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    if (!this.waiting && !this.running) this.run();
+    return !this.waiting;
+  }
+
+  /** Stops parsing and drops buffered bytes (after a close or a local error). */
+  stop(): void {
+    this.stopped = true;
+    this.chunks = [];
+    this.buffered = 0;
+    this.fragments = [];
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  private run(): void {
+    this.running = true;
+    try {
+      while (!this.stopped && !this.waiting) {
+        if (this.state === READ_HEADER) {
+          if (!this.readHeader()) break;
+        } else {
+          if (this.buffered < this.payloadLength) break;
+          const payload = this.consume(this.payloadLength);
+          if (this.masked) applyMask(payload, this.maskKey);
+          this.state = READ_HEADER;
+          this.handleFrame(payload);
+        }
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private peek(i: number): number {
+    const first = this.chunks[0]!;
+    let idx = this.head + i;
+    if (idx < first.length) return first[idx]!;
+    idx -= first.length;
+    for (let c = 1; ; c++) {
+      const chunk = this.chunks[c]!;
+      if (idx < chunk.length) return chunk[idx]!;
+      idx -= chunk.length;
+    }
+  }
+
+  /** Takes n bytes: a view when they lie in one chunk, a copy otherwise. */
+  private consume(n: number): Buffer {
+    this.buffered -= n;
+    const first = this.chunks[0];
+    if (first === undefined || n === 0) return Buffer.alloc(0);
+    const avail = first.length - this.head;
+    if (n <= avail) {
+      const out = first.subarray(this.head, this.head + n);
+      this.advance(first, n);
+      return out;
+    }
+    const out = Buffer.allocUnsafe(n);
+    let written = 0;
+    while (written < n) {
+      const chunk = this.chunks[0]!;
+      const take = Math.min(chunk.length - this.head, n - written);
+      chunk.copy(out, written, this.head, this.head + take);
+      written += take;
+      this.advance(chunk, take);
+    }
+    return out;
+  }
+
+  private advance(chunk: Buffer, n: number): void {
+    this.head += n;
+    if (this.head === chunk.length) {
+      this.chunks.shift();
+      this.head = 0;
+    }
+  }
+
+  private fail(code: ErrorCode, closeCode: number, message: string): false {
+    this.stop();
+    this.handlers.onError(new ProtocolError(code, closeCode, message));
+    return false;
+  }
+
+  /** Reads and checks one frame header; false when more bytes are needed or it failed. */
+  private readHeader(): boolean {
+    if (this.buffered < 2) return false;
+    const b0 = this.peek(0);
+    const b1 = this.peek(1);
+    const fin = (b0 & 0x80) !== 0;
+    const rsv1 = (b0 & 0x40) !== 0;
+    const opcode = b0 & 0x0f;
+    const masked = (b1 & 0x80) !== 0;
+    const len7 = b1 & 0x7f;
+    const isControl = opcode >= 0x8;
+
+    // Everything the first two bytes can tell is checked before waiting for more.
+    if ((b0 & 0x30) !== 0) return this.fail(ErrorCode.UnexpectedRsv, CloseCode.ProtocolError, 'RSV2 and RSV3 must be clear');
+    if (opcode > Opcode.Binary && opcode !== Opcode.Close && opcode !== Opcode.Ping && opcode !== Opcode.Pong) {
+      return this.fail(ErrorCode.InvalidOpcode, CloseCode.ProtocolError, `Invalid opcode ${opcode}`);
+    }
+    if (rsv1 && (this.inflater === null || isControl || opcode === Opcode.Continuation)) {
+      return this.fail(ErrorCode.UnexpectedRsv, CloseCode.ProtocolError, 'RSV1 must be clear');
+    }
+    if (isControl) {
+      if (!fin) return this.fail(ErrorCode.FragmentedControl, CloseCode.ProtocolError, 'Control frames must not be fragmented');
+      if (len7 > MAX_CONTROL_PAYLOAD) return this.fail(ErrorCode.ControlTooLong, CloseCode.ProtocolError, 'Control frame payload over 125 bytes');
+    } else if (opcode === Opcode.Continuation) {
+      if (this.messageOpcode === 0) return this.fail(ErrorCode.UnexpectedContinuation, CloseCode.ProtocolError, 'Continuation frame with no message to continue');
+    } else if (this.messageOpcode !== 0) {
+      return this.fail(ErrorCode.ExpectedContinuation, CloseCode.ProtocolError, 'New data frame inside a fragmented message');
+    }
+    if (masked !== this.expectMasked) {
+      return this.expectMasked
+        ? this.fail(ErrorCode.ExpectedMask, CloseCode.ProtocolError, 'Client frames must be masked')
+        : this.fail(ErrorCode.UnexpectedMask, CloseCode.ProtocolError, 'Server frames must not be masked');
+    }
+
+    const headerLength = 2 + (len7 === 126 ? 2 : len7 === 127 ? 8 : 0) + (masked ? 4 : 0);
+    if (this.buffered < headerLength) return false;
+
+    let length = len7;
+    let pos = 2;
+    if (len7 === 126) {
+      length = (this.peek(2) << 8) | this.peek(3);
+      pos = 4;
+    } else if (len7 === 127) {
+      const high = ((this.peek(2) << 24) | (this.peek(3) << 16) | (this.peek(4) << 8) | this.peek(5)) >>> 0;
+      const low = ((this.peek(6) << 24) | (this.peek(7) << 16) | (this.peek(8) << 8) | this.peek(9)) >>> 0;
+      if (high & 0x80000000) return this.fail(ErrorCode.InvalidLength, CloseCode.ProtocolError, 'The most significant bit of a 64-bit length must be 0');
+      if (high > MAX_SAFE_HIGH_WORD) return this.fail(ErrorCode.MessageTooBig, CloseCode.MessageTooBig, 'Frame length exceeds 2^53 bytes');
+      length = high * 0x100000000 + low;
+      pos = 10;
+    }
+    if (masked) {
+      for (let i = 0; i < 4; i++) this.maskKey[i] = this.peek(pos + i);
+    }
+
+    if (!isControl) {
+      const total = (opcode === Opcode.Continuation ? this.messageLength : 0) + length;
+      if (this.maxPayload > 0 && total > this.maxPayload) {
+        return this.fail(ErrorCode.MessageTooBig, CloseCode.MessageTooBig, `Message exceeds the ${this.maxPayload}-byte limit`);
+      }
+      if (opcode !== Opcode.Continuation) {
+        this.messageOpcode = opcode;
+        this.compressed = rsv1;
+      }
+      this.messageLength = total;
+    }
+
+    this.consume(headerLength);
+    this.fin = fin;
+    this.opcode = opcode;
+    this.masked = masked;
+    this.payloadLength = length;
+    this.state = READ_PAYLOAD;
+    return true;
+  }
+
+  private handleFrame(payload: Buffer): void {
+    switch (this.opcode) {
+      case Opcode.Ping:
+        this.handlers.onPing(payload);
+        return;
+      case Opcode.Pong:
+        this.handlers.onPong(payload);
+        return;
+      case Opcode.Close:
+        this.handleClose(payload);
+        return;
+      default:
+        if (this.compressed) this.inflateFragment(payload);
+        else this.dataFragment(payload);
+    }
+  }
+
+  private handleClose(payload: Buffer): void {
+    let parsed;
+    try {
+      parsed = parseClosePayload(payload);
+    } catch (err) {
+      const e = err as ProtocolError;
+      this.fail(e.code, e.closeCode, e.message);
+      return;
+    }
+    this.stop();
+    this.handlers.onClose(parsed.code, parsed.reason);
+  }
+
+  private dataFragment(payload: Buffer): void {
+    const isText = this.messageOpcode === Opcode.Text;
+    if (this.fin && this.fragments.length === 0) {
+      // Fast path: a whole message in one frame.
+      this.endMessage();
+      if (isText && !isValidUtf8(payload)) {
+        this.fail(ErrorCode.InvalidUtf8, CloseCode.InvalidPayload, 'Text message is not valid UTF-8');
+        return;
+      }
+      this.handlers.onMessage(payload, !isText);
+      return;
+    }
+    if (isText && !this.utf8.write(payload)) {
+      this.fail(ErrorCode.InvalidUtf8, CloseCode.InvalidPayload, 'Text message is not valid UTF-8');
+      return;
+    }
+    this.fragments.push(payload);
+    if (!this.fin) return;
+    if (isText && !this.utf8.complete) {
+      this.fail(ErrorCode.InvalidUtf8, CloseCode.InvalidPayload, 'Text message ends inside a UTF-8 sequence');
+      return;
+    }
+    const data = Buffer.concat(this.fragments, this.messageLength);
+    this.endMessage();
+    this.handlers.onMessage(data, !isText);
+  }
+
+  private inflateFragment(payload: Buffer): void {
+    const fin = this.fin;
+    const isText = this.messageOpcode === Opcode.Text;
+    this.waiting = true;
+    let sync = true;
+    this.inflater!.decompress(payload, fin, (err, out) => {
+      this.waiting = false;
+      if (this.stopped) return;
+      if (err) {
+        this.fail(err.code, err.closeCode, err.message);
+        return;
+      }
+      if (fin) {
+        const data = out ?? Buffer.alloc(0);
+        this.endMessage();
+        if (isText && !isValidUtf8(data)) {
+          this.fail(ErrorCode.InvalidUtf8, CloseCode.InvalidPayload, 'Text message is not valid UTF-8');
+          return;
+        }
+        this.handlers.onMessage(data, !isText);
+      }
+      // When called back synchronously the run loop is still active and carries on.
+      if (!sync && !this.stopped) {
+        this.handlers.onResume?.();
+        if (!this.running) this.run();
+      }
+    });
+    sync = false;
+  }
+
+  private endMessage(): void {
+    this.messageOpcode = 0;
+    this.compressed = false;
+    this.messageLength = 0;
+    if (this.fragments.length > 0) this.fragments = [];
+    this.utf8.reset();
+  }
+}
