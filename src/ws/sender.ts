@@ -1,0 +1,178 @@
+import type { Socket } from 'node:net';
+import { Opcode } from '../protocol/constants.js';
+import { encodeFrame, encodeTextFrame } from '../protocol/frame.js';
+
+export type WriteCallback = (err?: Error | null) => void;
+
+/** The part of a negotiated permessage-deflate the sender needs. */
+export interface MessageDeflater {
+  shouldCompress(byteLength: number): boolean;
+  compress(data: Buffer, fin: boolean, cb: (err: Error | null, out?: Buffer) => void): void;
+}
+
+/** One unit of output; calls `done` once its frames are handed to the socket. */
+type Step = (done: () => void) => void;
+
+/**
+ * Writes frames to one socket, in order. Writes made in the same tick are coalesced:
+ * the socket is corked on the first and uncorked on the next tick, so a burst of
+ * small messages costs one writev. A step that finishes later (compression, a Blob's
+ * bytes) holds back everything sent after it, so order is always kept.
+ */
+export class FrameSender {
+  private readonly socket: Socket;
+  private readonly mask: boolean;
+  private readonly deflater: MessageDeflater | null;
+  private corked = false;
+  private busy = false; // an asynchronous step is in flight
+  private readonly queue: Array<{ step: Step; bytes: number }> = [];
+  /** Bytes accepted but not yet handed to the socket. */
+  private queuedBytes = 0;
+
+  constructor(socket: Socket, mask: boolean, deflater: MessageDeflater | null) {
+    this.socket = socket;
+    this.mask = mask;
+    this.deflater = deflater;
+  }
+
+  /** Bytes not yet handed to the kernel. */
+  get bufferedAmount(): number {
+    return this.queuedBytes + this.socket.writableLength;
+  }
+
+  /** Sends a data message; a string payload is sent as its UTF-8 bytes. */
+  sendMessage(payload: Buffer | string, binary: boolean, compress: boolean, cb?: WriteCallback): void {
+    const deflate = compress && this.deflater !== null;
+    if (!this.busy && !deflate) {
+      this.writeMessage(payload, binary, cb);
+      return;
+    }
+    const data = typeof payload === 'string' ? Buffer.from(payload) : payload;
+    this.schedule(data.length, (done) => this.encodeAndWrite(data, binary, compress, cb, done));
+  }
+
+  /** Sends a message whose bytes arrive later (a Blob), keeping its place in the order. */
+  sendLater(byteLength: number, load: Promise<Buffer>, binary: boolean, compress: boolean, cb?: WriteCallback): void {
+    this.schedule(byteLength, (done) => {
+      load.then(
+        (data) => this.encodeAndWrite(data, binary, compress, cb, done),
+        (err: Error) => {
+          cb?.(err);
+          done();
+        },
+      );
+    });
+  }
+
+  /** Sends one fragment of a message, uncompressed; `opcode` is Text/Binary first, then Continuation. */
+  sendFragment(payload: Buffer, opcode: number, fin: boolean, cb?: WriteCallback): void {
+    const write = () => this.writeBuffers(encodeFrame(payload, { opcode, fin, mask: this.mask }), cb);
+    if (!this.busy) return write();
+    this.schedule(payload.length, (done) => {
+      write();
+      done();
+    });
+  }
+
+  sendControl(opcode: number, payload: Buffer, cb?: WriteCallback): void {
+    if (!this.busy) return this.writeBuffers(encodeFrame(payload, { opcode, mask: this.mask }), cb);
+    this.schedule(payload.length, (done) => {
+      this.writeBuffers(encodeFrame(payload, { opcode, mask: this.mask }), cb);
+      done();
+    });
+  }
+
+  /** Writes a frame encoded beforehand (server role: unmasked, the same bytes for every socket). */
+  sendFrame(frame: Buffer, cb?: WriteCallback): void {
+    if (!this.busy) return this.writeBuffers([frame], cb);
+    this.schedule(frame.length, (done) => {
+      this.writeBuffers([frame], cb);
+      done();
+    });
+  }
+
+  private writeMessage(payload: Buffer | string, binary: boolean, cb?: WriteCallback): void {
+    const opcode = binary ? Opcode.Binary : Opcode.Text;
+    if (typeof payload === 'string') {
+      const small = binary ? null : encodeTextFrame(payload, this.mask);
+      if (small) return this.writeBuffers([small], cb);
+      payload = Buffer.from(payload);
+    }
+    this.writeBuffers(encodeFrame(payload, { opcode, mask: this.mask }), cb);
+  }
+
+  private encodeAndWrite(data: Buffer, binary: boolean, compress: boolean, cb: WriteCallback | undefined, done: () => void): void {
+    const deflater = this.deflater;
+    if (!compress || deflater === null || !deflater.shouldCompress(data.length)) {
+      this.writeMessage(data, binary, cb);
+      return done();
+    }
+    deflater.compress(data, true, (err, out) => {
+      if (err || !out) {
+        cb?.(err ?? new Error('Compression failed'));
+        this.socket.destroy();
+      } else {
+        const opcode = binary ? Opcode.Binary : Opcode.Text;
+        this.writeBuffers(encodeFrame(out, { opcode, rsv1: true, mask: this.mask }), cb);
+      }
+      done();
+    });
+  }
+
+  private schedule(bytes: number, step: Step): void {
+    if (this.busy) {
+      this.queuedBytes += bytes;
+      this.queue.push({ step, bytes });
+      return;
+    }
+    this.execute(step);
+  }
+
+  private execute(step: Step): void {
+    let finished = false;
+    let sync = true;
+    this.busy = true;
+    step(() => {
+      if (finished) return;
+      finished = true;
+      if (!sync) this.resume();
+    });
+    sync = false;
+    if (finished) this.busy = false;
+  }
+
+  private resume(): void {
+    this.busy = false;
+    while (!this.busy && this.queue.length > 0) {
+      const { step, bytes } = this.queue.shift()!;
+      this.queuedBytes -= bytes;
+      this.execute(step);
+    }
+  }
+
+  private writeBuffers(buffers: Buffer[], cb?: WriteCallback): void {
+    const socket = this.socket;
+    if (socket.destroyed || !socket.writable) {
+      if (cb) process.nextTick(cb, new Error('The socket is not writable'));
+      return;
+    }
+    if (!this.corked) {
+      this.corked = true;
+      socket.cork();
+      process.nextTick(uncorkSender, this);
+    }
+    const last = buffers.length - 1;
+    for (let i = 0; i < last; i++) socket.write(buffers[i]!);
+    socket.write(buffers[last]!, cb);
+  }
+
+  /** @internal Called on the tick after the first write of a burst. */
+  flushBurst(): void {
+    this.corked = false;
+    this.socket.uncork();
+  }
+}
+
+function uncorkSender(sender: FrameSender): void {
+  sender.flushBurst();
+}

@@ -1,0 +1,274 @@
+import { EventEmitter } from 'node:events';
+import * as http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { CloseCode } from '../protocol/constants.js';
+import { ErrorCode, HandshakeError } from '../protocol/errors.js';
+import { buildRejectResponse, buildUpgradeResponse, validateUpgradeRequest, type ValidatedUpgrade } from '../protocol/handshake.js';
+import { serverCompression, type CompressionOption } from './compression.js';
+import { DEFAULT_CLOSE_TIMEOUT, DEFAULT_MAX_PAYLOAD } from './defaults.js';
+import { Heartbeat } from './heartbeat.js';
+import { type PreparedMessage, prepareMessage } from './prepared-message.js';
+import { SERVER_SIDE, WebSocket } from './websocket.js';
+
+/** The answer of a `verifyUpgrade` hook: accept, or refuse with an HTTP status. */
+export type UpgradeVerdict = boolean | void | { status: number; message?: string; headers?: Record<string, string> };
+
+export interface WebSocketServerOptions {
+  /** Listen on this port (a server is created). Exactly one of port, server and noServer. */
+  port?: number;
+  /** Host to listen on with `port`; default: all interfaces. */
+  host?: string;
+  backlog?: number;
+  /** Attach to an existing http/https server. */
+  server?: http.Server;
+  /** Create no server: call handleUpgrade() from your own 'upgrade' handler. */
+  noServer?: boolean;
+  /** Accept upgrades only on this path (exact match, query ignored); default: any path. */
+  path?: string;
+  /** Largest message accepted, in bytes after decompression; default 64 MiB; 0 = no limit. */
+  maxPayload?: number;
+  /** Picks the subprotocol from the client's list; false for none. Default: the first offered. */
+  handleProtocols?: (protocols: Set<string>, req: http.IncomingMessage) => string | false;
+  /**
+   * Authenticates the upgrade request before the 101 is sent. Return (or resolve) true/undefined
+   * to accept, false to refuse with 401, or { status, message, headers } to refuse with that
+   * status. A hook that throws refuses with 500.
+   */
+  verifyUpgrade?: (req: http.IncomingMessage, info: ValidatedUpgrade) => UpgradeVerdict | Promise<UpgradeVerdict>;
+  /** Origins allowed (exact match of the Origin header); others get 403. Default: any origin. */
+  origins?: string[];
+  /** Milliseconds for verifyUpgrade to answer; after that the request gets 408. Default 10000. */
+  handshakeTimeout?: number;
+  /** Ping every connection this often (ms) and terminate those that did not answer the last ping. Default 0 (off). */
+  heartbeatInterval?: number;
+  /** Keep `clients`; default true. */
+  clientTracking?: boolean;
+  /** Milliseconds to wait for the client's part of the closing handshake; default 30000. */
+  closeTimeout?: number;
+  /** permessage-deflate: off by default (false); true or options to enable it. */
+  perMessageDeflate?: CompressionOption;
+}
+
+export const DEFAULT_SERVER_HANDSHAKE_TIMEOUT = 10_000;
+
+/**
+ * A WebSocket server: performs the opening handshake on HTTP upgrade requests and
+ * emits 'connection' (ws, req) for each accepted one.
+ */
+export class WebSocketServer extends EventEmitter {
+  readonly clients = new Set<WebSocket>();
+  readonly options: Readonly<WebSocketServerOptions>;
+  private httpServer: http.Server | null = null;
+  private ownsServer = false;
+  private readonly heartbeat: Heartbeat | null;
+  private readonly compression;
+  private closing = false;
+  private readonly detach: () => void = () => {};
+
+  constructor(options: WebSocketServerOptions, onListening?: () => void) {
+    super();
+    const modes = [options.port !== undefined, options.server !== undefined, options.noServer === true].filter(Boolean).length;
+    if (modes !== 1) throw new TypeError('Exactly one of the "port", "server" and "noServer" options must be given');
+    this.options = options;
+    this.heartbeat = options.heartbeatInterval ? new Heartbeat(options.heartbeatInterval) : null;
+    this.compression = serverCompression(options.perMessageDeflate ?? false, options.maxPayload ?? DEFAULT_MAX_PAYLOAD);
+
+    if (options.port !== undefined) {
+      this.ownsServer = true;
+      this.httpServer = http.createServer((_req, res) => {
+        const body = 'Upgrade Required';
+        res.writeHead(426, { 'Content-Type': 'text/plain', 'Content-Length': body.length, Upgrade: 'websocket', Connection: 'close' });
+        res.end(body);
+      });
+      this.httpServer.headersTimeout = options.handshakeTimeout ?? DEFAULT_SERVER_HANDSHAKE_TIMEOUT;
+      this.httpServer.requestTimeout = options.handshakeTimeout ?? DEFAULT_SERVER_HANDSHAKE_TIMEOUT;
+      this.httpServer.listen(options.port, options.host, options.backlog, onListening);
+    } else if (options.server) {
+      this.httpServer = options.server;
+    }
+    if (this.httpServer) {
+      const server = this.httpServer;
+      const onListeningEvent = () => this.emit('listening');
+      const onError = (err: Error) => this.emit('error', err);
+      const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+        if (!this.shouldHandle(req)) {
+          // Leave it to another 'upgrade' handler if there is one.
+          if (server.listenerCount('upgrade') === 1) abortHandshake(socket, 404, 'No WebSocket endpoint at this path');
+          return;
+        }
+        this.handleUpgrade(req, socket, head, (ws) => this.emit('connection', ws, req));
+      };
+      server.on('listening', onListeningEvent);
+      server.on('error', onError);
+      server.on('upgrade', onUpgrade);
+      this.detach = () => {
+        server.off('listening', onListeningEvent);
+        server.off('error', onError);
+        server.off('upgrade', onUpgrade);
+      };
+    }
+  }
+
+  /** The address the server listens on (port mode), as net.Server.address() gives it. */
+  address(): AddressInfo | string | null {
+    return this.httpServer?.address() ?? null;
+  }
+
+  /** Whether a request is for this server (its path option). */
+  shouldHandle(req: http.IncomingMessage): boolean {
+    if (this.options.path === undefined) return true;
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    return (q === -1 ? url : url.slice(0, q)) === this.options.path;
+  }
+
+  /**
+   * Completes (or refuses) the opening handshake on `socket` and calls `cb` with the
+   * open WebSocket. Refusals are answered with the HTTP status RFC 6455 names and the
+   * socket is closed; `cb` is not called then, and 'handshakeError' is emitted.
+   */
+  handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, cb: (ws: WebSocket, req: http.IncomingMessage) => void): void {
+    socket.on('error', onHandshakeSocketError);
+    const refuse = (err: HandshakeError) => {
+      abortHandshake(socket, err.status, err.message, err.headers);
+      if (this.listenerCount('handshakeError') > 0) this.emit('handshakeError', err, req);
+    };
+    if (this.closing) return refuse(new HandshakeError(ErrorCode.HandshakeRejected, 503, 'Server is shutting down'));
+
+    let info: ValidatedUpgrade;
+    try {
+      info = validateUpgradeRequest(req);
+    } catch (err) {
+      return refuse(err as HandshakeError);
+    }
+    if (this.options.origins && !(info.origin !== undefined && this.options.origins.includes(info.origin))) {
+      return refuse(new HandshakeError(ErrorCode.HandshakeRejected, 403, 'Origin not allowed'));
+    }
+
+    const verify = this.options.verifyUpgrade;
+    if (!verify) return this.completeUpgrade(info, req, socket, head, cb);
+
+    const timeoutMs = this.options.handshakeTimeout ?? DEFAULT_SERVER_HANDSHAKE_TIMEOUT;
+    let decided = false;
+    const timer = setTimeout(() => {
+      decided = true;
+      refuse(new HandshakeError(ErrorCode.HandshakeTimeout, 408, 'Upgrade verification timed out'));
+    }, timeoutMs);
+    const decide = (verdict: UpgradeVerdict) => {
+      if (decided) return;
+      decided = true;
+      clearTimeout(timer);
+      if (verdict === true || verdict === undefined) return this.completeUpgrade(info, req, socket, head, cb);
+      if (verdict === false) return refuse(new HandshakeError(ErrorCode.HandshakeRejected, 401, 'Unauthorized'));
+      refuse(new HandshakeError(ErrorCode.HandshakeRejected, verdict.status, verdict.message ?? http.STATUS_CODES[verdict.status] ?? 'Refused', verdict.headers));
+    };
+    const fail = () => {
+      if (decided) return;
+      decided = true;
+      clearTimeout(timer);
+      refuse(new HandshakeError(ErrorCode.HandshakeRejected, 500, 'Upgrade verification failed'));
+    };
+    try {
+      const verdict = verify(req, info);
+      if (verdict instanceof Promise) verdict.then(decide, fail);
+      else decide(verdict);
+    } catch {
+      fail();
+    }
+  }
+
+  private completeUpgrade(
+    info: ValidatedUpgrade,
+    req: http.IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    cb: (ws: WebSocket, req: http.IncomingMessage) => void,
+  ): void {
+    if (socket.destroyed || !socket.writable) return;
+    let protocol = '';
+    if (info.protocols.length > 0) {
+      const chosen = this.options.handleProtocols ? this.options.handleProtocols(new Set(info.protocols), req) : info.protocols[0]!;
+      if (chosen && info.protocols.includes(chosen)) protocol = chosen;
+    }
+    const negotiated = this.compression?.negotiate(info.extensions) ?? null;
+
+    socket.write(buildUpgradeResponse({ key: info.key, protocol, extensions: negotiated?.header }));
+    socket.off('error', onHandshakeSocketError);
+
+    const ws = new WebSocket(SERVER_SIDE as unknown as string);
+    ws.attach({
+      role: 'server',
+      socket: socket as Socket,
+      head,
+      protocol,
+      extensions: negotiated?.header ?? '',
+      maxPayload: this.options.maxPayload ?? DEFAULT_MAX_PAYLOAD,
+      closeTimeout: this.options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT,
+      deflate: negotiated?.deflate ?? null,
+    });
+    if (this.options.clientTracking !== false) {
+      this.clients.add(ws);
+      ws.once('close', () => this.clients.delete(ws));
+    }
+    if (this.heartbeat) {
+      const hb = this.heartbeat;
+      hb.add(ws);
+      ws.once('close', () => hb.delete(ws));
+    }
+    cb(ws, req);
+  }
+
+  /**
+   * Sends one message to every open client (or those `filter` keeps), framed once.
+   * Returns the number of clients it was written to.
+   */
+  broadcast(data: string | Buffer | ArrayBuffer | ArrayBufferView | PreparedMessage, options: { binary?: boolean; filter?: (ws: WebSocket) => boolean } = {}): number {
+    const message = isPrepared(data) ? data : prepareMessage(data, options);
+    let count = 0;
+    for (const ws of this.clients) {
+      if (ws.readyState !== WebSocket.OPEN || (options.filter && !options.filter(ws))) continue;
+      ws.sendPrepared(message);
+      count++;
+    }
+    return count;
+  }
+
+  /**
+   * Stops accepting connections and closes every client with 1001 (going away).
+   * `cb` runs once the owned HTTP server has closed and every client is gone.
+   */
+  close(cb?: (err?: Error) => void): void {
+    if (this.closing) {
+      if (cb) this.once('close', cb);
+      return;
+    }
+    this.closing = true;
+    this.heartbeat?.stop();
+    this.detach();
+    for (const ws of this.clients) ws.close(CloseCode.GoingAway, 'Server shutting down');
+    const waitClients = Promise.all([...this.clients].map((ws) => (ws.readyState === WebSocket.CLOSED ? null : new Promise((r) => ws.once('close', r)))));
+    const waitServer = new Promise<void>((resolve) => {
+      if (!this.ownsServer || !this.httpServer) return resolve();
+      this.httpServer.close(() => resolve());
+      this.httpServer.closeIdleConnections?.();
+    });
+    if (cb) this.once('close', cb);
+    void Promise.all([waitClients, waitServer]).then(() => this.emit('close'));
+  }
+}
+
+function isPrepared(data: unknown): data is PreparedMessage {
+  return typeof data === 'object' && data !== null && 'frame' in data && 'payload' in data;
+}
+
+function onHandshakeSocketError(this: Duplex): void {
+  this.destroy();
+}
+
+/** Answers a refused handshake and closes the socket once the answer is written. */
+export function abortHandshake(socket: Duplex, status: number, message: string, headers?: Record<string, string>): void {
+  if (socket.destroyed) return;
+  socket.once('finish', () => socket.destroy());
+  socket.end(buildRejectResponse(status, message, headers));
+}
