@@ -25,8 +25,13 @@ export type BrokerHandler = (event: BrokerEvent) => void;
 export interface HistoryRetention {
   /** Keep at most this many publications (the oldest are trimmed first). */
   size: number;
-  /** Drop the whole stream this long after its last publication; its epoch then changes. */
+  /** Drop the publications this long after the last one; offsets keep counting. */
   ttlMs: number;
+  /**
+   * Keep the stream's epoch and offset this long after the last publication or history
+   * read; when they are lost the next publication starts a new epoch at offset 1.
+   */
+  metaTtlMs: number;
 }
 
 export interface BrokerPublishOptions {
@@ -44,12 +49,19 @@ export interface BrokerHistoryOptions {
   /** Maximum number of publications; omitted means all retained, 0 means position only. */
   limit?: number;
   direction?: HistoryDirection;
+  /**
+   * When given, a channel without a stream gets an empty one (a new epoch, offset 0), and
+   * the stream's meta lifetime is extended, so the returned position stays valid for the
+   * publications that follow. Subscribers pass it; plain reads do not.
+   */
+  retention?: HistoryRetention;
 }
 
 export interface BrokerHistoryResult {
   publications: BrokerPublication[];
-  /** The stream's current top offset (0 when empty or without history). */
+  /** The stream's current top offset (0 when there is no stream). */
   offset: number;
+  /** '' when the channel has no stream. */
   epoch: string;
 }
 

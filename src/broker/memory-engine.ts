@@ -22,7 +22,8 @@ interface Stream {
   epoch: string;
   offset: number;
   publications: BrokerPublication[];
-  expiresAt: number;
+  publicationsExpireAt: number;
+  metaExpiresAt: number;
 }
 
 interface PresenceEntry {
@@ -79,7 +80,9 @@ export class MemoryEngine {
       if (stream.publications.length > retention.size) {
         stream.publications.splice(0, stream.publications.length - retention.size);
       }
-      stream.expiresAt = retention.ttlMs > 0 ? this.now() + retention.ttlMs : Infinity;
+      const now = this.now();
+      stream.publicationsExpireAt = now + retention.ttlMs;
+      stream.metaExpiresAt = Math.max(stream.metaExpiresAt, now + retention.metaTtlMs);
       position = { offset: stream.offset, epoch: stream.epoch };
     }
     const event: BrokerEvent = { type: 'publication', channel, publication: stored };
@@ -95,7 +98,11 @@ export class MemoryEngine {
   }
 
   history(channel: string, options: BrokerHistoryOptions = {}): BrokerHistoryResult {
-    const stream = this.liveStream(channel);
+    let stream = this.liveStream(channel);
+    if (options.retention !== undefined) {
+      stream ??= this.newStream(channel);
+      stream.metaExpiresAt = Math.max(stream.metaExpiresAt, this.now() + options.retention.metaTtlMs);
+    }
     if (stream === undefined) return { publications: [], offset: 0, epoch: '' };
     const result = { publications: [] as BrokerPublication[], offset: stream.offset, epoch: stream.epoch };
     const limit = options.limit ?? Infinity;
@@ -163,15 +170,24 @@ export class MemoryEngine {
 
   private liveStream(channel: string): Stream | undefined {
     const stream = this.streams.get(channel);
-    if (stream !== undefined && stream.expiresAt <= this.now()) {
+    if (stream === undefined) return undefined;
+    const now = this.now();
+    if (stream.metaExpiresAt <= now) {
       this.streams.delete(channel);
       return undefined;
     }
+    if (stream.publicationsExpireAt <= now) stream.publications = [];
     return stream;
   }
 
   private newStream(channel: string): Stream {
-    const stream: Stream = { epoch: randomBytes(6).toString('hex'), offset: 0, publications: [], expiresAt: Infinity };
+    const stream: Stream = {
+      epoch: randomBytes(6).toString('hex'),
+      offset: 0,
+      publications: [],
+      publicationsExpireAt: Infinity,
+      metaExpiresAt: 0,
+    };
     this.streams.set(channel, stream);
     return stream;
   }

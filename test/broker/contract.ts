@@ -29,7 +29,7 @@ function channelName(prefix: string): string {
   return `${prefix}-${randomUUID()}`;
 }
 
-const retention = { size: 10, ttlMs: 60_000 };
+const retention = { size: 10, ttlMs: 60_000, metaTtlMs: 3_600_000 };
 
 export function brokerContract(name: string, makeHarness: () => Promise<BrokerHarness>): void {
   describe(`broker contract: ${name}`, () => {
@@ -189,25 +189,49 @@ export function brokerContract(name: string, makeHarness: () => Promise<BrokerHa
 
       it('trims to the retention size but keeps counting offsets', async () => {
         const channel = channelName('trim');
-        for (let i = 1; i <= 15; i++) await a.publish(channel, String(i), { history: { size: 5, ttlMs: 60_000 } });
+        for (let i = 1; i <= 15; i++) await a.publish(channel, String(i), { history: { size: 5, ttlMs: 60_000, metaTtlMs: 3_600_000 } });
         const history = await a.history(channel);
         assert.equal(history.offset, 15);
         assert.deepEqual(history.publications.map((p) => p.offset), [11, 12, 13, 14, 15]);
       });
 
-      it('drops the stream after its TTL; the next publication starts a new epoch', async () => {
+      it('drops publications after their TTL but keeps counting in the same epoch', async () => {
         const channel = channelName('ttl');
-        const first = await a.publish(channel, '1', { history: { size: 10, ttlMs: 1_000 } });
+        const short = { size: 10, ttlMs: 1_000, metaTtlMs: 10_000 };
+        const first = await a.publish(channel, '1', { history: short });
         await harness.advance(500);
-        await a.publish(channel, '2', { history: { size: 10, ttlMs: 1_000 } });
+        await a.publish(channel, '2', { history: short });
         await harness.advance(800);
         assert.equal((await a.history(channel)).publications.length, 2, 'TTL counts from the last publication');
         await harness.advance(500);
+        const expired = await a.history(channel);
+        assert.deepEqual(expired.publications, []);
+        assert.equal(expired.offset, 2);
+        assert.equal(expired.epoch, first.epoch);
+        const next = await a.publish(channel, '3', { history: short });
+        assert.deepEqual(next, { offset: 3, epoch: first.epoch });
+      });
+
+      it('starts a new epoch once the stream meta has expired', async () => {
+        const channel = channelName('meta');
+        const short = { size: 10, ttlMs: 1_000, metaTtlMs: 5_000 };
+        const first = await a.publish(channel, '1', { history: short });
+        await harness.advance(5_001);
         const gone = await a.history(channel);
-        assert.deepEqual(gone.publications, []);
-        const next = await a.publish(channel, '3', { history: { size: 10, ttlMs: 1_000 } });
+        assert.deepEqual([gone.offset, gone.epoch], [0, '']);
+        const next = await a.publish(channel, '2', { history: short });
         assert.equal(next.offset, 1);
         assert.notEqual(next.epoch, first.epoch);
+      });
+
+      it('creates an empty stream when read with retention, so the position holds', async () => {
+        const channel = channelName('ensure');
+        assert.equal((await a.history(channel)).epoch, '', 'a plain read creates nothing');
+        const position = await a.history(channel, { limit: 0, retention });
+        assert.equal(position.offset, 0);
+        assert.ok(position.epoch.length > 0);
+        const published = await b.publish(channel, '1', { history: retention });
+        assert.deepEqual(published, { offset: 1, epoch: position.epoch });
       });
 
       it('removes history on request', async () => {

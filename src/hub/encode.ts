@@ -1,0 +1,37 @@
+// Building the text of replies and pushes. Publication data travels as JSON text from the
+// publisher to every subscriber, so pushes splice it in without parsing it again.
+
+import type { BrokerPublication } from '../broker/broker.js';
+import type { ClientInfo, Publication, WireError } from './wire.js';
+
+export function encodeResult(id: number, result: unknown): string {
+  return JSON.stringify({ id, result });
+}
+
+export function encodeError(id: number, error: WireError): string {
+  return JSON.stringify({ id, error });
+}
+
+function encodePublicationBody(publication: BrokerPublication): string {
+  let body = '{';
+  if (publication.offset > 0) body += `"offset":${publication.offset},`;
+  body += `"data":${publication.data}`;
+  if (publication.info !== undefined) body += `,"info":${JSON.stringify(publication.info)}`;
+  return body + '}';
+}
+
+export function encodePublicationPush(channel: string, publication: BrokerPublication): string {
+  return `{"push":"pub","channel":${JSON.stringify(channel)},"pub":${encodePublicationBody(publication)}}`;
+}
+
+export function encodePresencePush(kind: 'join' | 'leave', channel: string, info: ClientInfo): string {
+  return JSON.stringify({ push: kind, channel, info });
+}
+
+/** A stored publication as a wire object (for replies, which are encoded as a whole). */
+export function toWirePublication(publication: BrokerPublication): Publication {
+  const wire: Publication = { data: JSON.parse(publication.data) };
+  if (publication.offset > 0) wire.offset = publication.offset;
+  if (publication.info !== undefined) wire.info = publication.info;
+  return wire;
+}

@@ -1,0 +1,24 @@
+import { ErrorCode, ErrorName, type ErrorCodeKey, type WireError } from './wire.js';
+
+/** An error meant for the client: it becomes an error reply with a stable code. */
+export class HubError extends Error {
+  readonly code: number;
+  readonly errorName: string;
+
+  constructor(key: ErrorCodeKey, message: string) {
+    super(message);
+    this.name = 'HubError';
+    this.code = ErrorCode[key];
+    this.errorName = ErrorName[ErrorCode[key]];
+  }
+
+  toWire(): WireError {
+    return { code: this.code, name: this.errorName, message: this.message };
+  }
+}
+
+/** Any thrown value as a wire error; unexpected errors hide their message. */
+export function toWireError(error: unknown): WireError {
+  if (error instanceof HubError) return error.toWire();
+  return { code: ErrorCode.internal, name: ErrorName[ErrorCode.internal], message: 'internal server error' };
+}

@@ -1,0 +1,10 @@
+export { Hub, type HubStats, type RpcCall, type RpcHandler, type ServerHistoryOptions, type ServerPublishOptions } from './hub.js';
+export { ClientConnection } from './client.js';
+export { OutboundMessage, type Session } from './session.js';
+export { HubError } from './errors.js';
+export type { HubOptions, HubLimits } from './options.js';
+export { LIMIT_DEFAULTS } from './options.js';
+export type { AuthOptions } from './auth.js';
+export { NAMESPACE_DEFAULTS, type NamespaceOptions, type PublishPolicy } from './namespaces.js';
+export { parseChannelName, matchesChannelPattern, MAX_CHANNEL_LENGTH } from './channel-name.js';
+export * from './wire.js';

@@ -1,0 +1,93 @@
+// The channels this node has local subscribers in. The node holds a broker subscription
+// for a channel exactly while it has one local subscriber or more; broker subscribe and
+// unsubscribe calls for one channel are chained so they take effect in order. Each event
+// from the broker is encoded once into one OutboundMessage shared by every subscriber.
+
+import type { Broker, BrokerEvent } from '../broker/broker.js';
+import { encodePresencePush, encodePublicationPush } from './encode.js';
+import { OutboundMessage } from './session.js';
+
+export interface LocalSubscriber {
+  readonly id: string;
+  /** `offset` is the publication's stream offset, 0 for events without one. */
+  deliver(channel: string, message: OutboundMessage, offset: number): void;
+}
+
+interface Entry {
+  subscribers: Set<LocalSubscriber>;
+  ready: Promise<void>;
+}
+
+export class LocalChannels {
+  private readonly entries = new Map<string, Entry>();
+  private readonly pending = new Map<string, Promise<void>>();
+
+  constructor(private readonly broker: Broker) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  subscriberCount(channel: string): number {
+    return this.entries.get(channel)?.subscribers.size ?? 0;
+  }
+
+  /** Adds a local subscriber; resolves once the broker delivers the channel to this node. */
+  async add(channel: string, subscriber: LocalSubscriber): Promise<void> {
+    let entry = this.entries.get(channel);
+    if (entry === undefined) {
+      const created: Entry = { subscribers: new Set(), ready: Promise.resolve() };
+      created.ready = this.chain(channel, () => this.broker.subscribe(channel, (event) => this.dispatch(event)));
+      created.ready.catch(() => {
+        if (this.entries.get(channel) === created) this.entries.delete(channel);
+      });
+      this.entries.set(channel, created);
+      entry = created;
+    }
+    entry.subscribers.add(subscriber);
+    try {
+      await entry.ready;
+    } catch (error) {
+      entry.subscribers.delete(subscriber);
+      throw error;
+    }
+  }
+
+  remove(channel: string, subscriber: LocalSubscriber): void {
+    const entry = this.entries.get(channel);
+    if (entry === undefined || !entry.subscribers.delete(subscriber)) return;
+    if (entry.subscribers.size > 0) return;
+    this.entries.delete(channel);
+    this.chain(channel, () => this.broker.unsubscribe(channel)).catch(() => {});
+  }
+
+  private chain(channel: string, operation: () => Promise<void>): Promise<void> {
+    const previous = this.pending.get(channel) ?? Promise.resolve();
+    const next = previous.catch(() => {}).then(operation);
+    this.pending.set(channel, next);
+    const forget = () => {
+      if (this.pending.get(channel) === next) this.pending.delete(channel);
+    };
+    next.then(forget, forget);
+    return next;
+  }
+
+  private dispatch(event: BrokerEvent): void {
+    const entry = this.entries.get(event.channel);
+    if (entry === undefined) return;
+    let message: OutboundMessage;
+    let offset = 0;
+    let excluded: string | undefined;
+    if (event.type === 'publication') {
+      message = new OutboundMessage(encodePublicationPush(event.channel, event.publication));
+      offset = event.publication.offset;
+      excluded = event.excludeClient;
+    } else {
+      message = new OutboundMessage(encodePresencePush(event.type, event.channel, event.info));
+    }
+    // A Set tolerates deletion while iterating: a slow consumer closed mid-loop is skipped.
+    for (const subscriber of entry.subscribers) {
+      if (subscriber.id !== excluded) subscriber.deliver(event.channel, message, offset);
+    }
+  }
+}

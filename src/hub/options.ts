@@ -1,0 +1,79 @@
+// Hub options and their defaults; docs/server.md lists the same table.
+
+import type { Broker } from '../broker/broker.js';
+import type { AuthOptions } from './auth.js';
+import { withoutUndefined, type NamespaceOptions } from './namespaces.js';
+
+export interface HubLimits {
+  /** Largest command frame in bytes; a larger one closes the connection (3504). Default 65536. */
+  maxMessageSize?: number;
+  /** Largest JSON-encoded `data` of a publish command in bytes (error 112). Default 65536. */
+  maxPublicationSize?: number;
+  /** Channels one connection may be subscribed to at once (error 106). Default 128. */
+  maxChannelsPerConnection?: number;
+  /** Publishes per second per connection, sustained (error 111). Default 20. */
+  publishRate?: number;
+  /** Publishes one connection may burst before the rate applies. Default 40. */
+  publishBurst?: number;
+  /** A session whose bufferedAmount passes this many bytes is closed (3002). Default 4 MiB. */
+  highWaterMark?: number;
+}
+
+export interface HubOptions {
+  /** Fan-out between nodes. Default: a new MemoryBroker. */
+  broker?: Broker;
+  /** JWT verification; without it only anonymous connections exist. Default: none. */
+  auth?: AuthOptions;
+  /** Accept connections without a token (user ''). Default false. */
+  allowAnonymous?: boolean;
+  /** Options of channels without a namespace prefix. Default: NAMESPACE_DEFAULTS. */
+  channels?: NamespaceOptions;
+  /** Namespaces by name (`chat` for `chat:*`); other prefixes are unknown channels. Default {}. */
+  namespaces?: Record<string, NamespaceOptions>;
+  limits?: HubLimits;
+  /** A connection that sends no connect command within this time is closed (3001). Default 10000. */
+  connectTimeoutMs?: number;
+  /** Lifetime of a presence entry; the node refreshes it every third of this. Default 60000. */
+  presenceTtlMs?: number;
+  /** Period of the shared sweep (token expiry, connect timeout, presence refresh); 0 disables the timer. Default 1000. */
+  sweepIntervalMs?: number;
+  /** Clock in milliseconds since the epoch; tests inject a fake one. Default Date.now. */
+  now?: () => number;
+}
+
+export interface ResolvedHubOptions {
+  allowAnonymous: boolean;
+  limits: Readonly<Required<HubLimits>>;
+  connectTimeoutMs: number;
+  presenceTtlMs: number;
+  sweepIntervalMs: number;
+  now: () => number;
+}
+
+export const LIMIT_DEFAULTS: Readonly<Required<HubLimits>> = {
+  maxMessageSize: 65_536,
+  maxPublicationSize: 65_536,
+  maxChannelsPerConnection: 128,
+  publishRate: 20,
+  publishBurst: 40,
+  highWaterMark: 4 * 1024 * 1024,
+};
+
+export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
+  const limits = { ...LIMIT_DEFAULTS, ...withoutUndefined(options.limits ?? {}) };
+  for (const [name, value] of Object.entries(limits)) {
+    if (!(typeof value === 'number' && value > 0)) throw new TypeError(`limits.${name} must be a number > 0`);
+  }
+  const resolved: ResolvedHubOptions = {
+    allowAnonymous: options.allowAnonymous ?? false,
+    limits: Object.freeze(limits),
+    connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+    presenceTtlMs: options.presenceTtlMs ?? 60_000,
+    sweepIntervalMs: options.sweepIntervalMs ?? 1_000,
+    now: options.now ?? Date.now,
+  };
+  if (!(resolved.connectTimeoutMs > 0)) throw new TypeError('connectTimeoutMs must be > 0');
+  if (!(resolved.presenceTtlMs > 0)) throw new TypeError('presenceTtlMs must be > 0');
+  if (!(resolved.sweepIntervalMs >= 0)) throw new TypeError('sweepIntervalMs must be >= 0');
+  return resolved;
+}
