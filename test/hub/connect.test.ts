@@ -21,7 +21,7 @@ describe('connect', () => {
     const { hub } = makeHub({ allowAnonymous: false, auth });
     const client = new TestClient(hub);
     await client.expectError('connect', {}, ErrorCode.unauthorized);
-    assert.equal(client.closed?.code, DisconnectCode.unauthorized);
+    assert.equal(client.closeCode(), DisconnectCode.unauthorized);
     assert.equal(hub.connectionCount, 0);
   });
 
@@ -75,7 +75,7 @@ describe('connect', () => {
     assert.equal(idle.closed, undefined);
     clock.advance(2_000);
     hub.sweep();
-    assert.equal(idle.closed?.code, DisconnectCode.connectTimeout);
+    assert.equal(idle.closeCode(), DisconnectCode.connectTimeout);
     assert.equal(connected.closed, undefined);
     assert.equal(hub.stats.connectTimeouts, 1);
   });
@@ -87,7 +87,7 @@ describe('auth refusals', () => {
     const token = await hsToken({ sub: '1' }, { expiresAt: clock.seconds - 1 });
     const c = new TestClient(hub);
     await c.expectError('connect', { token }, ErrorCode.tokenExpired);
-    assert.equal(c.closed?.code, DisconnectCode.tokenExpired);
+    assert.equal(c.closeCode(), DisconnectCode.tokenExpired);
   });
 
   it('bad signature: unauthorized and close 3500', async () => {
@@ -95,7 +95,7 @@ describe('auth refusals', () => {
     const token = await hsToken({ sub: '1' }, { expiresAt: clock.seconds + 60, secret: 'another-secret-another-secret-xx' });
     const c = new TestClient(hub);
     await c.expectError('connect', { token }, ErrorCode.unauthorized);
-    assert.equal(c.closed?.code, DisconnectCode.unauthorized);
+    assert.equal(c.closeCode(), DisconnectCode.unauthorized);
   });
 
   it('wrong audience: unauthorized', async () => {
@@ -127,7 +127,7 @@ describe('token expiry and refresh', () => {
     assert.equal(c.closed, undefined);
     clock.advance(2_000);
     hub.sweep();
-    assert.equal(c.closed?.code, DisconnectCode.tokenExpired);
+    assert.equal(c.closeCode(), DisconnectCode.tokenExpired);
     assert.equal(hub.stats.tokenExpiredDisconnects, 1);
   });
 
@@ -144,7 +144,7 @@ describe('token expiry and refresh', () => {
     assert.equal(c.closed, undefined);
     clock.advance(61_000);
     hub.sweep();
-    assert.equal(c.closed?.code, DisconnectCode.tokenExpired);
+    assert.equal(c.closeCode(), DisconnectCode.tokenExpired);
   });
 
   it('refuses a refresh token of another user, or an expired one, and keeps the connection', async () => {

@@ -64,6 +64,11 @@ export class TestClient {
     return this.session.closed;
   }
 
+  /** The close code, if the hub closed the session (a method, so assertions do not narrow it). */
+  closeCode(): number | undefined {
+    return this.session.closed?.code;
+  }
+
   messages(): Json[] {
     return this.session.sent.map((m) => JSON.parse(m.text));
   }

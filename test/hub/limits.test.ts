@@ -1,0 +1,67 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { DisconnectCode, ErrorCode } from '../../src/hub/wire.js';
+import { makeHub } from './helpers.js';
+
+describe('limits', () => {
+  it('closes with 3504 on a frame over maxMessageSize (counted in UTF-8 bytes)', async () => {
+    const { client } = makeHub({ limits: { maxMessageSize: 100 } });
+    const fits = await client();
+    const text = JSON.stringify({ id: 1, method: 'ping', params: { pad: 'x'.repeat(50) } });
+    fits.send(text);
+    assert.equal(fits.closed, undefined);
+    const ascii = await client();
+    ascii.send(JSON.stringify({ id: 1, method: 'ping', params: { pad: 'x'.repeat(100) } }));
+    assert.equal(ascii.closeCode(), DisconnectCode.messageTooLarge);
+    const multibyte = await client();
+    const wide = JSON.stringify({ id: 1, method: 'ping', params: { pad: 'é'.repeat(40) } });
+    assert.ok(wide.length <= 100 && Buffer.byteLength(wide) > 100);
+    multibyte.send(wide);
+    assert.equal(multibyte.closeCode(), DisconnectCode.messageTooLarge);
+  });
+
+  it('answers message_too_large for publication data over maxPublicationSize', async () => {
+    const { client } = makeHub({ limits: { maxPublicationSize: 20 } });
+    const c = await client();
+    await c.call('subscribe', { channel: 'news' });
+    await c.call('publish', { channel: 'news', data: 'x'.repeat(18) });
+    await c.expectError('publish', { channel: 'news', data: 'x'.repeat(19) }, ErrorCode.messageTooLarge);
+  });
+
+  it('rate-limits publishes per connection with a token bucket', async () => {
+    const { client, clock } = makeHub({ limits: { publishRate: 2, publishBurst: 3 } });
+    const c = await client();
+    const other = await client();
+    await c.call('subscribe', { channel: 'news' });
+    await other.call('subscribe', { channel: 'news' });
+    for (let i = 0; i < 3; i++) await c.call('publish', { channel: 'news', data: i });
+    await c.expectError('publish', { channel: 'news', data: 3 }, ErrorCode.tooManyRequests);
+    await other.call('publish', { channel: 'news', data: 'other connection has its own bucket' });
+    clock.advance(500);
+    await c.call('publish', { channel: 'news', data: 4 });
+    await c.expectError('publish', { channel: 'news', data: 5 }, ErrorCode.tooManyRequests);
+  });
+
+  it('disconnects a slow consumer with 3002 and counts it; others keep receiving', async () => {
+    const { hub, client } = makeHub({ limits: { highWaterMark: 1000 } });
+    const slow = await client();
+    const fast = await client();
+    await slow.call('subscribe', { channel: 'news' });
+    await fast.call('subscribe', { channel: 'news' });
+    await hub.publish('news', 1);
+    slow.session.bufferedAmount = 1001;
+    await hub.publish('news', 2);
+    assert.equal(slow.closeCode(), DisconnectCode.slowConsumer);
+    assert.equal(hub.stats.slowConsumerDisconnects, 1);
+    await hub.publish('news', 3);
+    assert.deepEqual(fast.pushes().map((p) => p.pub.data), [1, 2, 3]);
+    assert.equal(slow.pushes().length, 2, 'nothing more is queued for the closed session');
+  });
+
+  it('rejects bad limit options at construction', () => {
+    assert.throws(() => makeHub({ limits: { publishRate: 0 } }), TypeError);
+    assert.throws(() => makeHub({ namespaces: { 'bad ns': {} } }), TypeError);
+    assert.throws(() => makeHub({ namespaces: { a: { historySize: -1 } } }), TypeError);
+    assert.throws(() => makeHub({ namespaces: { a: { publish: 'everyone' as never } } }), TypeError);
+  });
+});
