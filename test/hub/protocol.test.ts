@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { HubError } from '../../src/hub/errors.js';
 import { DisconnectCode, ErrorCode, ErrorName } from '../../src/hub/wire.js';
-import { TestClient, makeHub, settle } from './helpers.js';
+import { SECRET, TestClient, hsToken, makeHub, settle } from './helpers.js';
 
 describe('bad input', () => {
   for (const [label, text] of [
@@ -129,16 +129,20 @@ describe('broker failures', () => {
 });
 
 describe('disconnect and shutdown', () => {
-  it('disconnectUser closes every connection of that user with 3503', async () => {
-    const { hub, client } = makeHub();
-    const a = await client();
-    const b = await client();
-    a.connection.user = 'u1';
+  it('disconnectUser closes every connection of that user with 3503, and no other', async () => {
+    const { hub, clock, client } = makeHub({ auth: { hmacSecret: SECRET } });
+    const token = (sub: string) => hsToken({ sub }, { expiresAt: clock.seconds + 60 });
+    const a1 = await client({ token: await token('u1') });
+    const a2 = await client({ token: await token('u1') });
+    const b = await client({ token: await token('u2') });
+    const anonymous = await client();
     await hub.disconnectUser('nobody');
-    assert.equal(a.closed, undefined);
-    await hub.disconnectUser('');
-    assert.equal(a.closeCode(), DisconnectCode.forceDisconnect);
-    assert.equal(b.closeCode(), DisconnectCode.forceDisconnect);
+    assert.equal(a1.closed, undefined);
+    await hub.disconnectUser('u1');
+    assert.equal(a1.closeCode(), DisconnectCode.forceDisconnect);
+    assert.equal(a2.closeCode(), DisconnectCode.forceDisconnect);
+    assert.equal(b.closed, undefined);
+    assert.equal(anonymous.closed, undefined);
   });
 
   it('disconnectClient closes one connection', async () => {

@@ -1,0 +1,219 @@
+// The server API over HTTP: POST /api/<method> with a JSON body, guarded by an API key
+// (`Authorization: apikey KEY`). Answers are JSON: {"result": …} or {"error": {code, name,
+// message}} with a matching HTTP status. It lives in server/ rather than hub/ because it
+// does I/O; it only calls the hub's public API.
+
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  isPlainObject,
+  optionalDirection,
+  optionalLimit,
+  optionalPosition,
+  optionalString,
+  requirePresent,
+  requireString,
+  type Params,
+} from '../hub/decode.js';
+import { HubError, toWireError } from '../hub/errors.js';
+import type { Hub } from '../hub/hub.js';
+import { DisconnectCode, ErrorCode, type WireError } from '../hub/wire.js';
+
+export interface HttpApiOptions {
+  /** The key clients send as `Authorization: apikey KEY`. Required. */
+  apiKey: string;
+  /** Largest request body in bytes (413 above). Default 1048576. */
+  maxBodySize?: number;
+  /** URL prefix of the API. Default '/api'. */
+  prefix?: string;
+}
+
+export interface HttpApi {
+  /** The request handler, for node:http. Never throws. */
+  (req: IncomingMessage, res: ServerResponse): void;
+  /** Requests being processed right now. */
+  readonly inFlight: number;
+  /** Refuses new requests with 503 and resolves once the in-flight ones are answered. */
+  drain(): Promise<void>;
+}
+
+type ApiMethod = (hub: Hub, body: Params) => Promise<unknown>;
+
+const METHODS: Record<string, ApiMethod> = {
+  publish: async (hub, body) => {
+    const excludeClient = optionalString(body, 'excludeClient');
+    return hub.publish(requireString(body, 'channel'), requirePresent(body, 'data'), excludeClient === undefined ? {} : { excludeClient });
+  },
+  broadcast: async (hub, body) => {
+    const channels = body.channels;
+    if (!Array.isArray(channels) || channels.length === 0 || !channels.every((c) => typeof c === 'string')) {
+      throw new HubError('badRequest', '"channels" must be a non-empty array of strings');
+    }
+    const data = requirePresent(body, 'data');
+    const responses = await Promise.all(
+      channels.map((channel: string) =>
+        hub.publish(channel, data).then(
+          (result) => ({ channel, result }),
+          (error: unknown) => ({ channel, error: toWireError(error) }),
+        ),
+      ),
+    );
+    return { responses };
+  },
+  presence: async (hub, body) => ({ clients: await hub.presence(requireString(body, 'channel')) }),
+  presence_stats: async (hub, body) => hub.presenceStats(requireString(body, 'channel')),
+  history: async (hub, body) =>
+    hub.history(requireString(body, 'channel'), {
+      limit: optionalLimit(body, 'limit'),
+      since: optionalPosition(body, 'since'),
+      direction: optionalDirection(body, 'direction'),
+    }),
+  disconnect: async (hub, body) => {
+    const user = optionalString(body, 'user');
+    const client = optionalString(body, 'client');
+    const code = body.code ?? DisconnectCode.forceDisconnect;
+    if (typeof code !== 'number' || !Number.isInteger(code) || code < 3000 || code > 4999) {
+      throw new HubError('badRequest', '"code" must be an integer in 3000–4999');
+    }
+    const reason = optionalString(body, 'reason') ?? 'disconnected by the server';
+    if ((user === undefined || user === '') === (client === undefined)) {
+      throw new HubError('badRequest', 'give exactly one of "user" (non-empty) and "client"');
+    }
+    if (client !== undefined) await hub.disconnectClient(client, code, reason);
+    else await hub.disconnectUser(user!, code, reason);
+    return {};
+  },
+  info: async (hub) => ({ connections: hub.connectionCount, channels: hub.channelCount, stats: { ...hub.stats } }),
+};
+
+const STATUS_BY_CODE: Record<number, number> = {
+  [ErrorCode.internal]: 500,
+  [ErrorCode.unauthorized]: 401,
+  [ErrorCode.permissionDenied]: 403,
+  [ErrorCode.unknownCommand]: 404,
+  [ErrorCode.messageTooLarge]: 413,
+  [ErrorCode.unrecoverablePosition]: 409,
+};
+
+export function createHttpApi(hub: Hub, options: HttpApiOptions): HttpApi {
+  if (typeof options.apiKey !== 'string' || options.apiKey === '') throw new TypeError('apiKey is required');
+  const expected = Buffer.from(`apikey ${options.apiKey}`);
+  const maxBodySize = options.maxBodySize ?? 1_048_576;
+  const prefix = (options.prefix ?? '/api').replace(/\/$/, '');
+  let inFlight = 0;
+  let draining = false;
+  const idleWaiters: Array<() => void> = [];
+
+  const finished = () => {
+    inFlight -= 1;
+    if (inFlight === 0) for (const resolve of idleWaiters.splice(0)) resolve();
+  };
+
+  const handler = ((req: IncomingMessage, res: ServerResponse) => {
+    inFlight += 1;
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      finished();
+    };
+    res.once('finish', finish);
+    res.once('close', finish);
+    try {
+      serve(req, res);
+    } catch (error) {
+      hub.reportInternalError(error);
+      sendError(res, toWireError(error));
+    }
+  }) as HttpApi;
+
+  function serve(req: IncomingMessage, res: ServerResponse): void {
+    if (draining) {
+      res.setHeader('connection', 'close');
+      return sendError(res, { code: ErrorCode.notAvailable, name: 'not_available', message: 'server is shutting down' }, 503);
+    }
+    const path = (req.url ?? '').split('?')[0]!;
+    const method = path.startsWith(`${prefix}/`) ? path.slice(prefix.length + 1) : '';
+    const apiMethod = Object.hasOwn(METHODS, method) ? METHODS[method] : undefined;
+    if (apiMethod === undefined) return sendError(res, new HubError('unknownCommand', 'unknown API method').toWire());
+    if (req.method !== 'POST') {
+      res.setHeader('allow', 'POST');
+      return sendError(res, new HubError('badRequest', 'use POST').toWire(), 405);
+    }
+    if (!authorized(req.headers.authorization)) {
+      return sendError(res, new HubError('unauthorized', 'missing or wrong API key').toWire());
+    }
+    readBody(req, maxBodySize, (error, body) => {
+      if (error !== undefined) {
+        res.setHeader('connection', 'close');
+        return sendError(res, error.toWire());
+      }
+      apiMethod(hub, body!).then(
+        (result) => sendJson(res, 200, { result }),
+        (failure: unknown) => {
+          if (!(failure instanceof HubError)) hub.reportInternalError(failure);
+          sendError(res, toWireError(failure));
+        },
+      );
+    });
+  }
+
+  function authorized(header: string | undefined): boolean {
+    if (header === undefined) return false;
+    const given = Buffer.from(header);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+
+  Object.defineProperty(handler, 'inFlight', { get: () => inFlight });
+  handler.drain = () => {
+    draining = true;
+    if (inFlight === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => idleWaiters.push(resolve));
+  };
+  return handler;
+}
+
+function readBody(req: IncomingMessage, limit: number, done: (error: HubError | undefined, body?: Params) => void): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let over = false;
+  req.on('data', (chunk: Buffer) => {
+    if (over) return;
+    size += chunk.length;
+    if (size > limit) {
+      over = true;
+      chunks.length = 0;
+      done(new HubError('messageTooLarge', `body over ${limit} bytes`));
+      return;
+    }
+    chunks.push(chunk);
+  });
+  req.on('end', () => {
+    if (over) return;
+    let body: unknown;
+    try {
+      body = size === 0 ? {} : JSON.parse(Buffer.concat(chunks, size).toString('utf8'));
+    } catch {
+      return done(new HubError('badRequest', 'body is not JSON'));
+    }
+    if (!isPlainObject(body)) return done(new HubError('badRequest', 'body must be a JSON object'));
+    done(undefined, body);
+  });
+  req.on('error', () => {
+    if (!over) {
+      over = true;
+      done(new HubError('badRequest', 'request body failed'));
+    }
+  });
+}
+
+function sendError(res: ServerResponse, error: WireError, status = STATUS_BY_CODE[error.code] ?? 400): void {
+  sendJson(res, status, { error });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  if (res.headersSent || res.destroyed) return;
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
