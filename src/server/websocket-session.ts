@@ -1,0 +1,46 @@
+// A hub Session over a WebSocket from volley/ws. Outbound messages are framed once per
+// message (OutboundMessage caches the PreparedMessage), so a broadcast writes the same
+// frame to every subscriber.
+
+import type { Session, OutboundMessage } from '../hub/session.js';
+import { prepareMessage, type PreparedMessage, type WebSocket } from '../ws/index.js';
+
+const MAX_REASON_BYTES = 123;
+
+function prepare(text: string): PreparedMessage {
+  return prepareMessage(text);
+}
+
+export class WebSocketSession implements Session {
+  readonly transport = 'websocket';
+
+  constructor(private readonly ws: WebSocket) {}
+
+  send(message: OutboundMessage): void {
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    try {
+      this.ws.sendPrepared(message.encoded(this.transport, prepare));
+    } catch {
+      // The socket failed under us; its 'close' event ends the hub connection.
+    }
+  }
+
+  close(code: number, reason: string): void {
+    try {
+      this.ws.close(code, truncateUtf8(reason, MAX_REASON_BYTES));
+    } catch {
+      this.ws.terminate();
+    }
+  }
+
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+}
+
+function truncateUtf8(text: string, maxBytes: number): string {
+  if (Buffer.byteLength(text) <= maxBytes) return text;
+  let end = Math.min(text.length, maxBytes);
+  while (end > 0 && Buffer.byteLength(text.slice(0, end)) > maxBytes) end -= 1;
+  return text.slice(0, end);
+}
