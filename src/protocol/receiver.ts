@@ -34,6 +34,9 @@ export interface ReceiverOptions {
   inflater?: MessageInflater | null;
 }
 
+// Scratch space for the current frame's mask key at unmask time (parsing is synchronous).
+const maskScratch = Buffer.alloc(4);
+
 const READ_HEADER = 0;
 const READ_PAYLOAD = 1;
 // 2^53: lengths above it cannot be represented exactly (and exceed any sane limit).
@@ -63,14 +66,14 @@ export class Receiver {
   private opcode = 0;
   private payloadLength = 0;
   private masked = false;
-  private readonly maskKey = Buffer.alloc(4);
+  private maskKey = 0; // the 4 key bytes, big-endian, kept as a number: no buffer per connection
 
   // The data message being assembled (messageOpcode 0 = none in progress).
   private messageOpcode = 0;
   private compressed = false;
   private messageLength = 0;
-  private fragments: Buffer[] = [];
-  private readonly utf8 = new Utf8Validator();
+  private fragments: Buffer[] | null = null; // allocated for fragmented messages only
+  private utf8: Utf8Validator | null = null;
 
   constructor(options: ReceiverOptions, handlers: ReceiverHandlers) {
     this.handlers = handlers;
@@ -96,7 +99,7 @@ export class Receiver {
     this.stopped = true;
     this.chunks = [];
     this.buffered = 0;
-    this.fragments = [];
+    this.fragments = null;
   }
 
   get isStopped(): boolean {
@@ -112,7 +115,10 @@ export class Receiver {
         } else {
           if (this.buffered < this.payloadLength) break;
           const payload = this.consume(this.payloadLength);
-          if (this.masked) applyMask(payload, this.maskKey);
+          if (this.masked) {
+            maskScratch.writeUInt32BE(this.maskKey, 0);
+            applyMask(payload, maskScratch);
+          }
           this.state = READ_HEADER;
           this.handleFrame(payload);
         }
@@ -222,7 +228,7 @@ export class Receiver {
       pos = 10;
     }
     if (masked) {
-      for (let i = 0; i < 4; i++) this.maskKey[i] = this.peek(pos + i);
+      this.maskKey = ((this.peek(pos) << 24) | (this.peek(pos + 1) << 16) | (this.peek(pos + 2) << 8) | this.peek(pos + 3)) >>> 0;
     }
 
     if (!isControl) {
@@ -278,7 +284,7 @@ export class Receiver {
 
   private dataFragment(payload: Buffer): void {
     const isText = this.messageOpcode === Opcode.Text;
-    if (this.fin && this.fragments.length === 0) {
+    if (this.fin && this.fragments === null) {
       // Fast path: a whole message in one frame.
       this.endMessage();
       if (isText && !isValidUtf8(payload)) {
@@ -288,13 +294,13 @@ export class Receiver {
       this.handlers.onMessage(payload, !isText);
       return;
     }
-    if (isText && !this.utf8.write(payload)) {
+    if (isText && !(this.utf8 ??= new Utf8Validator()).write(payload)) {
       this.fail(ErrorCode.InvalidUtf8, CloseCode.InvalidPayload, 'Text message is not valid UTF-8');
       return;
     }
-    this.fragments.push(payload);
+    (this.fragments ??= []).push(payload);
     if (!this.fin) return;
-    if (isText && !this.utf8.complete) {
+    if (isText && !this.utf8!.complete) {
       this.fail(ErrorCode.InvalidUtf8, CloseCode.InvalidPayload, 'Text message ends inside a UTF-8 sequence');
       return;
     }
@@ -337,7 +343,7 @@ export class Receiver {
     this.messageOpcode = 0;
     this.compressed = false;
     this.messageLength = 0;
-    if (this.fragments.length > 0) this.fragments = [];
-    this.utf8.reset();
+    this.fragments = null;
+    this.utf8?.reset();
   }
 }

@@ -1,6 +1,6 @@
 // volley/ws: a complete WebSocket library on its own (server and client), Node built-ins only.
-export { WebSocket, type BinaryType, type ReadyState, type SendData, type SendOptions } from './websocket.js';
-export { WebSocketServer, type WebSocketServerOptions, type UpgradeVerdict, abortHandshake } from './server.js';
+export { WebSocket, type WebSocketEvents, type MessageData, type BinaryType, type ReadyState, type SendData, type SendOptions } from './websocket.js';
+export { WebSocketServer, type WebSocketServerEvents, type WebSocketServerOptions, type UpgradeVerdict, abortHandshake } from './server.js';
 export { type ClientOptions, parseWebSocketUrl } from './client-handshake.js';
 export { PreparedMessage, prepareMessage } from './prepared-message.js';
 export { WsEvent, MessageEvent, CloseEvent, ErrorEvent } from './events.js';

@@ -25,7 +25,7 @@ export class FrameSender {
   private readonly deflater: MessageDeflater | null;
   private corked = false;
   private busy = false; // an asynchronous step is in flight
-  private readonly queue: Array<{ step: Step; bytes: number }> = [];
+  private queue: Array<{ step: Step; bytes: number }> | null = null; // only once something waited
   /** Bytes accepted but not yet handed to the socket. */
   private queuedBytes = 0;
 
@@ -122,7 +122,7 @@ export class FrameSender {
   private schedule(bytes: number, step: Step): void {
     if (this.busy) {
       this.queuedBytes += bytes;
-      this.queue.push({ step, bytes });
+      (this.queue ??= []).push({ step, bytes });
       return;
     }
     this.execute(step);
@@ -143,7 +143,7 @@ export class FrameSender {
 
   private resume(): void {
     this.busy = false;
-    while (!this.busy && this.queue.length > 0) {
+    while (!this.busy && this.queue !== null && this.queue.length > 0) {
       const { step, bytes } = this.queue.shift()!;
       this.queuedBytes -= bytes;
       this.execute(step);

@@ -52,11 +52,20 @@ export interface WebSocketServerOptions {
 
 export const DEFAULT_SERVER_HANDSHAKE_TIMEOUT = 10_000;
 
+export interface WebSocketServerEvents {
+  connection: [ws: WebSocket, req: http.IncomingMessage];
+  listening: [];
+  error: [error: Error];
+  close: [];
+  /** A refused opening handshake (already answered with its HTTP status). */
+  handshakeError: [error: HandshakeError, req: http.IncomingMessage];
+}
+
 /**
  * A WebSocket server: performs the opening handshake on HTTP upgrade requests and
  * emits 'connection' (ws, req) for each accepted one.
  */
-export class WebSocketServer extends EventEmitter {
+export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
   readonly clients = new Set<WebSocket>();
   readonly options: Readonly<WebSocketServerOptions>;
   private httpServer: http.Server | null = null;
@@ -207,16 +216,16 @@ export class WebSocketServer extends EventEmitter {
       closeTimeout: this.options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT,
       deflate: negotiated?.deflate ?? null,
     });
-    if (this.options.clientTracking !== false) {
-      this.clients.add(ws);
-      ws.once('close', () => this.clients.delete(ws));
-    }
-    if (this.heartbeat) {
-      const hb = this.heartbeat;
-      hb.add(ws);
-      ws.once('close', () => hb.delete(ws));
-    }
+    if (this.options.clientTracking !== false) this.clients.add(ws);
+    this.heartbeat?.add(ws);
+    ws.owner = this;
     cb(ws, req);
+  }
+
+  /** @internal Called by a connection of this server when it closes. */
+  onClientClosed(ws: WebSocket): void {
+    this.clients.delete(ws);
+    this.heartbeat?.delete(ws);
   }
 
   /**

@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import { CloseCode, MAX_CLOSE_REASON_BYTES, Opcode, MAX_CONTROL_PAYLOAD } from '../protocol/constants.js';
 import { buildClosePayload, isValidApplicationCloseCode, isValidWireCloseCode } from '../protocol/close.js';
 import { ErrorCode, ProtocolError, WebSocketError } from '../protocol/errors.js';
-import { type MessageInflater, Receiver } from '../protocol/receiver.js';
+import { type MessageInflater, type ReceiverHandlers, Receiver } from '../protocol/receiver.js';
 import { CloseEvent, ErrorEvent, MessageEvent, WsEvent, type WsEventListener } from './events.js';
 import { FrameSender, type MessageDeflater, type WriteCallback } from './sender.js';
 import type { CompressionInfo, PreparedMessage } from './prepared-message.js';
@@ -46,12 +46,28 @@ export const SERVER_SIDE: unique symbol = Symbol('volley.server-side');
 const EMPTY = Buffer.alloc(0);
 type BrowserEventType = 'open' | 'message' | 'error' | 'close';
 
+/** A browser-style MessageEvent's data: a string for text, and for binary what `binaryType` asks for. */
+export type MessageData = string | Buffer | ArrayBuffer | Blob;
+
+/**
+ * Node-style events and their arguments. 'message' always carries a Buffer (text as its
+ * UTF-8 bytes, already validated); `binaryType` applies to the browser-style MessageEvent.
+ */
+export interface WebSocketEvents {
+  open: [];
+  message: [data: Buffer, isBinary: boolean];
+  close: [code: number, reason: Buffer];
+  error: [error: Error];
+  ping: [data: Buffer];
+  pong: [data: Buffer];
+}
+
 /**
  * A WebSocket connection, in either role. It offers the browser's API (readyState,
  * onopen/onmessage/onerror/onclose, addEventListener, send, close, bufferedAmount,
  * binaryType) and Node-style events (`on('message', (data, isBinary) => ...)`).
  */
-export class WebSocket extends EventEmitter {
+export class WebSocket extends EventEmitter<WebSocketEvents> {
   static readonly CONNECTING = 0;
   static readonly OPEN = 1;
   static readonly CLOSING = 2;
@@ -82,8 +98,11 @@ export class WebSocket extends EventEmitter {
   private closeReason: Buffer = EMPTY;
   private fragmentOpcode = 0; // Text/Binary while a fragmented send is in progress
   private abortConnect: ((err: Error) => void) | null = null;
-  private readonly handlerProps = new Map<BrowserEventType, { user: unknown; wrapped: (...args: any[]) => void }>();
-  private readonly listenerWrappers = new Map<BrowserEventType, Map<unknown, (...args: any[]) => void>>();
+  // The browser API's bookkeeping, created only when it is used.
+  private handlerProps: Map<BrowserEventType, { user: unknown; wrapped: (...args: any[]) => void }> | null = null;
+  private listenerWrappers: Map<BrowserEventType, Map<unknown, (...args: any[]) => void>> | null = null;
+  /** @internal Told when this connection closes (the server's client set and heartbeat). */
+  owner: { onClientClosed(ws: WebSocket): void } | null = null;
 
   /**
    * Opens a client connection to `address` (ws://, wss://, http:// or https://).
@@ -132,33 +151,30 @@ export class WebSocket extends EventEmitter {
     this.deflate = setup.deflate;
     this.abortConnect = null;
     this.sender = new FrameSender(socket, setup.role === 'client', setup.deflate);
-    this.receiver = new Receiver(
-      { role: setup.role, maxPayload: setup.maxPayload, inflater: setup.deflate },
-      {
-        onMessage: (data, isBinary) => this.onMessage(data, isBinary),
-        onPing: (data) => this.onPing(data),
-        onPong: (data) => {
-          this.isAlive = true;
-          this.emit('pong', data);
-        },
-        onClose: (code, reason) => this.onCloseFrame(code, reason),
-        onError: (err) => this.onProtocolError(err),
-        onResume: () => socket.resume(),
-      },
-    );
+    this.receiver = new Receiver({ role: setup.role, maxPayload: setup.maxPayload, inflater: setup.deflate }, new ReceiverBridge(this));
     socket.setTimeout(0);
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => {
-      if (!this.receiver!.push(chunk)) socket.pause();
-    });
-    socket.on('end', () => this.onSocketEnd());
-    socket.on('close', () => this.onSocketClose());
-    socket.on('error', () => socket.destroy());
+    // Shared listener functions (not closures) keep an idle connection small.
+    (socket as SocketWithOwner)[kOwner] = this;
+    socket.on('data', socketOnData);
+    socket.on('end', socketOnEnd);
+    socket.on('close', socketOnClose);
+    socket.on('error', socketOnError);
     // Bytes that arrived with the upgrade are read like any later data, after the
     // caller has had the chance to add its 'message' listeners.
     if (setup.head.length > 0) socket.unshift(setup.head);
     this.state = WebSocket.OPEN;
     this.emit('open');
+  }
+
+  /** @internal Feeds received bytes to the parser; false asks the caller to pause reading. */
+  feed(chunk: Buffer): boolean {
+    return this.receiver!.push(chunk);
+  }
+
+  /** @internal The parser can take bytes again. */
+  resumeReading(): void {
+    this.socket?.resume();
   }
 
   /** @internal The client handshake failed: error, then close with 1006, as a browser reports it. */
@@ -299,12 +315,13 @@ export class WebSocket extends EventEmitter {
 
   // ---- incoming ----
 
-  private onMessage(data: Buffer, isBinary: boolean): void {
+  /** @internal */
+  onMessage(data: Buffer, isBinary: boolean): void {
     this.isAlive = true;
-    this.emit('message', isBinary ? this.convertBinary(data) : data, isBinary);
+    this.emit('message', data, isBinary);
   }
 
-  private convertBinary(data: Buffer): Buffer | ArrayBuffer | Blob {
+  private convertBinary(data: Buffer): MessageData {
     switch (this.binaryType) {
       case 'arraybuffer':
         return data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
@@ -315,13 +332,15 @@ export class WebSocket extends EventEmitter {
     }
   }
 
-  private onPing(data: Buffer): void {
+  /** @internal */
+  onPing(data: Buffer): void {
     this.isAlive = true;
     if (this.state === WebSocket.OPEN && !this.closeFrameSent) this.sender!.sendControl(Opcode.Pong, data);
     this.emit('ping', data);
   }
 
-  private onCloseFrame(code: number, reason: Buffer): void {
+  /** @internal */
+  onCloseFrame(code: number, reason: Buffer): void {
     this.closeFrameReceived = true;
     this.closeCode = code;
     this.closeReason = reason;
@@ -337,7 +356,8 @@ export class WebSocket extends EventEmitter {
     else this.armCloseTimer();
   }
 
-  private onProtocolError(err: ProtocolError): void {
+  /** @internal */
+  onProtocolError(err: ProtocolError): void {
     // Fail the connection (RFC 6455 section 7.1.7): send the code, then close TCP.
     this.closeCode = err.closeCode;
     this.closeReason = EMPTY;
@@ -363,19 +383,22 @@ export class WebSocket extends EventEmitter {
     this.closeTimer.unref?.();
   }
 
-  private onSocketEnd(): void {
+  /** @internal */
+  onSocketEnd(): void {
     // The peer closed its side: finish ours (node:http sockets allow half-open).
     this.state = WebSocket.CLOSING;
     this.receiver?.stop();
     this.socket?.end();
   }
 
-  private onSocketClose(): void {
+  /** @internal */
+  onSocketClose(): void {
     if (this.closeTimer !== null) clearTimeout(this.closeTimer);
     this.closeTimer = null;
     this.receiver?.stop();
     this.deflate?.cleanup();
     this.state = WebSocket.CLOSED;
+    this.owner?.onClientClosed(this);
     this.emit('close', this.closeCode, this.closeReason);
   }
 
@@ -398,8 +421,7 @@ export class WebSocket extends EventEmitter {
     };
     switch (type) {
       case 'message':
-        return (data: Buffer | ArrayBuffer | Blob, isBinary: boolean) =>
-          call(new MessageEvent(this, isBinary ? data : (data as Buffer).toString()));
+        return (data: Buffer, isBinary: boolean) => call(new MessageEvent<MessageData>(this, isBinary ? this.convertBinary(data) : data.toString()));
       case 'close':
         return (code: number, reason: Buffer) => call(new CloseEvent(this, code, reason.toString(), this.wasClean));
       case 'error':
@@ -411,6 +433,7 @@ export class WebSocket extends EventEmitter {
 
   addEventListener(type: BrowserEventType, listener: WsEventListener<any>, options?: { once?: boolean }): void {
     if (!listener) return;
+    this.listenerWrappers ??= new Map();
     const byListener = this.listenerWrappers.get(type) ?? new Map();
     this.listenerWrappers.set(type, byListener);
     if (byListener.has(listener)) return;
@@ -427,13 +450,14 @@ export class WebSocket extends EventEmitter {
   }
 
   removeEventListener(type: BrowserEventType, listener: WsEventListener<any>): void {
-    const wrapped = this.listenerWrappers.get(type)?.get(listener);
+    const wrapped = this.listenerWrappers?.get(type)?.get(listener);
     if (!wrapped) return;
-    this.listenerWrappers.get(type)!.delete(listener);
+    this.listenerWrappers!.get(type)!.delete(listener);
     this.off(type, wrapped);
   }
 
   private setHandler(type: BrowserEventType, handler: unknown): void {
+    this.handlerProps ??= new Map();
     const current = this.handlerProps.get(type);
     if (current) this.off(type, current.wrapped);
     this.handlerProps.delete(type);
@@ -444,25 +468,25 @@ export class WebSocket extends EventEmitter {
   }
 
   get onopen(): ((ev: WsEvent) => void) | null {
-    return (this.handlerProps.get('open')?.user as any) ?? null;
+    return (this.handlerProps?.get('open')?.user as any) ?? null;
   }
   set onopen(fn: ((ev: WsEvent) => void) | null) {
     this.setHandler('open', fn);
   }
-  get onmessage(): ((ev: MessageEvent<any>) => void) | null {
-    return (this.handlerProps.get('message')?.user as any) ?? null;
+  get onmessage(): ((ev: MessageEvent<MessageData>) => void) | null {
+    return (this.handlerProps?.get('message')?.user as any) ?? null;
   }
-  set onmessage(fn: ((ev: MessageEvent<any>) => void) | null) {
+  set onmessage(fn: ((ev: MessageEvent<MessageData>) => void) | null) {
     this.setHandler('message', fn);
   }
   get onerror(): ((ev: ErrorEvent) => void) | null {
-    return (this.handlerProps.get('error')?.user as any) ?? null;
+    return (this.handlerProps?.get('error')?.user as any) ?? null;
   }
   set onerror(fn: ((ev: ErrorEvent) => void) | null) {
     this.setHandler('error', fn);
   }
   get onclose(): ((ev: CloseEvent) => void) | null {
-    return (this.handlerProps.get('close')?.user as any) ?? null;
+    return (this.handlerProps?.get('close')?.user as any) ?? null;
   }
   set onclose(fn: ((ev: CloseEvent) => void) | null) {
     this.setHandler('close', fn);
@@ -475,4 +499,48 @@ function toBuffer(data: Exclude<SendData, Blob> | number): Buffer {
   if (Buffer.isBuffer(data)) return data;
   if (data instanceof ArrayBuffer) return Buffer.from(data);
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+const kOwner = Symbol('volley.websocket');
+type SocketWithOwner = Socket & { [kOwner]: WebSocket };
+
+function socketOnData(this: SocketWithOwner, chunk: Buffer): void {
+  if (!this[kOwner].feed(chunk)) this.pause();
+}
+function socketOnEnd(this: SocketWithOwner): void {
+  this[kOwner].onSocketEnd();
+}
+function socketOnClose(this: SocketWithOwner): void {
+  this[kOwner].onSocketClose();
+}
+function socketOnError(this: SocketWithOwner): void {
+  // A reset or a write after the peer left: the 'close' that follows reports 1006.
+  this.destroy();
+}
+
+/** Routes the receiver's events to its WebSocket: one small object instead of a closure each. */
+class ReceiverBridge implements ReceiverHandlers {
+  private readonly ws: WebSocket;
+  constructor(ws: WebSocket) {
+    this.ws = ws;
+  }
+  onMessage(data: Buffer, isBinary: boolean): void {
+    this.ws.onMessage(data, isBinary);
+  }
+  onPing(data: Buffer): void {
+    this.ws.onPing(data);
+  }
+  onPong(data: Buffer): void {
+    this.ws.isAlive = true;
+    this.ws.emit('pong', data);
+  }
+  onClose(code: number, reason: Buffer): void {
+    this.ws.onCloseFrame(code, reason);
+  }
+  onError(err: ProtocolError): void {
+    this.ws.onProtocolError(err);
+  }
+  onResume(): void {
+    this.ws.resumeReading();
+  }
 }

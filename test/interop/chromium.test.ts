@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { WebSocketServer } from '../../src/ws/server.js';
-import type { WebSocket } from '../../src/ws/websocket.js';
+import type { WebSocket as VolleySocket } from '../../src/ws/websocket.js';
 import { PAGE_HELPERS, chromiumSkipReason, launchChromium } from '../support/chromium.js';
 
 const skip = chromiumSkipReason();
@@ -23,7 +23,7 @@ before(async () => {
   if (skip) return;
   server = http.createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><title>volley</title>'));
   wss = new WebSocketServer({ server, maxPayload: 64 * 1024 * 1024 });
-  wss.on('connection', (ws: WebSocket, req) => {
+  wss.on('connection', (ws: VolleySocket, req) => {
     if (req.url === '/fragments') {
       ws.send('你好', { fin: false });
       ws.send('，世界 🌏');

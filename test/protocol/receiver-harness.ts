@@ -1,6 +1,7 @@
 import { Receiver, type MessageInflater } from '../../src/protocol/receiver.js';
 import type { ProtocolError } from '../../src/protocol/errors.js';
 import { encodeFrame } from '../../src/protocol/frame.js';
+import { applyMask } from '../../src/protocol/mask.js';
 
 export type Event =
   | { type: 'message'; data: Buffer; binary: boolean }
@@ -46,10 +47,29 @@ export function feedAllWays(role: 'server' | 'client', bytes: Buffer, maxPayload
   return runs;
 }
 
-/** A frame as its peer would send it: masked when sent by a client (to a server receiver). */
-export function frame(receiverRole: 'server' | 'client', opcode: number, payload: Buffer | string, opts: { fin?: boolean; rsv1?: boolean; rsv?: number } = {}): Buffer {
+/**
+ * A frame as its peer would send it: masked when sent by a client (to a server receiver),
+ * with a random key or the given one (for reproducible fuzzing).
+ */
+export function frame(
+  receiverRole: 'server' | 'client',
+  opcode: number,
+  payload: Buffer | string,
+  opts: { fin?: boolean; rsv1?: boolean; rsv?: number; maskKey?: Buffer } = {},
+): Buffer {
   const data = typeof payload === 'string' ? Buffer.from(payload) : payload;
-  const out = Buffer.concat(encodeFrame(data, { opcode, fin: opts.fin ?? true, rsv1: opts.rsv1 ?? false, mask: receiverRole === 'server' }));
+  const masked = receiverRole === 'server';
+  let out: Buffer;
+  if (masked && opts.maskKey) {
+    const plain = Buffer.concat(encodeFrame(data, { opcode, fin: opts.fin ?? true, rsv1: opts.rsv1 ?? false, mask: false }));
+    const headerLength = plain.length - data.length;
+    const body = Buffer.from(data);
+    applyMask(body, opts.maskKey);
+    out = Buffer.concat([plain.subarray(0, headerLength), opts.maskKey, body]);
+    out[1]! |= 0x80;
+  } else {
+    out = Buffer.concat(encodeFrame(data, { opcode, fin: opts.fin ?? true, rsv1: opts.rsv1 ?? false, mask: masked }));
+  }
   if (opts.rsv) out[0]! |= opts.rsv;
   return out;
 }

@@ -47,15 +47,21 @@ describe('client and server, both ways', () => {
     assert.deepEqual(msgs.map(([d, b]) => [Buffer.from(d).toString('hex'), b]), [
       [Buffer.from('text').toString('hex'), false], ['0102', true], ['0304', true], ['0506', true], ['0708', true],
     ]);
+    // binaryType shapes the browser-style event's data; Node-style listeners always get a Buffer.
+    const nextEvent = () => new Promise<any>((r) => client.addEventListener('message', (e) => r(e.data), { once: true }));
     client.binaryType = 'arraybuffer';
-    const ab = nextMessages(client);
+    const ab = nextEvent();
+    const abRaw = nextMessages(client);
     client.send(Buffer.from([9]));
-    assert.ok((await ab)[0][0] instanceof ArrayBuffer);
+    assert.ok((await ab) instanceof ArrayBuffer);
+    assert.ok(Buffer.isBuffer((await abRaw)[0][0]));
     client.binaryType = 'blob';
-    const blob = nextMessages(client);
+    const blob = nextEvent();
     client.send(Buffer.from([10]));
-    const b = (await blob)[0][0] as Blob;
-    assert.deepEqual(Buffer.from(await b.arrayBuffer()), Buffer.from([10]));
+    assert.deepEqual(Buffer.from(await ((await blob) as Blob).arrayBuffer()), Buffer.from([10]));
+    const text = nextEvent();
+    client.send('文字');
+    assert.equal(await text, '文字');
     client.close(1000);
     await closed(client);
     await new Promise((r) => wss.close(r));
