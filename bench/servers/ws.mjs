@@ -1,0 +1,27 @@
+// Bench server on npm `ws`: echo on any path; connections on /pub publish to
+// every connection on /sub. Usage: node ws.mjs [port]  (or PORT=...)
+import { WebSocketServer } from 'ws';
+
+const port = Number(process.argv[2] ?? process.env.PORT ?? 9001);
+const subs = new Set();
+
+// clientTracking off: we keep our own subscriber set, as ws suggests for broadcast.
+const wss = new WebSocketServer({ host: '127.0.0.1', port, maxPayload: 16 * 1024 * 1024, clientTracking: false });
+
+wss.on('connection', (ws, req) => {
+  const path = req.url.split('?')[0];
+  if (path === '/sub') {
+    subs.add(ws);
+    ws.on('close', () => subs.delete(ws));
+  } else if (path === '/pub') {
+    // ws documents broadcast as send() to each client in a loop.
+    ws.on('message', (data, isBinary) => {
+      for (const s of subs) s.send(data, { binary: isBinary });
+    });
+  } else {
+    ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
+  }
+  ws.on('error', () => {});
+});
+
+wss.on('listening', () => console.log(`ready ws ${port} pid ${process.pid}`));
