@@ -1,2 +1,5 @@
-// volley: the WebSocket layer; the real-time hub and server are exported as they land.
-export * from './ws/index.js';
+// volley: the real-time server (hub endpoint, publish API, static files) and its parts.
+// For sockets alone, import 'volley/ws', which carries nothing of the hub.
+export * from './server/index.js';
+export * from './hub/index.js';
+export * from './broker/index.js';

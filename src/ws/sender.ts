@@ -14,9 +14,9 @@ export interface MessageDeflater {
 type Step = (done: () => void) => void;
 
 /**
- * Writes frames to one socket, in order. Writes made in the same tick are coalesced:
- * the socket is corked on the first and uncorked on the next tick, so a burst of
- * small messages costs one writev. A step that finishes later (compression, a Blob's
+ * Writes frames to one socket, in order. Writes made in the same event-loop iteration
+ * are coalesced: the socket is corked on the first and uncorked once that iteration's
+ * I/O is done, so a burst of small messages costs one writev. A step that finishes later (compression, a Blob's
  * bytes) holds back everything sent after it, so order is always kept.
  */
 export class FrameSender {
@@ -159,20 +159,37 @@ export class FrameSender {
     if (!this.corked) {
       this.corked = true;
       socket.cork();
-      process.nextTick(uncorkSender, this);
+      scheduleFlush(this);
     }
     const last = buffers.length - 1;
     for (let i = 0; i < last; i++) socket.write(buffers[i]!);
     socket.write(buffers[last]!, cb);
   }
 
-  /** @internal Called on the tick after the first write of a burst. */
+  /** @internal Called once per event-loop iteration after the first write of a burst. */
   flushBurst(): void {
     this.corked = false;
     this.socket.uncork();
   }
 }
 
-function uncorkSender(sender: FrameSender): void {
-  sender.flushBurst();
+// Every socket written to during one event-loop iteration is flushed once, after all of
+// that iteration's I/O callbacks ran: the messages a burst of input produced (an echo of
+// several frames, a broadcast of several publications) leave in one writev per socket.
+let flushQueue: FrameSender[] = [];
+let flushScheduled = false;
+
+function scheduleFlush(sender: FrameSender): void {
+  flushQueue.push(sender);
+  if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flushAll);
+  }
+}
+
+function flushAll(): void {
+  const queue = flushQueue;
+  flushQueue = [];
+  flushScheduled = false;
+  for (let i = 0; i < queue.length; i++) queue[i]!.flushBurst();
 }

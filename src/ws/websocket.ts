@@ -388,7 +388,8 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     // The peer closed its side: finish ours (node:http sockets allow half-open).
     this.state = WebSocket.CLOSING;
     this.receiver?.stop();
-    this.socket?.end();
+    // Ending twice makes Node build an error (with a stack) for nothing.
+    if (this.socket !== null && !this.socket.writableEnded) this.socket.end();
   }
 
   /** @internal */
