@@ -1,0 +1,54 @@
+// The page at `/` of `volley serve`: plain HTML listing what this server offers.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pathOf, sendText, type Endpoint, type Mount } from './mount.js';
+
+export function createStatusPage(listEndpoints: () => readonly Endpoint[], version: string): Mount {
+  return {
+    endpoints: [{ kind: 'http', path: '/', description: 'status page' }],
+
+    handleRequest(req: IncomingMessage, res: ServerResponse): boolean {
+      if (pathOf(req) !== '/') return false;
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        sendText(res, 405, 'Method Not Allowed\n', { allow: 'GET, HEAD' });
+        return true;
+      }
+      const body = renderPage(req.headers.host ?? 'localhost', listEndpoints(), version);
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+      res.end(req.method === 'HEAD' ? undefined : body);
+      return true;
+    },
+
+    close: () => Promise.resolve(),
+    terminate: () => {},
+  };
+}
+
+function renderPage(host: string, endpoints: readonly Endpoint[], version: string): string {
+  const rows = endpoints
+    .map((e) => {
+      const url = `${e.kind}://${host}${e.path}`;
+      const link = e.kind === 'http' ? `<a href="${escapeHtml(e.path)}">${escapeHtml(url)}</a>` : `<code>${escapeHtml(url)}</code>`;
+      return `<li>${link} — ${escapeHtml(e.description)}</li>`;
+    })
+    .join('\n');
+  const echo = endpoints.find((e) => e.kind === 'ws');
+  const tryIt = echo ? `<p>Try it: <code>volley connect ws://${escapeHtml(host)}${escapeHtml(echo.path)}</code></p>` : '';
+  return `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Volley</title></head>
+<body>
+<h1>Volley ${escapeHtml(version)}</h1>
+<p>This server offers:</p>
+<ul>
+${rows}
+</ul>
+${tryIt}
+</body>
+</html>
+`;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

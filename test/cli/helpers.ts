@@ -1,0 +1,118 @@
+// Runs the real `volley` binary (bin/volley.js over a fresh build) for the CLI tests.
+
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, rmdirSync, statSync, existsSync } from 'node:fs';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const BIN = join(ROOT, 'bin', 'volley.js');
+const LOCK = join(ROOT, '.scratch', 'cli-build.lock');
+/** A lock older than this was left by a killed run. */
+const STALE_LOCK_MS = 120_000;
+
+/**
+ * Builds dist/ with `npm run build`, one test file at a time (test files run in parallel).
+ * tsc still emits when other people's files have type errors; then the CLI is tested on
+ * that output and the errors are printed as a warning. Errors in src/cli fail the build.
+ */
+export async function buildOnce(): Promise<void> {
+  mkdirSync(join(ROOT, '.scratch'), { recursive: true });
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      break;
+    } catch {
+      if (existsSync(LOCK) && Date.now() - statSync(LOCK).mtimeMs > STALE_LOCK_MS) rmdirSync(LOCK);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  try {
+    const result = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
+    if (result.status === 0) return;
+    const output = `${result.stdout}${result.stderr}`;
+    if (/src\/cli\//.test(output) || !existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) {
+      throw new Error(`npm run build failed:\n${output}`);
+    }
+    process.stderr.write(`warning: npm run build reported errors outside src/cli:\n${output}\n`);
+  } finally {
+    rmdirSync(LOCK);
+  }
+}
+
+const children = new Set<ChildProcess>();
+
+/** Kills whatever a test left running. Call it from after(). */
+export function killAll(): void {
+  for (const child of children) child.kill('SIGKILL');
+  children.clear();
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Starts `volley ARGS` with piped stdio. */
+export function spawnCli(args: string[], env: Record<string, string> = {}): ChildProcess {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: 'pipe' });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+/** Collects a child's output until it exits. */
+export async function finished(child: ChildProcess): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+  child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+  const [code] = (await once(child, 'close')) as [number | null];
+  return { code, stdout, stderr };
+}
+
+/** Runs `volley ARGS`, writes `input` to its stdin and closes it, and waits for the exit. */
+export function runCli(args: string[], input = '', env: Record<string, string> = {}): Promise<CliResult> {
+  const child = spawnCli(args, env);
+  const result = finished(child);
+  child.stdin!.end(input);
+  return result;
+}
+
+export interface Served {
+  child: ChildProcess;
+  /** ws://127.0.0.1:PORT/echo */
+  echoUrl: string;
+  /** http://127.0.0.1:PORT */
+  httpBase: string;
+  stdout: () => string;
+  /** Sends SIGTERM and resolves with the exit code and stderr. */
+  stop(): Promise<CliResult>;
+}
+
+/** `volley serve --port 0` on loopback, resolved once it printed its URLs. */
+export async function startServe(extraArgs: string[] = []): Promise<Served> {
+  const child = spawnCli(['serve', '--port', '0', '--host', '127.0.0.1', ...extraArgs]);
+  const result = finished(child);
+  let out = '';
+  const echoUrl = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (s: string) => {
+      out += s;
+      const match = /ws:\/\/127\.0\.0\.1:\d+\/echo/.exec(out);
+      if (match) resolve(match[0]);
+    });
+    child.once('exit', (code) => reject(new Error(`volley serve exited with ${code} before listening`)));
+  });
+  return {
+    child,
+    echoUrl,
+    httpBase: echoUrl.replace('ws://', 'http://').replace(/\/echo$/, ''),
+    stdout: () => out,
+    async stop() {
+      child.kill('SIGTERM');
+      return result;
+    },
+  };
+}
