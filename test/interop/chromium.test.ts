@@ -145,3 +145,31 @@ test('Chromium: a refused handshake fails with close 1006', { skip }, async () =
   }, `ws://${base.replace(/:\d+$/, ':1')}/`);
   assert.deepEqual(got, { events: ['error'], code: 1006 });
 });
+
+for (const serverNoContextTakeover of [false, true]) {
+  test(`Chromium with permessage-deflate agreed (server_no_context_takeover: ${serverNoContextTakeover})`, { skip }, async () => {
+    const compressed = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: { serverNoContextTakeover } });
+    await once(compressed, 'listening');
+    let serverExtensions = '';
+    compressed.on('connection', (ws: VolleySocket) => {
+      serverExtensions = ws.extensions;
+      ws.on('message', (data: Buffer, isBinary: boolean) => ws.send(data, { binary: isBinary }));
+    });
+    const port = (compressed.address() as AddressInfo).port;
+    const result = await page.evaluate(async (url) => {
+      const ws = new WebSocket(url);
+      await new Promise((r) => (ws.onopen = r));
+      const text = '你好，世界 🌏 '.repeat(500);
+      const back: string[] = [];
+      const done = new Promise<void>((r) => (ws.onmessage = (e) => back.push(e.data) === 3 && r()));
+      for (let i = 0; i < 3; i++) ws.send(`${i}:${text}`);
+      await done;
+      ws.close();
+      return { extensions: ws.extensions, ok: back.every((m, i) => m === `${i}:${text}`) };
+    }, `ws://127.0.0.1:${port}/`);
+    assert.match(result.extensions, /^permessage-deflate/);
+    assert.equal(/server_no_context_takeover/.test(serverExtensions), serverNoContextTakeover, serverExtensions);
+    assert.equal(result.ok, true);
+    await new Promise((r) => compressed.close(r));
+  });
+}
