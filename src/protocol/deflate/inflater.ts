@@ -94,7 +94,9 @@ export class BoundedInflater {
       this.settle(op, null);
       return;
     }
-    const message = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.total);
+    // Always a copy: a lone chunk is a slice of zlib's 16 KiB output buffer, which a small
+    // message kept by the application would otherwise pin.
+    const message = Buffer.concat(this.chunks, this.total);
     this.chunks = [];
     this.total = 0;
     if (!this.takeover) this.dropStream();
