@@ -13,3 +13,8 @@ export { Utf8Validator, isValidUtf8 } from './utf8.js';
 export { applyMask, randomMaskKey } from './mask.js';
 export { type FrameOptions, encodeFrame, encodeServerFrame, encodeTextFrame } from './frame.js';
 export { type MessageInflater, type ReceiverHandlers, type ReceiverOptions, Receiver } from './receiver.js';
+export {
+  PerMessageDeflate, type PerMessageDeflateOptions, type NegotiatedParams, type SharedFrameCache,
+  compressStateless, compressStatelessSync, statelessKey, ConcurrencyLimiter, sharedLimiter,
+  DEFAULT_THRESHOLD, DEFAULT_LEVEL, DEFAULT_MEM_LEVEL, DEFAULT_CONCURRENCY_LIMIT,
+} from './permessage-deflate.js';
