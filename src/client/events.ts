@@ -1,0 +1,82 @@
+// The events of a client and of a subscription, and what each one carries.
+
+import type { ClientInfo, StreamPosition } from '../hub/wire.js';
+import type { VolleyError } from './errors.js';
+
+export type ClientState = 'disconnected' | 'connecting' | 'connected';
+export type SubscriptionState = 'unsubscribed' | 'subscribing' | 'subscribed';
+
+/**
+ * Why a state was entered. `code` is a WebSocket close code when the connection closed
+ * (the server's, see docs/protocol.md, or 1006 when it broke), a wire error code (100+)
+ * when a command was refused, or a ClientCode (below 100) when the client decided.
+ */
+export interface StateReason {
+  code: number;
+  reason: string;
+}
+
+export interface StateChange<S> {
+  oldState: S;
+  newState: S;
+}
+
+export interface ConnectedContext {
+  /** The connection id the server gave (as in presence and publication info). */
+  client: string;
+  transport: 'websocket';
+}
+
+export interface ErrorContext {
+  /** What failed: opening the socket, fetching a token, a token refresh, a subscribe. */
+  type: 'transport' | 'token' | 'refresh' | 'subscribe';
+  error: VolleyError | Error;
+}
+
+export interface ClientEvents {
+  state: StateChange<ClientState>;
+  connecting: StateReason;
+  connected: ConnectedContext;
+  disconnected: StateReason;
+  error: ErrorContext;
+}
+
+export interface SubscribedContext {
+  channel: string;
+  /** The channel keeps history: positions mean something and recovery is possible. */
+  recoverable: boolean;
+  /** A position was sent to recover from (a resubscribe, or the `since` option). */
+  wasRecovering: boolean;
+  /**
+   * True when everything missed since that position follows as publications, exactly once.
+   * False after a resubscribe means a gap: reload the state from your own source or history.
+   */
+  recovered: boolean;
+  /** The stream position now, on recoverable channels. */
+  position?: StreamPosition;
+}
+
+export interface PublicationContext<T> {
+  channel: string;
+  data: T;
+  /** Position in the stream, on channels with history. */
+  offset?: number;
+  /** The publishing client; absent for publications made by the server. */
+  info?: ClientInfo;
+}
+
+export interface PresenceContext {
+  channel: string;
+  info: ClientInfo;
+}
+
+export interface SubscriptionEvents<T> {
+  state: StateChange<SubscriptionState>;
+  subscribing: StateReason;
+  subscribed: SubscribedContext;
+  unsubscribed: StateReason;
+  publication: PublicationContext<T>;
+  join: PresenceContext;
+  leave: PresenceContext;
+  error: ErrorContext;
+}
