@@ -10,6 +10,7 @@ import { DisconnectCode, SUBPROTOCOL } from '../hub/wire.js';
 import { WebSocketServer, abortHandshake, type CompressionOption, type WebSocket } from '../ws/index.js';
 import { createHttpApi, type HttpApi, type HttpApiOptions } from './http-api.js';
 import { createStaticHandler, type StaticHandler } from './static-files.js';
+import { CLIENT_BUNDLE_PATH, serveClientBundle } from './client-bundle.js';
 import { WebSocketSession } from './websocket-session.js';
 
 export interface VolleyServerOptions extends HubOptions {
@@ -145,6 +146,10 @@ export class VolleyServer {
     const path = pathOf(req);
     if (this.api !== undefined && (path === this.apiPrefix || path.startsWith(`${this.apiPrefix}/`))) {
       this.api(req, res);
+      return;
+    }
+    if (path === CLIENT_BUNDLE_PATH && (req.method === 'GET' || req.method === 'HEAD')) {
+      serveClientBundle(res).catch(() => respond(res, 500, 'Internal Server Error'));
       return;
     }
     if (path === this.websocketPath) {

@@ -6,7 +6,7 @@ import http from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
-import { buildClientBundle } from '../../src/client/build-bundle.js';
+import { buildClientBundle } from '../../scripts/build-client-bundle.js';
 import { PAGE_HELPERS, chromiumSkipReason, launchChromium } from '../support/chromium.js';
 import { clientScenario, checkReport, type ScenarioReport } from './scenario.js';
 import { mintToken, startServer, type TestServer } from './helpers.js';

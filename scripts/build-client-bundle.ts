@@ -1,6 +1,6 @@
 // Builds the browser bundle of volley/client: one minified ES module with the wire
-// protocol types inlined. Run by `npm run build:client` (tsx src/client/build-bundle.ts);
-// a build-time tool, not part of the client (it is never imported by index.ts).
+// protocol types inlined. Run by `npm run build` (through `npm run build:client`);
+// a build-time tool, kept out of src/ so that esbuild never reaches dist/.
 
 import { build } from 'esbuild';
 import { gzipSync } from 'node:zlib';
@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
-export const BUNDLE_ENTRY = fileURLToPath(new URL('./index.ts', import.meta.url));
-export const BUNDLE_OUTFILE = fileURLToPath(new URL('../../dist/client/volley-client.min.js', import.meta.url));
+export const BUNDLE_ENTRY = fileURLToPath(new URL('../src/client/index.ts', import.meta.url));
+export const BUNDLE_OUTFILE = fileURLToPath(new URL('../dist/client/volley-client.min.js', import.meta.url));
 
 export interface BundleResult {
   code: string;
