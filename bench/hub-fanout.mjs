@@ -1,0 +1,119 @@
+// Fan-out through the hub against the same fan-out on the bare socket layer.
+//   node bench/hub-fanout.mjs [--subs 1000,10000] [--messages 300] [--window 16] [--reps 3]
+// Each run: a server in this process (pinned to core 1) with one channel; N subscribers in a
+// child process (pinned to core 0, bench/hub-fanout-subscribers.mjs); publications of 64 B of
+// data with at most `window` in flight (a publication is done when all N have it).
+//   hub:  createServer() + hub.publish('bench:fanout', data) — JSON push, encoded and framed once
+//   raw:  WebSocketServer + prepareMessage(data) written to every subscriber (no hub)
+// Reports deliveries/s (N x messages / time), delivery latency, and both processes' CPU, so a
+// saturated subscriber process (it is Node, not the Go loadgen, since hub pushes are JSON the
+// loadgen cannot time) shows as such. Medians over reps, interleaved A B A B.
+import { fork, execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { parseArgs } from 'node:util';
+import { createServer } from 'volley';
+import { WebSocketServer, prepareMessage } from 'volley/ws';
+
+const { values } = parseArgs({
+  options: {
+    subs: { type: 'string', default: '1000,10000' },
+    messages: { type: 'string', default: '300' },
+    window: { type: 'string', default: '16' },
+    reps: { type: 'string', default: '3' },
+  },
+});
+const MESSAGES = Number(values.messages);
+const WINDOW = Number(values.window);
+const PAD = 'x'.repeat(24);
+
+try {
+  execFileSync('taskset', ['-pc', '1', String(process.pid)], { stdio: 'ignore' });
+} catch {
+  console.log('# taskset unavailable: server and subscribers are not pinned apart');
+}
+
+async function startHub() {
+  const server = createServer({ port: 0, host: '127.0.0.1', allowAnonymous: true, heartbeatIntervalMs: 0,
+    namespaces: { bench: {} }, limits: { publishRate: 1e9 } });
+  const { port } = await server.listen();
+  return {
+    url: `ws://127.0.0.1:${port}/connection/websocket`,
+    publish: (k) => server.publish('bench:fanout', { k, t: Date.now(), pad: PAD }),
+    close: () => server.close(),
+  };
+}
+
+async function startRaw() {
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  await once(wss, 'listening');
+  return {
+    url: `ws://127.0.0.1:${wss.address().port}/`,
+    publish: (k) => wss.broadcast(prepareMessage(JSON.stringify({ k, t: Date.now(), pad: PAD }))),
+    close: () => new Promise((r) => wss.close(r)),
+  };
+}
+
+async function run(mode, subs) {
+  const server = mode === 'hub' ? await startHub() : await startRaw();
+  const child = fork(new URL('./hub-fanout-subscribers.mjs', import.meta.url), [server.url, String(subs), mode], {
+    execArgv: [],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  try {
+    execFileSync('taskset', ['-pc', '0', String(child.pid)], { stdio: 'ignore' });
+  } catch {
+    /* reported above */
+  }
+  let resolveDone;
+  const progress = [];
+  child.on('message', (m) => {
+    if (m.error) console.error(`# subscriber error ${m.error}`);
+    progress.push(m);
+    resolveDone?.();
+  });
+  const next = async (pred) => {
+    for (;;) {
+      const i = progress.findIndex(pred);
+      if (i !== -1) return progress.splice(i, 1)[0];
+      await new Promise((r) => (resolveDone = r));
+    }
+  };
+  await next((m) => m.ready);
+  child.send('start');
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
+  let sent = 0;
+  let done = 0;
+  while (done < MESSAGES) {
+    while (sent < MESSAGES && sent - done < WINDOW) await server.publish(++sent);
+    await next((m) => m.done !== undefined);
+    done++;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  child.send('report');
+  const { latencies, cpuPercent } = await next((m) => m.latencies);
+  child.send('exit');
+  await once(child, 'exit');
+  await server.close();
+  latencies.sort((a, b) => a - b);
+  const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
+  return { mode, subs, deliveriesPerSec: (subs * MESSAGES) / seconds, p50: pct(0.5), p99: pct(0.99), serverCpu: (100 * (cpu.user + cpu.system)) / 1e6 / seconds, subscriberCpu: cpuPercent };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+console.log('| subscribers | path | deliveries/s (median) | min–max | p50 ms | p99 ms | server CPU % | subscriber process CPU % |');
+console.log('|---|---|---|---|---|---|---|---|');
+for (const subs of values.subs.split(',').map(Number)) {
+  const results = { hub: [], raw: [] };
+  for (let rep = 0; rep < Number(values.reps); rep++) {
+    for (const mode of ['hub', 'raw']) results[mode].push(await run(mode, subs));
+  }
+  for (const mode of ['hub', 'raw']) {
+    const rs = results[mode];
+    const d = rs.map((r) => r.deliveriesPerSec);
+    console.log(`| ${subs} | ${mode} | ${Math.round(median(d))} | ${Math.round(Math.min(...d))}–${Math.round(Math.max(...d))} | ${median(rs.map((r) => r.p50))} | ${median(rs.map((r) => r.p99))} | ${Math.round(median(rs.map((r) => r.serverCpu)))} | ${Math.round(median(rs.map((r) => r.subscriberCpu)))} |`);
+  }
+  const ratio = median(results.hub.map((r) => r.deliveriesPerSec)) / median(results.raw.map((r) => r.deliveriesPerSec));
+  console.log(`|  | hub / raw | ${ratio.toFixed(2)} | | | | | |`);
+}
