@@ -72,7 +72,7 @@ function generated(doc, source) {
       ' Figures are medians with min–max over the repetitions; ratios are medians divided by the ws median of the same run.',
     '- CPU columns: the loadgen\'s own CPU use (% of its core) next to each figure. A figure is bounded by the load generator, not the server,' +
       ' when the loadgen was saturated (>90%) or the server sat idle (>20%) in a throughput run; such runs are flagged.' +
-      ' "noisy" flags runs where other processes used >50% of a core or kept ours waiting for a CPU.',
+      ' "noisy" flags runs where anything but the loadgen and the server (other sessions on this machine, the kernel) used >30% of a core.',
     '',
   );
   lines.push('## Machine', '');
@@ -90,6 +90,12 @@ function generated(doc, source) {
       `${cpu(s.volley?.clientCpu)} / ${cpu(s.ws?.clientCpu)} / ${cpu(s.net?.clientCpu)} |`);
   }
   lines.push('');
+  const lgCpu = doc.scenarios.filter((sc) => sc.mode !== 'idle').flatMap((sc) => sc.runs.map((r) => r.clientCpu)).filter((v) => v != null);
+  if (lgCpu.length) {
+    const saturated = lgCpu.filter((v) => v > 90).length;
+    lines.push(`How busy the load generator was: at most ${cpu(Math.max(...lgCpu))} of its core in any measured run` +
+      ` (idle-connection runs aside), ${saturated ? `saturated (>90%) in ${saturated} of ${lgCpu.length} runs` : 'never saturated'}.`, '');
+  }
   const unmet = doc.scenarios.filter((sc) => sc.summary.volley?.ratio != null && meets(sc, sc.summary.volley.ratio) !== 'yes');
   if (unmet.length) {
     lines.push(`Targets not met in this run: ${unmet.map((sc) => `${sc.name} (${ratio(sc.summary.volley.ratio)}, target ${sc.better === 'higher' ? '≥' : '≤'} ${sc.target}x)`).join(', ')}.`, '');
@@ -173,7 +179,7 @@ function main() {
     md = old.slice(0, old.indexOf(BEGIN)) + body + old.slice(old.indexOf(END) + END.length);
   } else {
     md = `# Benchmarks\n\nVolley against npm \`ws\` and a plain \`node:net\` echo, with the targets of issue 8.` +
-      ` Run \`npm run bench\` (about 12 minutes; \`npm run bench -- --quick\` for a 1-minute smoke run), then` +
+      ` Run \`npm run bench\` (about 11 minutes; \`npm run bench -- --quick\` for a 1-minute smoke run), then` +
       ` \`node bench/report.mjs\` to regenerate this page and the chart.\n\n${body}\n\n` +
       `## Optimisation log\n\nWhat each performance change bought, newest first (ratios to ws from \`npm run bench\`).\n\n` +
       `| date | change | scenario | before | after |\n|---|---|---|---|---|\n`;
