@@ -14,7 +14,10 @@ const server = createServer({
   presenceTtlMs: Number(presenceTtl),
   sweepIntervalMs: 100,
   limits: { publishRate: 100_000, publishBurst: 100_000 },
-  namespaces: { chat: { presence: true, joinLeave: true, historySize: 1_000, historyTtlMs: 600_000 } },
+  namespaces: {
+    chat: { presence: true, joinLeave: true, historySize: 1_000, historyTtlMs: 600_000 },
+    live: {},
+  },
 });
 const address = await server.listen();
 process.stdout.write(`${JSON.stringify({ port: address.port })}\n`);

@@ -120,7 +120,7 @@ export class ChannelFeed {
     this.filling = true;
     for (let attempt = 0; attempt < this.options.fillAttempts && this.position !== undefined; attempt++) {
       try {
-        const missed = await this.readSince(this.position);
+        const missed = await this.readSince({ ...this.position });
         if (this.closed) return;
         for (const event of missed.events) this.accept({ event, epoch: missed.epoch });
         break;
