@@ -100,7 +100,7 @@ function generated(doc, source) {
   if (unmet.length) {
     lines.push(`Targets not met in this run: ${unmet.map((sc) => `${sc.name} (${ratio(sc.summary.volley.ratio)}, target ${sc.better === 'higher' ? '≥' : '≤'} ${sc.target}x)`).join(', ')}.`, '');
   }
-  lines.push('Hub fan-out (a channel publish through the hub to 1,000 and 10,000 subscribers): not measured yet; it joins `hubScenarios` in `bench/run.mjs` once the hub can be driven by the loadgen.', '');
+  lines.push('Hub fan-out (a channel publish through the hub to 1,000 and 10,000 subscribers): not in this suite yet; measured by \`node bench/hub-fanout.mjs\` (Node subscribers), and joins \`hubScenarios\` in \`bench/run.mjs\` once the loadgen can drive the hub.', '');
   lines.push('![Ratios to ws](benchmarks-ratios.svg)', '');
 
   const flagged = doc.scenarios.map((sc) => [sc, flagText(sc)]).filter(([, t]) => t);
@@ -179,7 +179,7 @@ function main() {
     md = old.slice(0, old.indexOf(BEGIN)) + body + old.slice(old.indexOf(END) + END.length);
   } else {
     md = `# Benchmarks\n\nVolley against npm \`ws\` and a plain \`node:net\` echo, with the targets of issue 8.` +
-      ` Run \`npm run bench\` (about 11 minutes; \`npm run bench -- --quick\` for a 1-minute smoke run), then` +
+      ` Run \`npm run bench\` (about 10 minutes; \`npm run bench -- --quick\` for a 1.5-minute smoke run), then` +
       ` \`node bench/report.mjs\` to regenerate this page and the chart.\n\n${body}\n\n` +
       `## Optimisation log\n\nWhat each performance change bought, newest first (ratios to ws from \`npm run bench\`).\n\n` +
       `| date | change | scenario | before | after |\n|---|---|---|---|---|\n`;

@@ -108,9 +108,9 @@ function socketScenarios(o) {
 }
 
 // The hub's fan-out (a channel publish through Volley's hub to 1,000 and 10,000
-// subscribers) belongs here once the hub can be driven by the loadgen: it needs
-// its own server script (bench/servers/volley-hub.mjs) and subscribers that
-// speak the hub protocol. Deliberately empty until then.
+// subscribers) belongs here once the loadgen can drive the hub (subscribe, then
+// time JSON pushes). Until then it is measured by its own script with Node
+// subscribers, bench/hub-fanout.mjs. Deliberately empty: nothing pretends here.
 function hubScenarios(_o) {
   return [];
 }
