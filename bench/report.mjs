@@ -100,7 +100,7 @@ function generated(doc, source) {
   if (unmet.length) {
     lines.push(`Targets not met in this run: ${unmet.map((sc) => `${sc.name} (${ratio(sc.summary.volley.ratio)}, target ${sc.better === 'higher' ? '≥' : '≤'} ${sc.target}x)`).join(', ')}.`, '');
   }
-  lines.push('Hub fan-out (a channel publish through the hub to 1,000 and 10,000 subscribers): not in this suite yet; measured by \`node bench/hub-fanout.mjs\` (Node subscribers), and joins \`hubScenarios\` in \`bench/run.mjs\` once the loadgen can drive the hub.', '');
+  lines.push('Hub fan-out (a channel publish through the hub to 1,000 and 10,000 subscribers): not in this suite yet; measured by `node bench/hub-fanout.mjs` (Node subscribers), and joins `hubScenarios` in `bench/run.mjs` once the loadgen can drive the hub.', '');
   lines.push('![Ratios to ws](benchmarks-ratios.svg)', '');
 
   const flagged = doc.scenarios.map((sc) => [sc, flagText(sc)]).filter(([, t]) => t);
