@@ -30,15 +30,25 @@ export class ConnectSession {
   /** Resolves with the exit code once the connection has closed (or failed to open). */
   run(driver: InputDriver): Promise<number> {
     const { ws, output } = this;
+    const onMessage = (data: Buffer, isBinary: boolean) => {
+      output.message('in', data, isBinary);
+      driver.received?.(data, isBinary);
+    };
+    // A message that came in the same packet as the server's 101 can be emitted before
+    // 'open' (while readyState is still CONNECTING): hold it until the session has started.
+    let early: Array<[Buffer, boolean]> | null = [];
     return new Promise((resolve) => {
       ws.on('open', () => {
         this.opened = true;
         output.opened(ws.url, ws.protocol);
         driver.start(this);
+        const held = early ?? [];
+        early = null;
+        for (const [data, isBinary] of held) onMessage(data, isBinary);
       });
       ws.on('message', (data, isBinary) => {
-        output.message('in', data, isBinary);
-        driver.received?.(data, isBinary);
+        if (early) early.push([data, isBinary]);
+        else onMessage(data, isBinary);
       });
       ws.on('ping', (data) => output.control('in', 'ping', data));
       ws.on('pong', (data) => output.control('in', 'pong', data));
