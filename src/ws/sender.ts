@@ -84,7 +84,7 @@ export class FrameSender {
 
   /** Writes a frame encoded beforehand (server role: unmasked, the same bytes for every socket). */
   sendFrame(frame: Buffer, cb?: WriteCallback): void {
-    if (!this.busy) return this.writeBuffers([frame], cb);
+    if (!this.busy) return this.writeOne(frame, cb);
     this.schedule(frame.length, (done) => {
       this.writeBuffers([frame], cb);
       done();
@@ -150,20 +150,31 @@ export class FrameSender {
     }
   }
 
+  // The broadcast path: one ready frame, no array.
+  private writeOne(frame: Buffer, cb?: WriteCallback): void {
+    if (this.beginWrite(cb)) this.socket.write(frame, cb);
+  }
+
   private writeBuffers(buffers: Buffer[], cb?: WriteCallback): void {
+    if (!this.beginWrite(cb)) return;
+    const last = buffers.length - 1;
+    for (let i = 0; i < last; i++) this.socket.write(buffers[i]!);
+    this.socket.write(buffers[last]!, cb);
+  }
+
+  /** Corks the socket for this burst; false (and `cb` told) when it cannot be written. */
+  private beginWrite(cb?: WriteCallback): boolean {
     const socket = this.socket;
     if (socket.destroyed || !socket.writable) {
       if (cb) process.nextTick(cb, new Error('The socket is not writable'));
-      return;
+      return false;
     }
     if (!this.corked) {
       this.corked = true;
       socket.cork();
       scheduleFlush(this);
     }
-    const last = buffers.length - 1;
-    for (let i = 0; i < last; i++) socket.write(buffers[i]!);
-    socket.write(buffers[last]!, cb);
+    return true;
   }
 
   /** @internal Called once per event-loop iteration after the first write of a burst. */
