@@ -12,7 +12,8 @@ export interface NodeProcess {
 
 export async function startNode(brokerUrl: string, presenceTtlMs: number): Promise<NodeProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, brokerUrl, String(presenceTtlMs)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    // The hub logs every refused broker call during an outage; VOLLEY_TEST_VERBOSE shows them.
+    stdio: ['ignore', 'pipe', process.env.VOLLEY_TEST_VERBOSE ? 'inherit' : 'ignore'],
   });
   const lines = createInterface({ input: child.stdout! });
   const port = await new Promise<number>((resolve, reject) => {

@@ -167,7 +167,8 @@ export class NatsBroker implements Broker {
     if (retention !== undefined && retention.size > 0) {
       position = await this.request(() => this.history_.append(channel, data, retention, options.info, options.excludeClient));
     }
-    this.assertReady();
+    // Once stored, the publication counts even if the connection drops right now: the
+    // client buffers the fan-out, and subscribers' feeds would fill it from history.
     this.nc.publish(this.names.fanout(channel), this.encoder.encode(encodePublication(data, position.offset, position.epoch, options.info, options.excludeClient)));
     return position;
   }

@@ -91,15 +91,25 @@ export class RedisBroker implements Broker {
     };
     const commands = new Redis(url, settings);
     const subscriber = new Redis(url, settings);
-    commands.on('error', report);
-    subscriber.on('error', report);
+    // ioredis rejects connect() with a bare "Connection is closed"; the socket error says why.
+    let socketError: Error | undefined;
+    const remember = (error: Error) => {
+      socketError ??= error;
+    };
+    commands.on('error', remember);
+    subscriber.on('error', remember);
     try {
       await withTimeout(Promise.all([commands.connect(), subscriber.connect()]), connectTimeout);
     } catch (error) {
       commands.disconnect();
       subscriber.disconnect();
-      throw new Error(`cannot reach Redis at ${redactUrl(url)}: ${(error as Error).message}`, { cause: error });
+      const cause = socketError ?? (error as Error);
+      throw new Error(`cannot reach Redis at ${redactUrl(url)}: ${cause.message}`, { cause });
     }
+    commands.off('error', remember);
+    subscriber.off('error', remember);
+    commands.on('error', report);
+    subscriber.on('error', report);
     const broker = new RedisBroker(commands, subscriber, redactUrl(url), options);
     subscriber.on('ready', () => void broker.resubscribe());
     return broker;
