@@ -152,8 +152,12 @@ for (const scenario of scenarios) {
     const nodes = await Promise.all(Array.from({ length: scenario.nodes }, () => startNode(url)));
     const publisherPort = nodes[0].port;
     const subscriberPort = nodes[nodes.length - 1].port;
-    const result = await measure(publisherPort, subscriberPort, `${kind}:bench`);
-    await Promise.all(nodes.map(stopNode));
+    let result;
+    try {
+      result = await measure(publisherPort, subscriberPort, `${kind}:bench`);
+    } finally {
+      await Promise.all(nodes.map(stopNode)); // never leave node processes behind
+    }
     console.log(
       [
         scenario.name.padEnd(16),
