@@ -136,6 +136,26 @@ async function measure(publisherPort, subscriberPort, channel) {
 }
 
 const prefix = () => `vbench${randomBytes(3).toString('hex')}`;
+
+/** Removes what a scenario left on the shared engine under its prefix. */
+async function cleanup(url) {
+  const prefixOf = new URL(url).searchParams.get('prefix');
+  if (url.startsWith('redis:')) {
+    const { Redis } = await import('ioredis');
+    const redis = new Redis(url.split('?')[0]);
+    const keys = await redis.keys(`${prefixOf}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    await redis.quit();
+  } else if (url.startsWith('nats:')) {
+    const { connect } = await import('nats');
+    const nc = await connect({ servers: url.split('?')[0] });
+    const jsm = await nc.jetstreamManager();
+    for (const name of [`${prefixOf}_history`, `KV_${prefixOf}_history_meta`, `KV_${prefixOf}_presence`]) {
+      await jsm.streams.delete(name).catch(() => {});
+    }
+    await nc.close();
+  }
+}
 const scenarios = [
   { name: 'memory, 1 node', url: () => 'memory', nodes: 1 },
   { name: 'redis, 1 node', url: (p) => `redis://127.0.0.1:6379?prefix=${p}`, nodes: 1 },
@@ -157,6 +177,7 @@ for (const scenario of scenarios) {
       result = await measure(publisherPort, subscriberPort, `${kind}:bench`);
     } finally {
       await Promise.all(nodes.map(stopNode)); // never leave node processes behind
+      await cleanup(url);
     }
     console.log(
       [
