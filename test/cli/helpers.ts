@@ -74,12 +74,17 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Starts `volley ARGS` with piped stdio. */
-export function spawnCli(args: string[], env: Record<string, string> = {}): ChildProcess {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: 'pipe' });
+/** Starts `node SCRIPT ARGS` in the repository with piped stdio; killAll() stops it. */
+export function spawnNode(script: string, args: string[], env: Record<string, string> = {}): ChildProcess {
+  const child = spawn(process.execPath, [script, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: 'pipe' });
   children.add(child);
   child.once('exit', () => children.delete(child));
   return child;
+}
+
+/** Starts `volley ARGS` with piped stdio. */
+export function spawnCli(args: string[], env: Record<string, string> = {}): ChildProcess {
+  return spawnNode(BIN, args, env);
 }
 
 /** Collects a child's output until it exits. */
