@@ -61,6 +61,8 @@ function newestSource(): number {
 }
 
 const children = new Set<ChildProcess>();
+// A test file that ends without its after() hooks (a failed before(), a timeout) leaves no servers behind.
+process.once('exit', () => killAll());
 
 /** Kills whatever a test left running. Call it from after(). */
 export function killAll(): void {
