@@ -22,6 +22,12 @@ export interface VolleyServerOptions extends HubOptions {
   host?: string;
   /** Attach to this http server instead of creating one; listen() is then up to you. */
   server?: http.Server;
+  /**
+   * Neither create nor attach to a server: the host routes requests and upgrades to
+   * handleRequest() / handleUpgrade(), which return false for paths that are not Volley's.
+   * Default false.
+   */
+  detached?: boolean;
   /** Path of the WebSocket endpoint. Default '/connection/websocket'. */
   websocketPath?: string;
   /** Mounts the HTTP API when given (it needs an apiKey). Default: no API. */
@@ -40,7 +46,8 @@ export interface VolleyServerOptions extends HubOptions {
 
 export class VolleyServer {
   readonly hub: Hub;
-  readonly httpServer: http.Server;
+  /** The server listened on or attached to; undefined when detached. */
+  readonly httpServer: http.Server | undefined;
   readonly api: HttpApi | undefined;
   private readonly wss: WebSocketServer;
   private readonly staticFiles: StaticHandler | undefined;
@@ -71,24 +78,31 @@ export class VolleyServer {
       verifyUpgrade: (_req, info) =>
         info.protocols.includes(SUBPROTOCOL) ? true : { status: 400, message: `Subprotocol ${SUBPROTOCOL} required` },
     });
-    this.ownsServer = options.server === undefined;
-    this.httpServer = options.server ?? http.createServer();
-    this.httpServer.on('request', this.onRequest);
-    this.httpServer.on('upgrade', this.onUpgrade);
+    this.ownsServer = options.server === undefined && options.detached !== true;
+    this.httpServer = options.detached ? undefined : (options.server ?? http.createServer());
+    this.httpServer?.on('request', this.onRequest);
+    this.httpServer?.on('upgrade', this.onUpgrade);
+  }
+
+  /** Resolves once the hub (and its broker) is ready; what a detached host awaits. */
+  ready(): Promise<void> {
+    return this.hub.ready();
   }
 
   /** Starts listening (owned server only). Resolves with the bound address. */
   async listen(): Promise<AddressInfo> {
     await this.hub.ready();
-    if (!this.ownsServer) return this.httpServer.address() as AddressInfo;
+    const server = this.httpServer;
+    if (server === undefined) throw new Error('A detached VolleyServer does not listen: its host does; await ready() instead');
+    if (!this.ownsServer) return server.address() as AddressInfo;
     await new Promise<void>((resolve, reject) => {
-      this.httpServer.once('error', reject);
-      this.httpServer.listen(this.options.port ?? 8000, this.options.host, () => {
-        this.httpServer.off('error', reject);
+      server.once('error', reject);
+      server.listen(this.options.port ?? 8000, this.options.host, () => {
+        server.off('error', reject);
         resolve();
       });
     });
-    return this.httpServer.address() as AddressInfo;
+    return server.address() as AddressInfo;
   }
 
   /** Server-side publish, as hub.publish. */
@@ -106,30 +120,36 @@ export class VolleyServer {
   }
 
   private async shutdown(): Promise<void> {
-    const listenerClosed = this.ownsServer && this.httpServer.listening
-      ? new Promise<void>((resolve) => this.httpServer.close(() => resolve()))
+    const server = this.httpServer;
+    const listenerClosed = this.ownsServer && server?.listening
+      ? new Promise<void>((resolve) => server.close(() => resolve()))
       : Promise.resolve();
     const socketsClosed = new Promise<void>((resolve) => this.wss.close(() => resolve()));
     const apiDrained = this.api?.drain() ?? Promise.resolve();
     if (this.ownsHub) await this.hub.close(DisconnectCode.shutdown, 'server shutdown');
     await withTimeout(Promise.all([apiDrained, socketsClosed]), this.shutdownTimeoutMs);
     for (const ws of this.wss.clients) ws.terminate();
-    this.httpServer.off('request', this.onRequest);
-    this.httpServer.off('upgrade', this.onUpgrade);
-    if (this.ownsServer) {
-      this.httpServer.closeIdleConnections();
+    server?.off('request', this.onRequest);
+    server?.off('upgrade', this.onUpgrade);
+    if (this.ownsServer && server !== undefined) {
+      server.closeIdleConnections();
       await withTimeout(listenerClosed, this.shutdownTimeoutMs);
-      this.httpServer.closeAllConnections();
+      server.closeAllConnections();
     }
   }
 
-  private handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+  /** Takes an upgrade on the WebSocket path; returns false for any other path (detached hosts route it on). */
+  handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): boolean {
     if (pathOf(req) !== this.websocketPath) {
       // On a shared server another 'upgrade' listener may own this path.
-      if (this.ownsServer || this.httpServer.listenerCount('upgrade') === 1) abortHandshake(socket, 404, 'Not Found');
-      return;
+      if (this.ownsServer || this.httpServer?.listenerCount('upgrade') === 1) {
+        abortHandshake(socket, 404, 'Not Found');
+        return true;
+      }
+      return false;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
+    return true;
   }
 
   private accept(ws: WebSocket): void {
@@ -142,31 +162,40 @@ export class VolleyServer {
     ws.on('error', () => {});
   }
 
-  private handleRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+  /**
+   * Answers Volley's paths (API, client bundle, WebSocket path, static files) and returns true;
+   * returns false for other paths when detached or on a shared server, so the host routes them on.
+   */
+  handleRequest(req: http.IncomingMessage, res: http.ServerResponse): boolean {
     const path = pathOf(req);
     if (this.api !== undefined && (path === this.apiPrefix || path.startsWith(`${this.apiPrefix}/`))) {
       this.api(req, res);
-      return;
+      return true;
     }
     if (path === CLIENT_BUNDLE_PATH && (req.method === 'GET' || req.method === 'HEAD')) {
       serveClientBundle(res).catch(() => respond(res, 500, 'Internal Server Error'));
-      return;
+      return true;
     }
     if (path === this.websocketPath) {
       respond(res, 426, 'Upgrade Required', { upgrade: 'websocket', 'sec-websocket-version': '13' });
-      return;
+      return true;
     }
-    const fallback = () => {
-      // Attached to someone else's server: leave other paths to their handlers.
-      if (this.ownsServer || this.httpServer.listenerCount('request') === 1) respond(res, 404, 'Not Found');
-    };
-    if (this.staticFiles === undefined) return fallback();
+    // Attached to someone else's server (or detached): leave other paths to their handlers.
+    const ownsOtherPaths = this.ownsServer || this.httpServer?.listenerCount('request') === 1;
+    if (this.staticFiles === undefined) {
+      if (ownsOtherPaths) respond(res, 404, 'Not Found');
+      return ownsOtherPaths;
+    }
+    // Static files take every remaining path; a missing file is a 404 unless another
+    // listener of a shared server may still answer it.
+    const answersMisses = ownsOtherPaths || this.options.detached === true;
     this.staticFiles(req, res).then(
       (served) => {
-        if (!served) fallback();
+        if (!served && answersMisses) respond(res, 404, 'Not Found');
       },
       () => respond(res, 500, 'Internal Server Error'),
     );
+    return true;
   }
 }
 

@@ -182,7 +182,7 @@ describe('VolleyServer graceful shutdown', () => {
     release();
     assert.equal(await inFlight, 400, 'the in-flight call was answered (presence is off: not_available)');
     await closing;
-    assert.equal(server.httpServer.listening, false);
+    assert.equal(server.httpServer?.listening, false);
   });
 
   it('attaches to an existing http server and leaves its other routes alone', async () => {
@@ -201,4 +201,33 @@ describe('VolleyServer graceful shutdown', () => {
     assert.equal(existing.listening, true, 'an attached server is not closed');
     await new Promise<void>((resolve) => existing.close(() => resolve()));
   });
+});
+
+it('detached: a host routes requests and upgrades; other paths are left to it', async () => {
+  const { once } = (await import('node:events')).EventEmitter;
+  const { WebSocket: VolleySocket } = await import('../../src/ws/index.js');
+  const volley = createServer({ detached: true, allowAnonymous: true, heartbeatIntervalMs: 0 });
+  await volley.ready();
+  await assert.rejects(volley.listen(), /detached/);
+  const host = http.createServer((req, res) => {
+    if (!volley.handleRequest(req, res)) res.writeHead(200).end('host');
+  });
+  host.on('upgrade', (req, socket, head) => {
+    if (!volley.handleUpgrade(req, socket, head)) socket.destroy();
+  });
+  host.listen(0, '127.0.0.1');
+  await once(host, 'listening');
+  const port = (host.address() as AddressInfo).port;
+  assert.equal(await (await fetch(`http://127.0.0.1:${port}/elsewhere`)).text(), 'host');
+  assert.equal((await fetch(`http://127.0.0.1:${port}/connection/websocket`)).status, 426);
+  const ws = new VolleySocket(`ws://127.0.0.1:${port}/connection/websocket`, [SUBPROTOCOL]);
+  await once(ws, 'open');
+  const reply = once(ws, 'message');
+  ws.send(JSON.stringify({ id: 1, method: 'connect', params: {} }));
+  const [data] = (await reply) as [Buffer];
+  assert.equal(JSON.parse(data.toString()).id, 1);
+  ws.close();
+  await once(ws, 'close');
+  await volley.close();
+  host.close();
 });
