@@ -154,17 +154,19 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     this.receiver = new Receiver({ role: setup.role, maxPayload: setup.maxPayload, inflater: setup.deflate }, new ReceiverBridge(this));
     socket.setTimeout(0);
     socket.setNoDelay(true);
+    // Paused explicitly, adding the 'data' listener does not start the flow: nothing is read
+    // before the caller ('open' listeners, the server's 'connection' callback) is ready.
+    socket.pause();
     // Shared listener functions (not closures) keep an idle connection small.
     (socket as SocketWithOwner)[kOwner] = this;
     socket.on('data', socketOnData);
     socket.on('end', socketOnEnd);
     socket.on('close', socketOnClose);
     socket.on('error', socketOnError);
-    // Bytes that arrived with the upgrade are read like any later data, after the
-    // caller has had the chance to add its 'message' listeners.
-    if (setup.head.length > 0) socket.unshift(setup.head);
     this.state = WebSocket.OPEN;
     this.emit('open');
+    // Bytes that came with the upgrade go first, then the socket flows.
+    process.nextTick(startReading, this, setup.head);
   }
 
   /** @internal Feeds received bytes to the parser; false asks the caller to pause reading. */
@@ -508,6 +510,11 @@ type SocketWithOwner = Socket & { [kOwner]: WebSocket };
 function socketOnData(this: SocketWithOwner, chunk: Buffer): void {
   if (!this[kOwner].feed(chunk)) this.pause();
 }
+function startReading(ws: WebSocket, head: Buffer): void {
+  if (ws.readyState === WebSocket.CLOSED) return;
+  if (head.length === 0 || ws.feed(head)) ws.resumeReading();
+}
+
 function socketOnEnd(this: SocketWithOwner): void {
   this[kOwner].onSocketEnd();
 }

@@ -182,3 +182,44 @@ describe('server options', () => {
     await new Promise((r) => wss.close(r));
   });
 });
+
+describe('bytes that arrive with the handshake', () => {
+  test('a frame in the same packet as the upgrade request reaches the server after connection', async () => {
+    const { wss, port } = await startServer();
+    const got = new Promise<string>((resolve) => wss.on('connection', (ws) => ws.on('message', (d) => resolve(d.toString()))));
+    const { encodeFrame } = await import('../../src/protocol/frame.js');
+    const frame = Buffer.concat(encodeFrame(Buffer.from('first 第一'), { opcode: 1, mask: true }));
+    const answer = rawExchange(port, Buffer.concat([Buffer.from(upgradeRequest('/')), frame]), (s) => setTimeout(() => s.end(), 100));
+    assert.equal(await got, 'first 第一');
+    await answer;
+    await new Promise((r) => wss.close(r));
+  });
+
+  test('a frame in the same packet as the 101 reaches the client after open', async () => {
+    const net = await import('node:net');
+    const { computeAccept } = await import('../../src/protocol/handshake.js');
+    const server = net.createServer((socket) => {
+      socket.once('data', (req) => {
+        const key = /Sec-WebSocket-Key: (.+)\r\n/i.exec(req.toString())![1]!;
+        socket.write(Buffer.concat([
+          Buffer.from(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${computeAccept(key)}\r\n\r\n`),
+          Buffer.from([0x81, 0x05, 0x68, 0x65, 0x6c, 0x6c, 0x6f]),
+        ]));
+        socket.on('data', () => {});
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}/`, [], { closeTimeout: 100 });
+    const order: string[] = [];
+    client.on('open', () => order.push('open'));
+    const message = new Promise<void>((resolve) => client.on('message', (d) => {
+      order.push(`message:${d.toString()}:${client.readyState}`);
+      resolve();
+    }));
+    await message;
+    assert.deepEqual(order, ['open', 'message:hello:1']);
+    client.terminate();
+    server.close();
+  });
+});
