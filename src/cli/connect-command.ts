@@ -91,6 +91,10 @@ export async function connectCommand(argv: string[]): Promise<number> {
 
   const interactive = !echo && process.stdin.isTTY === true;
   const style: OutputStyle = json ? 'json' : interactive ? 'interactive' : echo ? 'quiet' : 'plain';
+  // A reader that goes away (`volley connect … | head`) is not an error: stop quietly.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(ExitCode.Ok);
+  });
   let sink: LineSink = (line, kind) => (kind === 'data' ? process.stdout : process.stderr).write(`${line}\n`);
   let driver: InputDriver;
   if (echo) driver = echoDriver();

@@ -5,18 +5,21 @@ import { UsageError } from './args.js';
 import { connectCommand } from './connect-command.js';
 import { ExitCode } from './exit-codes.js';
 import { serveCommand } from './serve-command.js';
+import { tokenCommand } from './token-command.js';
 import { packageVersion } from './version.js';
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   serve: serveCommand,
   connect: connectCommand,
+  token: tokenCommand,
 };
 
 export const MAIN_HELP = `Usage: volley <command> [options]
 
 Commands:
-  serve              serve a WebSocket echo endpoint (/echo) and a status page
+  serve              serve the real-time hub, the demo pages, the publish API and /echo
   connect URL        talk to a WebSocket server: interactive, piped, or --echo
+  token --sub USER   mint a development connection token for volley serve
 
 Run "volley <command> --help" for the options of a command.
 

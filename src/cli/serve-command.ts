@@ -3,20 +3,31 @@
 import { parseCommandArgs, parseInteger, UsageError } from './args.js';
 import { ExitCode } from './exit-codes.js';
 import { startServer, type RunningServer } from './serve.js';
+import { SERVE_DEFAULTS, checkFlags, readConfigFile, readEnvironment, resolveServeConfig, type ServeConfig } from './serve-config.js';
 import { packageVersion } from './version.js';
 
-export const SERVE_HELP = `Usage: volley serve [--port P] [--host H]
+export const SERVE_HELP = `Usage: volley serve [options]
 
 Serves on one port:
-  ws://HOST:PORT/echo   WebSocket echo: every message comes back unchanged
-  http://HOST:PORT/     a status page listing what is served
+  ws://HOST:PORT/connection/websocket   the real-time hub (subprotocol volley.v1)
+  ws://HOST:PORT/echo                   WebSocket echo: every message comes back unchanged
+  http://HOST:PORT/                     the demo pages: chat, live data, status
+  http://HOST:PORT/volley-client.js     the browser client
+  http://HOST:PORT/api/...              the HTTP publish API (with --api-key)
 
-Options:
-  -p, --port P   port to listen on; 0 picks a free one
-                 (default: $VOLLEY_PORT, else 8080)
-  --host H       address to listen on; 0.0.0.0 accepts other machines
-                 (default: $VOLLEY_HOST, else 127.0.0.1: this machine only)
-  -h, --help     show this help
+Options (flags win over environment variables, which win over the config file):
+  -p, --port P        port; 0 picks a free one        ($VOLLEY_PORT, default 8080)
+  --host H            address; 0.0.0.0 accepts others ($VOLLEY_HOST, default 127.0.0.1)
+  --broker URL        memory, redis://... or nats://... ($VOLLEY_BROKER, default memory)
+  --api-key KEY       enable the publish API          ($VOLLEY_API_KEY, default off)
+  --secret S          HS256 secret for tokens, 32+ chars ($VOLLEY_SECRET, default none)
+  --no-demo           no demo pages and no market feed
+  --no-anonymous      refuse connections without a token
+  --deflate           offer permessage-deflate to WebSocket clients
+  -c, --config FILE   JSON config file ($VOLLEY_CONFIG); keys: port, host, broker, demo,
+                      apiKey, secret, allowAnonymous, origins, perMessageDeflate,
+                      maxMessageSize, namespaces (see docs/cli.md)
+  -h, --help          show this help
 
 Ctrl-C or SIGTERM shuts down gracefully: clients are closed with 1001 (going away).
 A second Ctrl-C cuts the remaining connections at once.
@@ -25,11 +36,15 @@ A second Ctrl-C cuts the remaining connections at once.
 const SPECS = {
   port: { type: 'string', short: 'p' },
   host: { type: 'string' },
+  broker: { type: 'string' },
+  'api-key': { type: 'string' },
+  secret: { type: 'string' },
+  'no-demo': { type: 'boolean' },
+  'no-anonymous': { type: 'boolean' },
+  deflate: { type: 'boolean' },
+  config: { type: 'string', short: 'c' },
   help: { type: 'boolean', short: 'h' },
 } as const;
-
-const DEFAULT_PORT = 8080;
-const DEFAULT_HOST = '127.0.0.1';
 
 export async function serveCommand(argv: string[]): Promise<number> {
   const { flags, positionals } = parseCommandArgs('serve', argv, SPECS);
@@ -38,26 +53,38 @@ export async function serveCommand(argv: string[]): Promise<number> {
     return ExitCode.Ok;
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`, 'serve');
-  const port = resolvePort(flags.port as string | undefined);
-  const host = (flags.host as string | undefined) ?? (process.env.VOLLEY_HOST || DEFAULT_HOST);
+  const config = loadServeConfig(flags);
 
   let running: RunningServer;
   try {
-    running = await startServer({ port, host, version: packageVersion() });
+    running = await startServer({ config, version: packageVersion() });
   } catch (err) {
-    process.stderr.write(`volley serve: ${listenFailure(err, host, port)}\n`);
+    process.stderr.write(`volley serve: ${listenFailure(err, config.host, config.port)}\n`);
     return ExitCode.Failure;
   }
-  printStartup(running, host);
+  printStartup(running, config.host);
   await untilSignal(running);
   return ExitCode.Ok;
 }
 
-function resolvePort(flag: string | undefined): number {
-  if (flag !== undefined) return parseInteger(flag, '--port', 0, 65535, 'serve');
-  const env = process.env.VOLLEY_PORT;
-  if (env) return parseInteger(env, 'VOLLEY_PORT', 0, 65535, 'serve');
-  return DEFAULT_PORT;
+/** Defaults < config file < environment < flags; every value checked (UsageError names the bad one). */
+export function loadServeConfig(flags: Record<string, string | boolean | string[] | undefined>, env = process.env): ServeConfig {
+  const file = (flags.config as string | undefined) ?? (env.VOLLEY_CONFIG || undefined);
+  const port = flags.port as string | undefined;
+  return resolveServeConfig([
+    file === undefined ? {} : readConfigFile(file),
+    readEnvironment(env),
+    checkFlags({
+      port: port === undefined ? undefined : parseInteger(port, '--port', 0, 65535, 'serve'),
+      host: flags.host,
+      broker: flags.broker,
+      apiKey: flags['api-key'],
+      secret: flags.secret,
+      demo: flags['no-demo'] ? false : undefined,
+      allowAnonymous: flags['no-anonymous'] ? false : undefined,
+      perMessageDeflate: flags.deflate ? true : undefined,
+    }),
+  ]);
 }
 
 function listenFailure(err: unknown, host: string, port: number): string {
@@ -65,6 +92,8 @@ function listenFailure(err: unknown, host: string, port: number): string {
   if (code === 'EADDRINUSE') return `port ${port} is already in use on ${host}; choose another with --port`;
   if (code === 'EACCES') return `no permission to listen on port ${port}; choose a port above 1023`;
   if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return `cannot listen on host "${host}": no such local address`;
+  // brokerFromUrl's errors already name the engine and its URL.
+  if ((err as Error)?.name === 'BrokerUnavailableError' || /cannot reach|broker/i.test((err as Error)?.message ?? '')) return (err as Error).message;
   return `cannot listen on ${host}:${port}: ${err instanceof Error ? err.message : String(err)}`;
 }
 
@@ -72,7 +101,7 @@ function printStartup(running: RunningServer, host: string): void {
   const width = Math.max(...running.endpoints.map((e) => e.url.length));
   const lines = [`Volley ${packageVersion()} serving on ${running.address.address}:${running.address.port}`];
   for (const e of running.endpoints) lines.push(`  ${e.url.padEnd(width)}  ${e.description}`);
-  if (host === DEFAULT_HOST) lines.push('Only this machine can connect (use --host 0.0.0.0 to accept others).');
+  if (host === SERVE_DEFAULTS.host) lines.push('Only this machine can connect (use --host 0.0.0.0 to accept others).');
   lines.push('Press Ctrl-C to stop.');
   process.stdout.write(lines.join('\n') + '\n');
 }

@@ -1,6 +1,7 @@
 // The server behind `volley serve`: one HTTP server on one port, and the mounts that share it.
 // Every request and upgrade goes to the first mount that claims its path; unclaimed paths get
-// 404. The real-time hub joins as one more Mount in createMounts(), ahead of the status page.
+// 404. Order: the /echo contract, the page listing the endpoints, then the real-time server
+// (which, with the demo on, serves the demo pages for every remaining path).
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,10 +9,11 @@ import { abortHandshake } from '../ws/index.js';
 import { createEchoEndpoint } from './echo-endpoint.js';
 import { sendText, type Endpoint, type Mount } from './mount.js';
 import { createStatusPage } from './status-page.js';
+import type { ServeConfig } from './serve-config.js';
+import { createVolleyMount } from './volley-mount.js';
 
 export interface ServeOptions {
-  port: number;
-  host: string;
+  config: ServeConfig;
   /** Milliseconds close() waits for clients to finish their closing handshake. */
   gracePeriodMs?: number;
   version: string;
@@ -29,15 +31,19 @@ export interface RunningServer {
 
 const DEFAULT_GRACE_MS = 5_000;
 
-function createMounts(version: string): Mount[] {
+async function createMounts(config: ServeConfig, version: string, gracePeriodMs: number): Promise<Mount[]> {
   const mounts: Mount[] = [createEchoEndpoint('/echo')];
   const endpoints = () => mounts.flatMap((m) => m.endpoints);
-  mounts.push(createStatusPage(endpoints, version));
+  // With the demo, its index page is `/` and this list moves aside.
+  mounts.push(createStatusPage(endpoints, version, config.demo ? '/endpoints' : '/'));
+  mounts.push(await createVolleyMount(config, gracePeriodMs));
   return mounts;
 }
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
-  const mounts = createMounts(options.version);
+  const { port, host } = options.config;
+  const gracePeriodMs = options.gracePeriodMs ?? DEFAULT_GRACE_MS;
+  const mounts = await createMounts(options.config, options.version, gracePeriodMs);
   const server = http.createServer((req, res) => {
     if (!mounts.some((m) => m.handleRequest?.(req, res))) sendText(res, 404, 'Not Found\n');
   });
@@ -45,13 +51,18 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (!mounts.some((m) => m.handleUpgrade?.(req, socket, head))) abortHandshake(socket, 404, 'No WebSocket endpoint at this path');
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    await Promise.all(mounts.map((m) => m.close()));
+    throw err;
+  }
   const address = server.address() as AddressInfo;
   const base = hostForUrl(address.address, address.port);
   const endpoints = mounts.flatMap((m) => m.endpoints).map((e) => ({ ...e, url: `${e.kind}://${base}${e.path}` }));
@@ -66,7 +77,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     server.closeIdleConnections();
     const graceful = Promise.all(mounts.map((m) => m.close()));
     let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<void>((resolve) => (timer = setTimeout(resolve, options.gracePeriodMs ?? DEFAULT_GRACE_MS)));
+    const expired = new Promise<void>((resolve) => (timer = setTimeout(resolve, gracePeriodMs)));
     await Promise.race([graceful, expired]);
     clearTimeout(timer);
     terminate();

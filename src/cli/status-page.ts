@@ -1,14 +1,15 @@
-// The page at `/` of `volley serve`: plain HTML listing what this server offers.
+// The page of `volley serve` listing what this server offers: at `/`, or elsewhere when the
+// demo pages take `/`.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pathOf, sendText, type Endpoint, type Mount } from './mount.js';
 
-export function createStatusPage(listEndpoints: () => readonly Endpoint[], version: string): Mount {
+export function createStatusPage(listEndpoints: () => readonly Endpoint[], version: string, path = '/'): Mount {
   return {
-    endpoints: [{ kind: 'http', path: '/', description: 'status page' }],
+    endpoints: [{ kind: 'http', path, description: 'what this server offers' }],
 
     handleRequest(req: IncomingMessage, res: ServerResponse): boolean {
-      if (pathOf(req) !== '/') return false;
+      if (pathOf(req) !== path) return false;
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         sendText(res, 405, 'Method Not Allowed\n', { allow: 'GET, HEAD' });
         return true;
