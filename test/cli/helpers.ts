@@ -119,8 +119,8 @@ export interface Served {
 }
 
 /** `volley serve --port 0` on loopback, resolved once it printed its URLs. */
-export async function startServe(extraArgs: string[] = []): Promise<Served> {
-  const child = spawnCli(['serve', '--port', '0', '--host', '127.0.0.1', ...extraArgs]);
+export async function startServe(extraArgs: string[] = [], env: Record<string, string> = {}): Promise<Served> {
+  const child = spawnCli(['serve', '--port', '0', '--host', '127.0.0.1', ...extraArgs], env);
   const result = finished(child);
   let out = '';
   const echoUrl = await new Promise<string>((resolve, reject) => {
