@@ -73,11 +73,13 @@ describe('volley serve', () => {
       await once(ws, 'close');
     });
 
-    test('/ is a status page naming the echo endpoint; other paths are 404; GET /echo is 426', async () => {
-      const page = await fetch(`${served.httpBase}/`);
+    test('/endpoints lists what is served (the demo has /); other paths are 404; GET /echo is 426', async () => {
+      const page = await fetch(`${served.httpBase}/endpoints`);
       assert.equal(page.status, 200);
       assert.match(page.headers.get('content-type') ?? '', /text\/html/);
-      assert.match(await page.text(), /\/echo/);
+      const listing = await page.text();
+      assert.match(listing, /\/echo/);
+      assert.match(listing, /\/connection\/websocket/);
       assert.equal((await fetch(`${served.httpBase}/nothing-here`)).status, 404);
       const plain = await fetch(`${served.httpBase}/echo`);
       assert.equal(plain.status, 426);
