@@ -1,0 +1,66 @@
+// Builds the demo pages: web/src/{chat,live,status}.ts bundled with the Volley client by
+// esbuild (minified ES modules; code the pages share, the client above all, goes to one
+// chunk that the browser caches once), web/styles.css minified, and the HTML copied.
+// Output: dist/web/, which demoStaticDir() serves.
+
+import { build } from 'esbuild';
+import { copyFile, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const WEB = fileURLToPath(new URL('../web/', import.meta.url));
+export const WEB_OUT_DIR = fileURLToPath(new URL('../dist/web/', import.meta.url));
+export const PAGE_ENTRIES = ['chat', 'live', 'status'] as const;
+
+export interface BuiltFile {
+  /** Path inside the output folder. */
+  path: string;
+  bytes: number;
+  gzipBytes: number;
+}
+
+/** Builds the pages into `outDir` (emptied first) and returns every file with its size. */
+export async function buildWeb(outDir: string = WEB_OUT_DIR): Promise<BuiltFile[]> {
+  await rm(outDir, { recursive: true, force: true });
+  await mkdir(outDir, { recursive: true });
+  await build({
+    // Named entries put chat.js, live.js, status.js and styles.css beside the HTML.
+    entryPoints: {
+      ...Object.fromEntries(PAGE_ENTRIES.map((name) => [name, join(WEB, 'src', `${name}.ts`)])),
+      styles: join(WEB, 'styles.css'),
+    },
+    outdir: outDir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'browser',
+    target: ['es2022', 'chrome110', 'firefox110', 'safari16'],
+    minify: true,
+    legalComments: 'none',
+    chunkNames: 'chunks/[name]-[hash]',
+    logLevel: 'warning',
+  });
+  for (const name of await readdir(WEB)) {
+    if (name.endsWith('.html')) await copyFile(join(WEB, name), join(outDir, name));
+  }
+  return sizes(outDir);
+}
+
+async function sizes(outDir: string): Promise<BuiltFile[]> {
+  const files: BuiltFile[] = [];
+  for (const name of await readdir(outDir, { recursive: true })) {
+    const full = join(outDir, name);
+    if (!(await stat(full)).isFile()) continue;
+    const content = await readFile(full);
+    files.push({ path: relative(outDir, full), bytes: content.length, gzipBytes: gzipSync(content).length });
+  }
+  return files.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const files = await buildWeb();
+  for (const file of files) console.log(`${file.path.padEnd(32)} ${String(file.bytes).padStart(7)} B  ${String(file.gzipBytes).padStart(6)} B gzipped`);
+  const total = files.reduce((sum, f) => sum + f.gzipBytes, 0);
+  console.log(`${WEB_OUT_DIR}: ${files.length} files, ${total} bytes gzipped`);
+}

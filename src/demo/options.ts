@@ -1,0 +1,35 @@
+// The hub options the demo pages need.
+
+import type { HubOptions } from '../hub/options.js';
+import type { NamespaceOptions } from '../hub/namespaces.js';
+import { CHAT_NAMESPACE, MARKET_NAMESPACE } from './protocol.js';
+
+/** `chat:*`: presence with join/leave pushes, the last 100 messages kept 10 minutes, subscribers publish. */
+export const CHAT_NAMESPACE_OPTIONS: Readonly<NamespaceOptions> = {
+  presence: true,
+  joinLeave: true,
+  historySize: 100,
+  historyTtlMs: 600_000,
+  publish: 'subscribers',
+};
+
+/**
+ * `market:*`: only the server publishes; the last 1,000 ticks (20 s of the default feed)
+ * kept one minute, so the live page can draw its chart at once.
+ */
+export const MARKET_NAMESPACE_OPTIONS: Readonly<NamespaceOptions> = {
+  historySize: 1_000,
+  historyTtlMs: 60_000,
+  publish: 'server',
+};
+
+/** Anonymous connections allowed, and the `chat` and `market` namespaces. */
+export function demoServerOptions(): HubOptions {
+  return {
+    allowAnonymous: true,
+    namespaces: {
+      [CHAT_NAMESPACE]: { ...CHAT_NAMESPACE_OPTIONS },
+      [MARKET_NAMESPACE]: { ...MARKET_NAMESPACE_OPTIONS },
+    },
+  };
+}
