@@ -43,6 +43,7 @@ export async function createVolleyMount(config: ServeConfig, gracePeriodMs: numb
       { kind: 'http', path: '/chat.html', description: 'demo: chat' },
       { kind: 'http', path: '/live.html', description: 'demo: live market data' },
       { kind: 'http', path: '/status.html', description: 'demo: server status' },
+      { kind: 'http', path: '/demo/status', description: 'demo: server status (JSON)' },
     );
   }
 
