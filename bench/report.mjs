@@ -100,7 +100,16 @@ function generated(doc, source) {
   if (unmet.length) {
     lines.push(`Targets not met in this run: ${unmet.map((sc) => `${sc.name} (${ratio(sc.summary.volley.ratio)}, target ${sc.better === 'higher' ? '≥' : '≤'} ${sc.target}x)`).join(', ')}.`, '');
   }
-  lines.push('Hub fan-out (a channel publish through the hub to 1,000 and 10,000 subscribers): not in this suite yet; measured by `node bench/hub-fanout.mjs` (Node subscribers), and joins `hubScenarios` in `bench/run.mjs` once the loadgen can drive the hub.', '');
+  if (doc.hubFanout?.table) {
+    lines.push('### Hub fan-out', '',
+      'A channel publish through the hub (`createServer`, JSON push encoded and framed once) to 1,000 and 10,000',
+      'subscribers, against the same fan-out on the bare socket layer (`prepareMessage` + `sendPrepared`).',
+      'Subscribers are one Node process pinned to the other core (the Go loadgen cannot time JSON pushes); its CPU',
+      'is the last column. At 64 B publications with 16 in flight neither process is saturated: the figure is',
+      'bounded by the round trip between them, and the hub/raw ratio is what to read.', '', doc.hubFanout.table, '');
+  } else {
+    lines.push('Hub fan-out: not in this run (`node bench/hub-fanout.mjs`, or `npm run bench` without --scenario).', '');
+  }
   lines.push('![Ratios to ws](benchmarks-ratios.svg)', '');
 
   const flagged = doc.scenarios.map((sc) => [sc, flagText(sc)]).filter(([, t]) => t);

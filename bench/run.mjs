@@ -108,11 +108,18 @@ function socketScenarios(o) {
 }
 
 // The hub's fan-out (a channel publish through Volley's hub to 1,000 and 10,000
-// subscribers) belongs here once the loadgen can drive the hub (subscribe, then
-// time JSON pushes). Until then it is measured by its own script with Node
-// subscribers, bench/hub-fanout.mjs. Deliberately empty: nothing pretends here.
-function hubScenarios(_o) {
-  return [];
+// subscribers) runs as its own script, bench/hub-fanout.mjs: the loadgen cannot time the
+// hub's JSON pushes, so its subscribers are a Node process (whose CPU it reports). It is
+// compared with the same fan-out on the bare socket layer, not with ws (ws has no hub).
+const HUB_FANOUT = 'hub-fanout';
+
+function runHubFanout(o) {
+  console.log(`${HUB_FANOUT}: channel publish through the hub to 1,000 and 10,000 subscribers (bench/hub-fanout.mjs)`);
+  const args = [path.join(rootDir, 'bench', 'hub-fanout.mjs'), '--reps', String(o.reps), '--messages', o.quick ? '100' : '300'];
+  const r = spawnSync(process.execPath, args, { cwd: rootDir, encoding: 'utf8', timeout: 20 * 60 * 1000 });
+  const table = (r.stdout ?? '').trim();
+  console.log(table || `hub fan-out failed: ${(r.stderr ?? '').trim().split('\n').slice(-5).join('\n')}`);
+  return { status: r.status, table };
 }
 
 // ---------------------------------------------------------------- helpers
@@ -426,9 +433,12 @@ async function main() {
   }
 
   const limit = fdLimit();
-  let scenarios = [...socketScenarios(o), ...hubScenarios(o)];
+  let scenarios = socketScenarios(o);
   if (o.scenarios) scenarios = scenarios.filter((sc) => o.scenarios.includes(sc.name));
-  if (scenarios.length === 0) throw new Error(`no such scenario; known: ${socketScenarios(o).map((s) => s.name).join(', ')}`);
+  const withHub = !o.scenarios || o.scenarios.includes(HUB_FANOUT);
+  if (scenarios.length === 0 && !withHub) {
+    throw new Error(`no such scenario; known: ${[...socketScenarios(o).map((s) => s.name), HUB_FANOUT].join(', ')}`);
+  }
 
   const machine = machineInfo();
   console.log(`machine: ${machine.cores} x ${machine.cpu}, node ${machine.node}, ws ${machine.ws}, fd limit ${limit}, load ${machine.loadavg.join(' ')}`);
@@ -449,13 +459,14 @@ async function main() {
   }
 
   printSummary(results);
+  const hubFanout = withHub && names.includes('volley') ? runHubFanout(o) : null;
   fs.mkdirSync(outDir, { recursive: true });
   const date = new Date().toISOString();
   const file = path.join(outDir, `results-${date.replace(/[:.]/g, '-')}.json`);
   const doc = {
     date, file: path.relative(rootDir, file), elapsed_s: Math.round((Date.now() - t0) / 1000),
     options: { reps: o.reps, duration_s: o.duration, warmup_s: o.warmup, quick: o.quick, servers: names, nodeFlags: o.nodeFlags },
-    machine, fdLimit: limit, scenarios: results,
+    machine, fdLimit: limit, scenarios: results, hubFanout,
   };
   fs.writeFileSync(file, JSON.stringify(doc, null, 1));
   fs.writeFileSync(path.join(outDir, 'latest.json'), JSON.stringify(doc, null, 1));
