@@ -12,6 +12,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   serve: serveCommand,
   connect: connectCommand,
   token: tokenCommand,
+  bench: (argv) => import('./bench/command.js').then((m) => m.benchCommand(argv)),
 };
 
 export const MAIN_HELP = `Usage: volley <command> [options]
@@ -20,6 +21,7 @@ Commands:
   serve              serve the real-time hub, the demo pages, the publish API and /echo
   connect URL        talk to a WebSocket server: interactive, piped, or --echo
   token --sub USER   mint a development connection token for volley serve
+  bench URL          load a WebSocket server (echo, broadcast, connect) and report rates and latency
 
 Run "volley <command> --help" for the options of a command.
 

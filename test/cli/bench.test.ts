@@ -1,0 +1,212 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from '../../src/ws/index.js';
+import { buildOnce, killAll, runCli, spawnCli, startServe, type CliResult, type Served } from './helpers.js';
+
+/** Short runs on two workers: enough to see the numbers flow, no timing asserted. */
+const RUN = ['--duration', '1', '--workers', '2', '--connections', '4'];
+
+/** The value under `header` in the summary table. */
+function column(stdout: string, header: string): number {
+  const lines = stdout.split('\n');
+  const at = lines.findIndex((line) => line.includes(header));
+  assert.ok(at >= 0, `no "${header}" column in:\n${stdout}`);
+  const headers = lines[at]!.trim().split(/\s{2,}/);
+  const values = lines[at + 1]!.trim().split(/\s{2,}/);
+  return Number(values[headers.indexOf(header)]!.replace(/,/g, ''));
+}
+
+function assertTable(result: CliResult, unit: string): void {
+  assert.equal(result.code, 0, result.stderr);
+  for (const header of [`${unit}/s`, 'MB/s', 'p50 ms', 'p99 ms', 'p999 ms', 'errors']) assert.match(result.stdout, new RegExp(header.replace('/', '\\/')));
+  assert.ok(column(result.stdout, `${unit}/s`) > 0, result.stdout);
+}
+
+interface Summary {
+  unit: string;
+  completed: number;
+  perSecond: number;
+  mbPerSecond: number;
+  latencyMs: { p50: number; p99: number; p999: number };
+  errors: number;
+  connectionsOk: number;
+  connectionsFailed: number;
+  workers: number;
+}
+
+function parseSummary(result: CliResult): Summary {
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stderr, '', 'no progress output with --json');
+  const summary = JSON.parse(result.stdout) as Summary;
+  for (const field of ['unit', 'completed', 'perSecond', 'mbPerSecond', 'latencyMs', 'errors', 'connectionsOk', 'connectionsFailed', 'workers']) {
+    assert.ok(field in summary, `no "${field}" in ${result.stdout}`);
+  }
+  assert.ok(summary.perSecond > 0 && summary.completed > 0 && summary.mbPerSecond > 0);
+  assert.ok(summary.latencyMs.p50 > 0 && summary.latencyMs.p50 <= summary.latencyMs.p99 && summary.latencyMs.p99 <= summary.latencyMs.p999);
+  assert.equal(summary.workers, 2);
+  return summary;
+}
+
+/** The convention of bench/servers: /pub messages go to every /sub connection. */
+async function startBroadcastServer(): Promise<{ url: string; close: () => Promise<void> }> {
+  const subscribers = new Set<WebSocket>();
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await once(wss, 'listening');
+  wss.on('connection', (ws, req) => {
+    ws.on('error', () => {});
+    if (req.url === '/sub') {
+      subscribers.add(ws);
+      ws.on('close', () => subscribers.delete(ws));
+    } else if (req.url === '/pub') {
+      ws.on('message', (data, isBinary) => {
+        for (const s of subscribers) s.send(data, { binary: isBinary });
+      });
+    }
+  });
+  const { port } = wss.address() as AddressInfo;
+  return {
+    url: `ws://127.0.0.1:${port}`,
+    close: () => new Promise((resolve) => wss.close(() => resolve())),
+  };
+}
+
+/** A loopback port nobody listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Alive and not a zombie (an orphan's reaper may be slow to collect it). */
+function running(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+describe('volley bench', () => {
+  let served: Served;
+  before(async () => {
+    await buildOnce();
+    served = await startServe();
+  });
+  after(async () => {
+    await served?.stop();
+    killAll();
+  });
+
+  test('echo prints the summary table with a rate', async () => {
+    const result = await runCli(['bench', served.echoUrl, ...RUN]);
+    assertTable(result, 'messages');
+    assert.equal(column(result.stdout, 'connections ok'), 4);
+    assert.equal(column(result.stdout, 'connections failed'), 0);
+    assert.match(result.stderr, /bench:/, 'progress lines on a stderr that is not a terminal');
+  });
+
+  test('echo --json prints one object with the figures (binary, several in flight)', async () => {
+    const summary = parseSummary(await runCli(['bench', served.echoUrl, ...RUN, '--json', '--binary', '--in-flight', '3', '--size', '100']));
+    assert.equal(summary.unit, 'messages');
+    assert.equal(summary.connectionsOk, 4);
+    assert.equal(summary.errors, 0);
+  });
+
+  test('connect counts handshake cycles', async () => {
+    const args = ['bench', served.echoUrl, '--scenario', 'connect', '--duration', '1', '--workers', '2', '--in-flight', '4'];
+    assertTable(await runCli(args), 'handshakes');
+    const summary = parseSummary(await runCli([...args, '--json']));
+    assert.equal(summary.unit, 'handshakes');
+    assert.equal(summary.connectionsOk, summary.completed);
+  });
+
+  describe('broadcast', () => {
+    let server: Awaited<ReturnType<typeof startBroadcastServer>>;
+    before(async () => {
+      server = await startBroadcastServer();
+    });
+    after(async () => {
+      await server.close();
+    });
+
+    test('subscribers on /sub, a publisher on /pub: deliveries/s', async () => {
+      assertTable(await runCli(['bench', server.url, '--scenario', 'broadcast', ...RUN]), 'deliveries');
+    });
+
+    test('--sub-url and --pub-url, --json', async () => {
+      const args = ['bench', '--scenario', 'broadcast', '--sub-url', `${server.url}/sub`, '--pub-url', `${server.url}/pub`, ...RUN, '--json'];
+      const summary = parseSummary(await runCli(args));
+      assert.equal(summary.unit, 'deliveries');
+      assert.equal(summary.connectionsOk, 5, 'four subscribers and the publisher');
+    });
+  });
+
+  test('the workers stop by themselves when the parent dies', { skip: !existsSync('/proc/self/task') }, async () => {
+    const child = spawnCli(['bench', served.echoUrl, '--duration', '60', '--workers', '2', '--connections', '2']);
+    let stderr = '';
+    child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    while (!/bench: /.test(stderr)) await new Promise((r) => setTimeout(r, 50));
+    const pid = child.pid!;
+    const workers = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
+    assert.equal(workers.length, 2);
+    child.kill('SIGKILL');
+    for (let waited = 0; workers.some(running) && waited < 5000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(workers.filter(running), [], 'workers still running after their parent died');
+  });
+
+  test('an unreachable server: exit 1 with the reason', async () => {
+    const port = await closedPort();
+    const result = await runCli(['bench', `ws://127.0.0.1:${port}/echo`, ...RUN]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /cannot reach ws:\/\/127\.0\.0\.1:\d+\/echo: .*ECONNREFUSED/);
+    assert.equal(result.stdout, '');
+  });
+
+  test('a path the server refuses: exit 1', async () => {
+    const result = await runCli(['bench', served.echoUrl.replace(/\/echo$/, '/nothing-here'), ...RUN]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /cannot reach/);
+  });
+
+  for (const [args, flag] of [
+    [['--bogus'], '--bogus'],
+    [['--connections', '0'], '--connections'],
+    [['--in-flight', 'many'], '--in-flight'],
+    [['--size', '8'], '--size'],
+    [['--duration', '0'], '--duration'],
+    [['--workers', '-1'], '--workers'],
+    [['--scenario', 'storm'], '--scenario'],
+    [['--sub-url', 'ws://127.0.0.1:1/sub'], '--sub-url'],
+    [['--binary=yes'], '--binary'],
+  ] as const) {
+    test(`usage error: ${args.join(' ')} → exit 2 naming ${flag}`, async () => {
+      const result = await runCli(['bench', 'ws://127.0.0.1:1/echo', ...args]);
+      assert.equal(result.code, 2);
+      assert.ok(result.stderr.includes(flag), result.stderr);
+      assert.equal(result.stdout, '');
+    });
+  }
+
+  test('usage error: no URL, a bad URL', async () => {
+    const missing = await runCli(['bench']);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /missing the URL/);
+    const bad = await runCli(['bench', 'ftp://127.0.0.1/']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /URL/);
+  });
+
+  test('--help documents the flags; volley --help lists bench', async () => {
+    const help = await runCli(['bench', '--help']);
+    assert.equal(help.code, 0);
+    for (const flag of ['--scenario', '--connections', '--in-flight', '--size', '--duration', '--workers', '--binary', '--json', '--sub-url', '--pub-url']) {
+      assert.ok(help.stdout.includes(flag), flag);
+    }
+    assert.match((await runCli(['--help'])).stdout, /bench URL/);
+  });
+});
