@@ -105,8 +105,8 @@ function generated(doc, source) {
       'A channel publish through the hub (`createServer`, JSON push encoded and framed once) to 1,000 and 10,000',
       'subscribers, against the same fan-out on the bare socket layer (`prepareMessage` + `sendPrepared`).',
       'Subscribers are one Node process pinned to the other core (the Go loadgen cannot time JSON pushes); its CPU',
-      'is the last column. At 64 B publications with 16 in flight neither process is saturated: the figure is',
-      'bounded by the round trip between them, and the hub/raw ratio is what to read.', '', doc.hubFanout.table, '');
+      'is the last column: near 100% it, not the server, bounds the figure (then read the hub/raw ratio, which',
+      'shows what the hub adds on top of the bare fan-out).', '', doc.hubFanout.table, '');
   } else {
     lines.push('Hub fan-out: not in this run (`node bench/hub-fanout.mjs`, or `npm run bench` without --scenario).', '');
   }
