@@ -94,9 +94,14 @@ export class TokenVerifier {
       });
       return payload;
     } catch (error) {
-      if (error instanceof this.jose.errors.JWTExpired) throw new HubError('tokenExpired', 'token expired');
-      const reason = error instanceof this.jose.errors.JOSEError ? error.message : 'malformed token';
-      throw new HubError('unauthorized', `invalid token: ${reason}`);
+      const { errors } = this.jose;
+      if (error instanceof errors.JWTExpired) throw new HubError('tokenExpired', 'token expired');
+      // The keys could not be had (JWKS endpoint down, slow or serving garbage): the server's
+      // failure, not the token's, so it surfaces as `internal` and the client may retry.
+      if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || !(error instanceof errors.JOSEError)) {
+        throw new Error(`verification keys unavailable: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      }
+      throw new HubError('unauthorized', `invalid token: ${error.message}`);
     }
   }
 }

@@ -17,8 +17,17 @@ export class HubError extends Error {
   }
 }
 
+/**
+ * Brokers signal an engine they cannot reach (Redis or NATS down) with an error of this
+ * name; the hub turns it into the retriable `unavailable` instead of `internal`.
+ */
+export const BROKER_UNAVAILABLE = 'BrokerUnavailableError';
+
 /** Any thrown value as a wire error; unexpected errors hide their message. */
 export function toWireError(error: unknown): WireError {
   if (error instanceof HubError) return error.toWire();
+  if (error instanceof Error && error.name === BROKER_UNAVAILABLE) {
+    return { code: ErrorCode.unavailable, name: ErrorName[ErrorCode.unavailable], message: 'temporarily unavailable, try again' };
+  }
   return { code: ErrorCode.internal, name: ErrorName[ErrorCode.internal], message: 'internal server error' };
 }

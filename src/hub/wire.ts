@@ -24,6 +24,7 @@ export const ErrorCode = {
   unknownRpcMethod: 114,
   notConnected: 115,
   alreadyConnected: 116,
+  unavailable: 117,
 } as const;
 
 export type ErrorCodeKey = keyof typeof ErrorCode;
@@ -48,6 +49,7 @@ export const ErrorName: Readonly<Record<ErrorCodeValue, string>> = {
   114: 'unknown_rpc_method',
   115: 'not_connected',
   116: 'already_connected',
+  117: 'unavailable',
 };
 
 /**
@@ -59,6 +61,7 @@ export const DisconnectCode = {
   shutdown: 1001,
   connectTimeout: 3001,
   slowConsumer: 3002,
+  internal: 3003,
   unauthorized: 3500,
   badRequest: 3501,
   tokenExpired: 3502,

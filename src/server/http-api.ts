@@ -88,6 +88,7 @@ const METHODS: Record<string, ApiMethod> = {
 
 const STATUS_BY_CODE: Record<number, number> = {
   [ErrorCode.internal]: 500,
+  [ErrorCode.unavailable]: 503,
   [ErrorCode.unauthorized]: 401,
   [ErrorCode.permissionDenied]: 403,
   [ErrorCode.unknownCommand]: 404,

@@ -30,8 +30,7 @@ export async function handleConnect(client: ClientConnection, id: number, params
   } catch (error) {
     const wire = toWireError(error);
     client.replyError(id, wire);
-    const code = wire.code === ErrorCode.tokenExpired ? DisconnectCode.tokenExpired : DisconnectCode.unauthorized;
-    client.close(code, wire.message);
+    client.close(disconnectCodeFor(wire.code), wire.message);
   } finally {
     settle();
   }
@@ -63,4 +62,15 @@ export async function handleRefresh(client: ClientConnection, id: number, params
   const result: RefreshResult = {};
   if (claims.exp !== undefined) result.expires = claims.exp;
   client.reply(id, result);
+}
+
+/**
+ * The close code after a refused connect: the client's own fault (a bad or expired token)
+ * says "do not reconnect unchanged"; a failure on the server's side (a JWKS fetch, an engine
+ * outage) says "try again", so clients back off and retry instead of giving up.
+ */
+function disconnectCodeFor(errorCode: number): number {
+  if (errorCode === ErrorCode.tokenExpired) return DisconnectCode.tokenExpired;
+  if (errorCode === ErrorCode.internal || errorCode === ErrorCode.unavailable) return DisconnectCode.internal;
+  return DisconnectCode.unauthorized;
 }
