@@ -1,14 +1,12 @@
 // NATS going away and coming back, on a private nats-server with JetStream in a
 // temporary store directory. The shared NATS on 4222 is never touched.
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import type { BrokerEvent } from '../../src/broker/broker.js';
 import { NatsBroker } from '../../src/broker/nats/nats-broker.js';
-import { BrokerUnavailableError } from '../../src/broker/cluster/errors.js';
 import { brokerFromUrl } from '../../src/broker/from-url.js';
-import { NATS_SERVER, PrivateEngine, freePort, waitFor } from '../cluster/engines.js';
-import { engineFaultSuite } from '../cluster/fault-suite.js';
+import { NATS_SERVER, PrivateEngine, freePort } from '../cluster/engines.js';
+import { engineFaultSuite, oneConnectionOutageSuite } from '../cluster/fault-suite.js';
 
 const skip = natsServerSkipReason();
 
@@ -28,28 +26,7 @@ describe('NatsBroker faults (private nats-server)', { skip }, () => {
 });
 
 describe('NatsBroker one-connection outage', { skip }, () => {
-  let engine: PrivateEngine;
-  let broker: NatsBroker;
-  before(async () => {
-    engine = await PrivateEngine.nats();
-    await engine.start();
-    broker = await NatsBroker.connect({ url: engine.url, prefix: 'blip', reconnectWaitMs: 100 });
-  });
-  after(async () => {
-    await broker.close();
-    await engine.destroy();
-  });
-
-  it('refuses with BrokerUnavailableError while down, then works again', async () => {
-    await engine.stop();
-    await waitFor(async () => broker.publish('x', '1').then(() => false, (error) => error instanceof BrokerUnavailableError), 5_000, 'refusal');
-    await engine.start();
-    await waitFor(async () => broker.publish('x', '1').then(() => true, () => false), 10_000, 'publish after restart');
-    const events: BrokerEvent[] = [];
-    await broker.subscribe('y', (event) => events.push(event));
-    await broker.publish('y', '2');
-    await waitFor(() => events.length === 1, 2_000, 'delivery');
-  });
+  oneConnectionOutageSuite(() => PrivateEngine.nats(), (url) => NatsBroker.connect({ url, prefix: 'blip', reconnectWaitMs: 100 }));
 });
 
 function natsServerSkipReason(): string | undefined {

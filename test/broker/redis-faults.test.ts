@@ -1,13 +1,11 @@
 // Redis going away and coming back, on a private redis-server (append-only persistence,
 // so a restart keeps the streams). The shared Redis on 6379 is never touched.
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { BrokerEvent } from '../../src/broker/broker.js';
 import { RedisBroker } from '../../src/broker/redis/redis-broker.js';
-import { BrokerUnavailableError } from '../../src/broker/cluster/errors.js';
 import { brokerFromUrl } from '../../src/broker/from-url.js';
-import { PrivateEngine, REDIS_SERVER, freePort, waitFor } from '../cluster/engines.js';
-import { engineFaultSuite } from '../cluster/fault-suite.js';
+import { PrivateEngine, REDIS_SERVER, freePort } from '../cluster/engines.js';
+import { engineFaultSuite, oneConnectionOutageSuite } from '../cluster/fault-suite.js';
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
@@ -30,28 +28,7 @@ describe('RedisBroker faults (private redis-server)', { skip }, () => {
 });
 
 describe('RedisBroker one-connection outage', { skip }, () => {
-  let engine: PrivateEngine;
-  let broker: RedisBroker;
-  before(async () => {
-    engine = await PrivateEngine.redis();
-    await engine.start();
-    broker = await RedisBroker.connect({ url: engine.url, prefix: 'blip', maxReconnectDelayMs: 100 });
-  });
-  after(async () => {
-    await broker.close();
-    await engine.destroy();
-  });
-
-  it('refuses with BrokerUnavailableError while down, then works again', async () => {
-    await engine.stop();
-    await waitFor(async () => broker.publish('x', '1').then(() => false, (error) => error instanceof BrokerUnavailableError), 5_000, 'refusal');
-    await engine.start();
-    await waitFor(async () => broker.publish('x', '1').then(() => true, () => false), 10_000, 'publish after restart');
-    const events: BrokerEvent[] = [];
-    await broker.subscribe('y', (event) => events.push(event));
-    await broker.publish('y', '2');
-    await waitFor(() => events.length === 1, 2_000, 'delivery');
-  });
+  oneConnectionOutageSuite(() => PrivateEngine.redis(), (url) => RedisBroker.connect({ url, prefix: 'blip', maxReconnectDelayMs: 100 }));
 });
 
 function redisServerSkipReason(): string | undefined {

@@ -64,3 +64,32 @@ export function engineFaultSuite(options: FaultSuiteOptions): void {
     assert.deepEqual(after.publications.map((p) => p.data), ['1', '2', '3', '4', '5', '6'], 'nothing refused was stored');
   });
 }
+
+/**
+ * One broker connection whose engine stops and starts again: publishes are refused with
+ * BrokerUnavailableError while it is down, and publish and delivery work once it is back.
+ */
+export function oneConnectionOutageSuite(engine: () => Promise<PrivateEngine>, connect: (url: string) => Promise<Broker>): void {
+  let running: PrivateEngine;
+  let broker: Broker;
+  before(async () => {
+    running = await engine();
+    await running.start();
+    broker = await connect(running.url);
+  });
+  after(async () => {
+    await broker.close();
+    await running.destroy();
+  });
+
+  it('refuses with BrokerUnavailableError while down, then works again', async () => {
+    await running.stop();
+    await waitFor(async () => broker.publish('x', '1').then(() => false, (error) => error instanceof BrokerUnavailableError), 5_000, 'refusal');
+    await running.start();
+    await waitFor(async () => broker.publish('x', '1').then(() => true, () => false), 10_000, 'publish after restart');
+    const events: unknown[] = [];
+    await broker.subscribe('y', (event) => events.push(event));
+    await broker.publish('y', '2');
+    await waitFor(() => events.length === 1, 2_000, 'delivery');
+  });
+}
