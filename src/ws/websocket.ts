@@ -2,9 +2,11 @@ import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { CloseCode, MAX_CLOSE_REASON_BYTES, Opcode, MAX_CONTROL_PAYLOAD } from '../protocol/constants.js';
 import { buildClosePayload, isValidApplicationCloseCode, isValidWireCloseCode } from '../protocol/close.js';
-import { ErrorCode, ProtocolError, WebSocketError } from '../protocol/errors.js';
-import { type MessageInflater, type ReceiverHandlers, Receiver } from '../protocol/receiver.js';
-import { CloseEvent, ErrorEvent, MessageEvent, WsEvent, type WsEventListener } from './events.js';
+import { ErrorCode, type ProtocolError, WebSocketError } from '../protocol/errors.js';
+import { type MessageInflater, Receiver } from '../protocol/receiver.js';
+import type { CloseEvent, ErrorEvent, MessageEvent, WsEvent, WsEventListener } from './events.js';
+import { BrowserEvents, type BrowserEventType, type MessageData } from './browser-events.js';
+import { ReceiverBridge, listenToSocket, startReading } from './socket-glue.js';
 import { FrameSender, type MessageDeflater, type WriteCallback } from './sender.js';
 import type { CompressionInfo, PreparedMessage } from './prepared-message.js';
 import { openClientConnection, type ClientOptions } from './client-handshake.js';
@@ -44,10 +46,6 @@ export interface SocketSetup {
 export const SERVER_SIDE: unique symbol = Symbol('volley.server-side');
 
 const EMPTY = Buffer.alloc(0);
-type BrowserEventType = 'open' | 'message' | 'error' | 'close';
-
-/** A browser-style MessageEvent's data: a string for text, and for binary what `binaryType` asks for. */
-export type MessageData = string | Buffer | ArrayBuffer | Blob;
 
 /**
  * Node-style events and their arguments. 'message' always carries a Buffer (text as its
@@ -99,8 +97,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
   private fragmentOpcode = 0; // Text/Binary while a fragmented send is in progress
   private abortConnect: ((err: Error) => void) | null = null;
   // The browser API's bookkeeping, created only when it is used.
-  private handlerProps: Map<BrowserEventType, { user: unknown; wrapped: (...args: any[]) => void }> | null = null;
-  private listenerWrappers: Map<BrowserEventType, Map<unknown, (...args: any[]) => void>> | null = null;
+  private browserEventsState: BrowserEvents | null = null;
   /** @internal Told when this connection closes (the server's client set and heartbeat). */
   owner: { onClientClosed(ws: WebSocket): void } | null = null;
 
@@ -157,12 +154,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     // Paused explicitly, adding the 'data' listener does not start the flow: nothing is read
     // before the caller ('open' listeners, the server's 'connection' callback) is ready.
     socket.pause();
-    // Shared listener functions (not closures) keep an idle connection small.
-    (socket as SocketWithOwner)[kOwner] = this;
-    socket.on('data', socketOnData);
-    socket.on('end', socketOnEnd);
-    socket.on('close', socketOnClose);
-    socket.on('error', socketOnError);
+    listenToSocket(socket, this);
     this.state = WebSocket.OPEN;
     this.emit('open');
     // Bytes that came with the upgrade go first, then the socket flows.
@@ -323,7 +315,9 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     this.emit('message', data, isBinary);
   }
 
-  private convertBinary(data: Buffer): MessageData {
+  /** @internal A message's data as the browser's MessageEvent carries it (binaryType applied). */
+  messageData(data: Buffer, isBinary: boolean): MessageData {
+    if (!isBinary) return data.toString();
     switch (this.binaryType) {
       case 'arraybuffer':
         return data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
@@ -415,84 +409,43 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     if (this.listenerCount('error') > 0) this.emit('error', err);
   }
 
-  // ---- the browser's event API ----
+  // ---- the browser's event API (see browser-events.ts) ----
 
-  private makeBrowserListener(type: BrowserEventType, listener: WsEventListener<any>): (...args: any[]) => void {
-    const call = (event: WsEvent) => {
-      if (typeof listener === 'function') listener.call(this, event);
-      else listener.handleEvent(event);
-    };
-    switch (type) {
-      case 'message':
-        return (data: Buffer, isBinary: boolean) => call(new MessageEvent<MessageData>(this, isBinary ? this.convertBinary(data) : data.toString()));
-      case 'close':
-        return (code: number, reason: Buffer) => call(new CloseEvent(this, code, reason.toString(), this.wasClean));
-      case 'error':
-        return (err: Error) => call(new ErrorEvent(this, err));
-      default:
-        return () => call(new WsEvent(type, this));
-    }
+  private get browserEvents(): BrowserEvents {
+    return (this.browserEventsState ??= new BrowserEvents(this));
   }
 
   addEventListener(type: BrowserEventType, listener: WsEventListener<any>, options?: { once?: boolean }): void {
-    if (!listener) return;
-    this.listenerWrappers ??= new Map();
-    const byListener = this.listenerWrappers.get(type) ?? new Map();
-    this.listenerWrappers.set(type, byListener);
-    if (byListener.has(listener)) return;
-    let wrapped = this.makeBrowserListener(type, listener);
-    if (options?.once) {
-      const inner = wrapped;
-      wrapped = (...args: any[]) => {
-        this.removeEventListener(type, listener);
-        inner(...args);
-      };
-    }
-    byListener.set(listener, wrapped);
-    this.on(type, wrapped);
+    this.browserEvents.add(type, listener, options);
   }
 
   removeEventListener(type: BrowserEventType, listener: WsEventListener<any>): void {
-    const wrapped = this.listenerWrappers?.get(type)?.get(listener);
-    if (!wrapped) return;
-    this.listenerWrappers!.get(type)!.delete(listener);
-    this.off(type, wrapped);
-  }
-
-  private setHandler(type: BrowserEventType, handler: unknown): void {
-    this.handlerProps ??= new Map();
-    const current = this.handlerProps.get(type);
-    if (current) this.off(type, current.wrapped);
-    this.handlerProps.delete(type);
-    if (typeof handler !== 'function') return;
-    const wrapped = this.makeBrowserListener(type, handler as WsEventListener);
-    this.handlerProps.set(type, { user: handler, wrapped });
-    this.on(type, wrapped);
+    this.browserEventsState?.remove(type, listener);
   }
 
   get onopen(): ((ev: WsEvent) => void) | null {
-    return (this.handlerProps?.get('open')?.user as any) ?? null;
+    return (this.browserEventsState?.getHandler('open') as any) ?? null;
   }
   set onopen(fn: ((ev: WsEvent) => void) | null) {
-    this.setHandler('open', fn);
+    this.browserEvents.setHandler('open', fn);
   }
   get onmessage(): ((ev: MessageEvent<MessageData>) => void) | null {
-    return (this.handlerProps?.get('message')?.user as any) ?? null;
+    return (this.browserEventsState?.getHandler('message') as any) ?? null;
   }
   set onmessage(fn: ((ev: MessageEvent<MessageData>) => void) | null) {
-    this.setHandler('message', fn);
+    this.browserEvents.setHandler('message', fn);
   }
   get onerror(): ((ev: ErrorEvent) => void) | null {
-    return (this.handlerProps?.get('error')?.user as any) ?? null;
+    return (this.browserEventsState?.getHandler('error') as any) ?? null;
   }
   set onerror(fn: ((ev: ErrorEvent) => void) | null) {
-    this.setHandler('error', fn);
+    this.browserEvents.setHandler('error', fn);
   }
   get onclose(): ((ev: CloseEvent) => void) | null {
-    return (this.handlerProps?.get('close')?.user as any) ?? null;
+    return (this.browserEventsState?.getHandler('close') as any) ?? null;
   }
   set onclose(fn: ((ev: CloseEvent) => void) | null) {
-    this.setHandler('close', fn);
+    this.browserEvents.setHandler('close', fn);
   }
 }
 
@@ -502,53 +455,4 @@ function toBuffer(data: Exclude<SendData, Blob> | number): Buffer {
   if (Buffer.isBuffer(data)) return data;
   if (data instanceof ArrayBuffer) return Buffer.from(data);
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-}
-
-const kOwner = Symbol('volley.websocket');
-type SocketWithOwner = Socket & { [kOwner]: WebSocket };
-
-function socketOnData(this: SocketWithOwner, chunk: Buffer): void {
-  if (!this[kOwner].feed(chunk)) this.pause();
-}
-function startReading(ws: WebSocket, head: Buffer): void {
-  if (ws.readyState === WebSocket.CLOSED) return;
-  if (head.length === 0 || ws.feed(head)) ws.resumeReading();
-}
-
-function socketOnEnd(this: SocketWithOwner): void {
-  this[kOwner].onSocketEnd();
-}
-function socketOnClose(this: SocketWithOwner): void {
-  this[kOwner].onSocketClose();
-}
-function socketOnError(this: SocketWithOwner): void {
-  // A reset or a write after the peer left: the 'close' that follows reports 1006.
-  this.destroy();
-}
-
-/** Routes the receiver's events to its WebSocket: one small object instead of a closure each. */
-class ReceiverBridge implements ReceiverHandlers {
-  private readonly ws: WebSocket;
-  constructor(ws: WebSocket) {
-    this.ws = ws;
-  }
-  onMessage(data: Buffer, isBinary: boolean): void {
-    this.ws.onMessage(data, isBinary);
-  }
-  onPing(data: Buffer): void {
-    this.ws.onPing(data);
-  }
-  onPong(data: Buffer): void {
-    this.ws.isAlive = true;
-    this.ws.emit('pong', data);
-  }
-  onClose(code: number, reason: Buffer): void {
-    this.ws.onCloseFrame(code, reason);
-  }
-  onError(err: ProtocolError): void {
-    this.ws.onProtocolError(err);
-  }
-  onResume(): void {
-    this.ws.resumeReading();
-  }
 }
