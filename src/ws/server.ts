@@ -8,7 +8,7 @@ import { buildRejectResponse, buildUpgradeResponse, validateUpgradeRequest, type
 import { serverCompression, type CompressionOption } from './compression.js';
 import { DEFAULT_CLOSE_TIMEOUT, DEFAULT_MAX_PAYLOAD } from './defaults.js';
 import { Heartbeat } from './heartbeat.js';
-import { type PreparedMessage, prepareMessage } from './prepared-message.js';
+import { PreparedMessage, prepareMessage } from './prepared-message.js';
 import { SERVER_SIDE, WebSocket } from './websocket.js';
 
 /** The answer of a `verifyUpgrade` hook: accept, or refuse with an HTTP status. */
@@ -233,7 +233,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
    * Returns the number of clients it was written to.
    */
   broadcast(data: string | Buffer | ArrayBuffer | ArrayBufferView | PreparedMessage, options: { binary?: boolean; filter?: (ws: WebSocket) => boolean } = {}): number {
-    const message = isPrepared(data) ? data : prepareMessage(data, options);
+    const message = data instanceof PreparedMessage ? data : prepareMessage(data, options);
     let count = 0;
     for (const ws of this.clients) {
       if (ws.readyState !== WebSocket.OPEN || (options.filter && !options.filter(ws))) continue;
@@ -265,10 +265,6 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     if (cb) this.once('close', cb);
     void Promise.all([waitClients, waitServer]).then(() => this.emit('close'));
   }
-}
-
-function isPrepared(data: unknown): data is PreparedMessage {
-  return typeof data === 'object' && data !== null && 'frame' in data && 'payload' in data;
 }
 
 function onHandshakeSocketError(this: Duplex): void {
