@@ -3,7 +3,7 @@
 // (pub/sub + streams + sorted sets) and NATS (subjects + JetStream/KV) can implement it.
 // Memory is the first implementation; test/broker/contract.ts is the contract suite.
 
-import type { ClientInfo, HistoryDirection, StreamPosition } from '../hub/wire.js';
+import type { ClientInfo, HistoryDirection, StreamPosition } from '../wire/index.js';
 
 export type { ClientInfo, HistoryDirection, StreamPosition };
 

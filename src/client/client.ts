@@ -3,10 +3,10 @@
 // from one connection to the next. Runs in browsers and Node; imports nothing Node-only.
 
 import {
-  DisconnectCode, SUBPROTOCOL, isPush, mayReconnect,
+  DisconnectCode, SUBPROTOCOL, isPush, isTemporary,
   type CommandMap, type ConnectParams, type ConnectResult, type HistoryParams, type Method,
   type PresenceResult, type PresenceStatsResult, type PublishParams, type PublishResult, type ServerMessage,
-} from '../hub/wire.js';
+} from '../wire/index.js';
 import { backoffDelay } from './backoff.js';
 import { ClientCode, ClientErrorCode } from './codes.js';
 import { Commands } from './commands.js';
@@ -291,7 +291,7 @@ export class Client extends Emitter<ClientEvents> {
   }
 
   private handleClose(code: number, reason: string): void {
-    let reconnect = mayReconnect(code);
+    let reconnect = isTemporary(code);
     // An expired token is the one "don't reconnect" a getToken callback can fix.
     if (code === DisconnectCode.tokenExpired && this.options.getToken !== undefined) {
       this.token = undefined;

@@ -2,7 +2,7 @@
 // waiting for their reply (matched by id). Each has one deadline from the moment the
 // app made the call, so a promise always settles within `timeoutMs`.
 
-import type { CommandMap, ErrorReply, Method, Reply } from '../hub/wire.js';
+import type { CommandMap, ErrorReply, Method, Reply } from '../wire/index.js';
 import { ClientErrorCode } from './codes.js';
 import { VolleyError } from './errors.js';
 import { unrefTimer } from './liveness.js';

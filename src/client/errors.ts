@@ -1,7 +1,7 @@
 // One error type for everything a command can fail with: wire errors from the server
 // (code 100+, see docs/protocol.md) and the client's own (ClientErrorCode, 20-29).
 
-import type { WireError } from '../hub/wire.js';
+import type { WireError } from '../wire/index.js';
 import { ClientErrorCode } from './codes.js';
 
 const CLIENT_ERROR_NAMES: Record<number, string> = Object.fromEntries(

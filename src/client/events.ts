@@ -1,6 +1,6 @@
 // The events of a client and of a subscription, and what each one carries.
 
-import type { ClientInfo, StreamPosition } from '../hub/wire.js';
+import type { ClientInfo, StreamPosition } from '../wire/index.js';
 import type { VolleyError } from './errors.js';
 
 export type ClientState = 'disconnected' | 'connecting' | 'connected';

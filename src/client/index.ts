@@ -12,6 +12,6 @@ export type {
   SubscribedContext, SubscriptionEvents, SubscriptionState,
 } from './events.js';
 export {
-  ErrorCode, ErrorName, DisconnectCode, SUBPROTOCOL, mayReconnect,
+  WireErrorCode, ErrorName, DisconnectCode, SUBPROTOCOL, isTemporary,
   type ClientInfo, type StreamPosition, type Publication, type PublishResult, type PresenceResult, type PresenceStatsResult,
-} from '../hub/wire.js';
+} from '../wire/index.js';

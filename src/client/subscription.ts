@@ -2,9 +2,9 @@
 // recovery that makes a resubscribe deliver every missed publication exactly once.
 
 import {
-  ErrorCode, type CommandMap, type HistoryDirection, type Method, type Publication, type PresenceResult,
+  WireErrorCode, isTemporary, type CommandMap, type HistoryDirection, type Method, type Publication, type PresenceResult,
   type PresenceStatsResult, type Push, type StreamPosition, type SubscribeParams, type SubscribeResult,
-} from '../hub/wire.js';
+} from '../wire/index.js';
 import { ClientCode, ClientErrorCode } from './codes.js';
 import { Emitter } from './emitter.js';
 import { VolleyError } from './errors.js';
@@ -60,8 +60,6 @@ export interface SubscriptionHost {
   history(channel: string, options?: HistoryOptions): Promise<TypedHistoryResult<unknown>>;
 }
 
-/** Subscribe errors that may go away on their own; others end the subscription. */
-const TEMPORARY_ERRORS: ReadonlySet<number> = new Set([ErrorCode.internal, ErrorCode.tooManyRequests, ClientErrorCode.tokenError]);
 
 export class Subscription<T = unknown> extends Emitter<SubscriptionEvents<T>> {
   private currentState: SubscriptionState = 'unsubscribed';
@@ -248,12 +246,13 @@ export class Subscription<T = unknown> extends Emitter<SubscriptionEvents<T>> {
       this.host.reconnect({ code: ClientCode.subscribeTimeout, reason: `subscribe to ${this.channel} timed out` });
       return;
     }
-    if (failure.code === ErrorCode.tokenExpired && this.options.getToken !== undefined) {
+    if (failure.code === WireErrorCode.tokenExpired && this.options.getToken !== undefined) {
       this.token = undefined;
       this.retryLater();
       return;
     }
-    if (TEMPORARY_ERRORS.has(failure.code)) {
+    // Temporary wire errors (isTemporary) and a failing getToken may go away on their own.
+    if (isTemporary(failure.code) || failure.code === ClientErrorCode.tokenError) {
       this.retryLater();
       return;
     }

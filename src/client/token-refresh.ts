@@ -3,7 +3,7 @@
 // backoff; the connection stays as it is until the token really expires (then the server
 // closes it with 3502 and the client reconnects with a new token).
 
-import type { RefreshResult } from '../hub/wire.js';
+import type { RefreshResult } from '../wire/index.js';
 import { unrefTimer } from './liveness.js';
 
 export interface TokenRefresherOptions {

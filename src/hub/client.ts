@@ -11,7 +11,7 @@ import type { LocalSubscriber } from './local-channels.js';
 import type { ResolvedNamespace } from './namespaces.js';
 import { OutboundMessage, type Session } from './session.js';
 import { TokenBucket } from './token-bucket.js';
-import { DisconnectCode, type ClientInfo, type WireError } from './wire.js';
+import { DisconnectCode, type ClientInfo, type WireError } from '../wire/index.js';
 
 export type ClientState = 'new' | 'connecting' | 'connected' | 'closed';
 

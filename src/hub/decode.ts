@@ -2,7 +2,7 @@
 // on client input except HubError, which becomes an error reply.
 
 import { HubError } from './errors.js';
-import { METHODS, type HistoryDirection, type Method, type StreamPosition } from './wire.js';
+import { METHODS, type HistoryDirection, type Method, type StreamPosition } from '../wire/index.js';
 
 export type Params = Record<string, unknown>;
 

@@ -2,7 +2,7 @@
 // publisher to every subscriber, so pushes splice it in without parsing it again.
 
 import type { BrokerPublication } from '../broker/broker.js';
-import type { ClientInfo, Publication, WireError } from './wire.js';
+import type { ClientInfo, Publication, WireError } from '../wire/index.js';
 
 export function encodeResult(id: number, result: unknown): string {
   return JSON.stringify({ id, result });

@@ -1,15 +1,15 @@
-import { ErrorCode, ErrorName, type ErrorCodeKey, type WireError } from './wire.js';
+import { ErrorName, WireErrorCode, type WireErrorCodeKey, type WireError } from '../wire/index.js';
 
 /** An error meant for the client: it becomes an error reply with a stable code. */
 export class HubError extends Error {
   readonly code: number;
   readonly errorName: string;
 
-  constructor(key: ErrorCodeKey, message: string) {
+  constructor(key: WireErrorCodeKey, message: string) {
     super(message);
     this.name = 'HubError';
-    this.code = ErrorCode[key];
-    this.errorName = ErrorName[ErrorCode[key]];
+    this.code = WireErrorCode[key];
+    this.errorName = ErrorName[WireErrorCode[key]];
   }
 
   toWire(): WireError {
@@ -27,7 +27,7 @@ export const BROKER_UNAVAILABLE = 'BrokerUnavailableError';
 export function toWireError(error: unknown): WireError {
   if (error instanceof HubError) return error.toWire();
   if (error instanceof Error && error.name === BROKER_UNAVAILABLE) {
-    return { code: ErrorCode.unavailable, name: ErrorName[ErrorCode.unavailable], message: 'temporarily unavailable, try again' };
+    return { code: WireErrorCode.unavailable, name: ErrorName[WireErrorCode.unavailable], message: 'temporarily unavailable, try again' };
   }
-  return { code: ErrorCode.internal, name: ErrorName[ErrorCode.internal], message: 'internal server error' };
+  return { code: WireErrorCode.internal, name: ErrorName[WireErrorCode.internal], message: 'internal server error' };
 }

@@ -23,7 +23,7 @@ import {
   type PresenceStatsResult,
   type PublishResult,
   type StreamPosition,
-} from './wire.js';
+} from '../wire/index.js';
 
 export interface RpcCall {
   client: string;

@@ -7,4 +7,4 @@ export { LIMIT_DEFAULTS } from './options.js';
 export type { AuthOptions } from './auth.js';
 export { NAMESPACE_DEFAULTS, type NamespaceOptions, type PublishPolicy } from './namespaces.js';
 export { parseChannelName, matchesChannelPattern, MAX_CHANNEL_LENGTH } from './channel-name.js';
-export * from './wire.js';
+export * from '../wire/index.js';

@@ -3,7 +3,7 @@
 // epoch matches and the stream returned one publication per offset after the position.
 
 import type { BrokerHistoryResult } from '../broker/broker.js';
-import type { StreamPosition } from './wire.js';
+import type { StreamPosition } from '../wire/index.js';
 
 export function isRecoverable(since: StreamPosition, forward: BrokerHistoryResult): boolean {
   if (since.epoch !== forward.epoch) return false;

@@ -17,7 +17,7 @@ import {
 } from '../hub/decode.js';
 import { HubError, toWireError } from '../hub/errors.js';
 import type { Hub } from '../hub/hub.js';
-import { DisconnectCode, ErrorCode, type WireError } from '../hub/wire.js';
+import { DisconnectCode, WireErrorCode as ErrorCode, isApplicationCloseCode, type WireError } from '../wire/index.js';
 
 export interface HttpApiOptions {
   /** The key clients send as `Authorization: apikey KEY`. Required. */
@@ -72,7 +72,7 @@ const METHODS: Record<string, ApiMethod> = {
     const user = optionalString(body, 'user');
     const client = optionalString(body, 'client');
     const code = body.code ?? DisconnectCode.forceDisconnect;
-    if (typeof code !== 'number' || !Number.isInteger(code) || code < 3000 || code > 4999) {
+    if (typeof code !== 'number' || !isApplicationCloseCode(code)) {
       throw new HubError('badRequest', '"code" must be an integer in 3000–4999');
     }
     const reason = optionalString(body, 'reason') ?? 'disconnected by the server';

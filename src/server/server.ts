@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Hub } from '../hub/hub.js';
 import type { HubOptions } from '../hub/options.js';
-import { DisconnectCode, SUBPROTOCOL } from '../hub/wire.js';
+import { DisconnectCode, SUBPROTOCOL } from '../wire/index.js';
 import { WebSocketServer, abortHandshake, type CompressionOption, type WebSocket } from '../ws/index.js';
 import { createHttpApi, type HttpApi, type HttpApiOptions } from './http-api.js';
 import { createStaticHandler, type StaticHandler } from './static-files.js';

@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as lib from '../../src/client/node.js';
-import { Client, ClientCode, ClientErrorCode, DisconnectCode, ErrorCode, type VolleyError } from '../../src/client/node.js';
+import { Client, ClientCode, ClientErrorCode, DisconnectCode, WireErrorCode as ErrorCode, type VolleyError } from '../../src/client/node.js';
 import { Client as BrowserClient } from '../../src/client/index.js';
 import { clientScenario, checkReport } from './scenario.js';
 import { mintToken, startServer, until, type TestServer } from './helpers.js';

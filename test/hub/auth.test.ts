@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { SignJWT, exportJWK, exportSPKI, generateKeyPair, type CryptoKey } from 'jose';
 import { TokenVerifier } from '../../src/hub/auth.js';
 import { HubError } from '../../src/hub/errors.js';
-import { ErrorCode } from '../../src/hub/wire.js';
+import { WireErrorCode as ErrorCode } from '../../src/wire/index.js';
 import { SECRET, TestClient, hsToken, makeHub } from './helpers.js';
 
 const NOW = Date.UTC(2030, 0, 1);

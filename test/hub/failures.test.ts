@@ -5,7 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MemoryBroker } from '../../src/broker/memory.js';
 import { createHttpApi } from '../../src/server/http-api.js';
-import { DisconnectCode, ErrorCode, mayReconnect } from '../../src/hub/wire.js';
+import { DisconnectCode, WireErrorCode as ErrorCode, isTemporary } from '../../src/wire/index.js';
 import { generateKeyPair, SignJWT } from 'jose';
 import { TestClient, hsToken, makeHub } from './helpers.js';
 
@@ -58,7 +58,7 @@ describe('failures on the server side', () => {
     const reply = await c.request('connect', { token });
     assert.equal(reply.error.code, ErrorCode.internal);
     assert.equal(c.closeCode(), DisconnectCode.internal);
-    assert.equal(mayReconnect(DisconnectCode.internal), true);
+    assert.equal(isTemporary(DisconnectCode.internal), true);
   });
 
   it('a bad token still closes with 3500, which clients do not retry unchanged', async () => {
@@ -67,6 +67,6 @@ describe('failures on the server side', () => {
     const reply = await c.request('connect', { token: await hsToken({ sub: 'alice' }) });
     assert.equal(reply.error.code, ErrorCode.unauthorized);
     assert.equal(c.closeCode(), DisconnectCode.unauthorized);
-    assert.equal(mayReconnect(DisconnectCode.unauthorized), false);
+    assert.equal(isTemporary(DisconnectCode.unauthorized), false);
   });
 });

@@ -6,7 +6,7 @@ import { Hub } from '../../src/hub/hub.js';
 import type { ClientConnection } from '../../src/hub/client.js';
 import type { HubOptions } from '../../src/hub/options.js';
 import type { OutboundMessage, Session } from '../../src/hub/session.js';
-import type { Method } from '../../src/hub/wire.js';
+import type { Method } from '../../src/wire/index.js';
 
 export const SECRET = 'test-secret-that-is-long-enough-for-hs256';
 

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ErrorCode } from '../../src/hub/wire.js';
+import { WireErrorCode as ErrorCode } from '../../src/wire/index.js';
 import { MemoryBroker } from '../../src/broker/memory.js';
 import { eventually, makeHub, settle } from './helpers.js';
 

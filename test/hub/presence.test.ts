@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { MemoryBroker } from '../../src/broker/memory.js';
 import { MemoryEngine } from '../../src/broker/memory-engine.js';
 import { Hub } from '../../src/hub/hub.js';
-import { ErrorCode } from '../../src/hub/wire.js';
+import { WireErrorCode as ErrorCode } from '../../src/wire/index.js';
 import { FakeClock, TestClient, hsToken, makeHub, SECRET, settle } from './helpers.js';
 
 const namespaces = { chat: { presence: true, joinLeave: true }, quiet: { presence: true }, plain: {} };

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { HubError } from '../../src/hub/errors.js';
-import { DisconnectCode, ErrorCode, ErrorName } from '../../src/hub/wire.js';
+import { DisconnectCode, WireErrorCode as ErrorCode, ErrorName } from '../../src/wire/index.js';
 import { SECRET, TestClient, hsToken, makeHub, settle } from './helpers.js';
 
 describe('bad input', () => {

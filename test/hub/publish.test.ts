@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { OutboundMessage } from '../../src/hub/session.js';
-import { ErrorCode } from '../../src/hub/wire.js';
+import { WireErrorCode as ErrorCode } from '../../src/wire/index.js';
 import { TestClient, hsToken, makeHub, SECRET } from './helpers.js';
 
 const namespaces = {

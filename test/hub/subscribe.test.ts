@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ErrorCode } from '../../src/hub/wire.js';
+import { WireErrorCode as ErrorCode } from '../../src/wire/index.js';
 import { TestClient, hsToken, makeHub, SECRET, settle } from './helpers.js';
 
 const auth = { hmacSecret: SECRET };

@@ -6,7 +6,7 @@ import { OutboundMessage } from '../../src/hub/session.js';
 import { TokenBucket } from '../../src/hub/token-bucket.js';
 import { isRecoverable } from '../../src/hub/recovery.js';
 import { decodeCommand } from '../../src/hub/decode.js';
-import { ErrorCode, ErrorName, DisconnectCode, mayReconnect } from '../../src/hub/wire.js';
+import { WireErrorCode as ErrorCode, ErrorName, DisconnectCode, isTemporary } from '../../src/wire/index.js';
 
 describe('channel name grammar', () => {
   it('accepts names with and without namespace, private and user-limited', () => {
@@ -131,11 +131,11 @@ describe('codes', () => {
   it('close codes tell whether to reconnect', () => {
     const codes = Object.values(DisconnectCode);
     assert.equal(new Set(codes).size, codes.length);
-    assert.ok(mayReconnect(DisconnectCode.shutdown));
-    assert.ok(mayReconnect(DisconnectCode.slowConsumer));
-    assert.ok(mayReconnect(DisconnectCode.connectTimeout));
-    assert.ok(!mayReconnect(DisconnectCode.unauthorized));
-    assert.ok(!mayReconnect(DisconnectCode.tokenExpired));
-    assert.ok(!mayReconnect(DisconnectCode.badRequest));
+    assert.ok(isTemporary(DisconnectCode.shutdown));
+    assert.ok(isTemporary(DisconnectCode.slowConsumer));
+    assert.ok(isTemporary(DisconnectCode.connectTimeout));
+    assert.ok(!isTemporary(DisconnectCode.unauthorized));
+    assert.ok(!isTemporary(DisconnectCode.tokenExpired));
+    assert.ok(!isTemporary(DisconnectCode.badRequest));
   });
 });

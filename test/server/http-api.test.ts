@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHttpApi, type HttpApi } from '../../src/server/http-api.js';
-import { DisconnectCode, ErrorCode } from '../../src/hub/wire.js';
+import { DisconnectCode, WireErrorCode as ErrorCode } from '../../src/wire/index.js';
 import { SECRET, hsToken, makeHub, type TestHub } from '../hub/helpers.js';
 
 const KEY = 'k3y';

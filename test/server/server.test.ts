@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
 import { createServer, type VolleyServer } from '../../src/server/server.js';
-import { DisconnectCode, SUBPROTOCOL } from '../../src/hub/wire.js';
+import { DisconnectCode, SUBPROTOCOL } from '../../src/wire/index.js';
 
 const KEY = 'server-test-key';
 

@@ -2,7 +2,7 @@ import type { ConnectionClaims } from '../auth.js';
 import type { ClientConnection } from '../client.js';
 import { optionalString, requireString, type Params } from '../decode.js';
 import { HubError, toWireError } from '../errors.js';
-import { DisconnectCode, ErrorCode, type ConnectResult, type RefreshResult } from '../wire.js';
+import { DisconnectCode, WireErrorCode, isTemporary, type ConnectResult, type RefreshResult } from '../../wire/index.js';
 
 /** connect: authenticates the connection. A refusal is replied to, then the connection closes. */
 export async function handleConnect(client: ClientConnection, id: number, params: Params): Promise<void> {
@@ -70,7 +70,7 @@ export async function handleRefresh(client: ClientConnection, id: number, params
  * outage) says "try again", so clients back off and retry instead of giving up.
  */
 function disconnectCodeFor(errorCode: number): number {
-  if (errorCode === ErrorCode.tokenExpired) return DisconnectCode.tokenExpired;
-  if (errorCode === ErrorCode.internal || errorCode === ErrorCode.unavailable) return DisconnectCode.internal;
+  if (errorCode === WireErrorCode.tokenExpired) return DisconnectCode.tokenExpired;
+  if (isTemporary(errorCode)) return DisconnectCode.internal;
   return DisconnectCode.unauthorized;
 }

@@ -4,7 +4,7 @@
 import type { ClientConnection } from '../client.js';
 import type { Params } from '../decode.js';
 import { HubError } from '../errors.js';
-import type { Method } from '../wire.js';
+import type { Method } from '../../wire/index.js';
 import { handleConnect, handleRefresh } from './connect.js';
 import { handleHistory } from './history.js';
 import { handlePresence, handlePresenceStats } from './presence.js';

@@ -1,7 +1,7 @@
 import type { ClientConnection } from '../client.js';
 import type { Params } from '../decode.js';
 import { HubError } from '../errors.js';
-import type { PresenceResult, PresenceStatsResult } from '../wire.js';
+import type { PresenceResult, PresenceStatsResult } from '../../wire/index.js';
 import { subscribedChannel } from './channel-params.js';
 
 function presenceChannel(client: ClientConnection, params: Params): string {

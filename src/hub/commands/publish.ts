@@ -3,7 +3,7 @@ import { optionalBoolean, requirePresent, type Params } from '../decode.js';
 import { HubError } from '../errors.js';
 import { retentionOf } from '../namespaces.js';
 import { authorizeAuthenticatedPublish } from '../permissions.js';
-import type { PublishResult } from '../wire.js';
+import type { PublishResult } from '../../wire/index.js';
 import { channelTarget } from './channel-params.js';
 
 /** publish: acknowledged once the broker has accepted (and, with history, stored) it. */

@@ -1,7 +1,7 @@
 import type { ClientConnection } from '../client.js';
 import { requireString, type Params } from '../decode.js';
 import { HubError } from '../errors.js';
-import type { RpcResult } from '../wire.js';
+import type { RpcResult } from '../../wire/index.js';
 
 export async function handleRpc(client: ClientConnection, id: number, params: Params): Promise<void> {
   const method = requireString(params, 'method');

@@ -5,7 +5,7 @@ import { HubError } from '../errors.js';
 import { retentionOf } from '../namespaces.js';
 import { authorizeSubscribe } from '../permissions.js';
 import { isRecoverable } from '../recovery.js';
-import type { StreamPosition, SubscribeResult } from '../wire.js';
+import type { StreamPosition, SubscribeResult } from '../../wire/index.js';
 import { channelTarget } from './channel-params.js';
 
 /**

@@ -1,80 +1,9 @@
-// The Volley wire protocol, version 1: every type and constant that a client and the
-// server share. This module imports nothing and uses no Node API, so the browser SDK
-// imports it as it is. docs/protocol.md describes each field.
+// The Volley wire protocol, version 1: the messages a client and the server exchange.
+// This module imports nothing and uses no Node API, so the browser SDK imports it as it
+// is. docs/protocol.md describes each field.
 
 /** The WebSocket subprotocol a client must offer. */
 export const SUBPROTOCOL = 'volley.v1';
-
-/** Stable numeric codes of error replies. Never renumber; only append. */
-export const ErrorCode = {
-  internal: 100,
-  unauthorized: 101,
-  unknownChannel: 102,
-  permissionDenied: 103,
-  unknownCommand: 104,
-  alreadySubscribed: 105,
-  limitExceeded: 106,
-  badRequest: 107,
-  notAvailable: 108,
-  tokenExpired: 109,
-  notSubscribed: 110,
-  tooManyRequests: 111,
-  messageTooLarge: 112,
-  unrecoverablePosition: 113,
-  unknownRpcMethod: 114,
-  notConnected: 115,
-  alreadyConnected: 116,
-  unavailable: 117,
-} as const;
-
-export type ErrorCodeKey = keyof typeof ErrorCode;
-export type ErrorCodeValue = (typeof ErrorCode)[ErrorCodeKey];
-
-/** The name sent next to each error code (snake_case of the key). */
-export const ErrorName: Readonly<Record<ErrorCodeValue, string>> = {
-  100: 'internal',
-  101: 'unauthorized',
-  102: 'unknown_channel',
-  103: 'permission_denied',
-  104: 'unknown_command',
-  105: 'already_subscribed',
-  106: 'limit_exceeded',
-  107: 'bad_request',
-  108: 'not_available',
-  109: 'token_expired',
-  110: 'not_subscribed',
-  111: 'too_many_requests',
-  112: 'message_too_large',
-  113: 'unrecoverable_position',
-  114: 'unknown_rpc_method',
-  115: 'not_connected',
-  116: 'already_connected',
-  117: 'unavailable',
-};
-
-/**
- * Close codes the server uses when it ends a connection. 3000–3499: the client may
- * reconnect as it is. 3500–3999: reconnecting unchanged will fail again (get a new
- * token, fix the client). 1001 is the standard "going away" of a server shutdown.
- */
-export const DisconnectCode = {
-  shutdown: 1001,
-  connectTimeout: 3001,
-  slowConsumer: 3002,
-  internal: 3003,
-  unauthorized: 3500,
-  badRequest: 3501,
-  tokenExpired: 3502,
-  forceDisconnect: 3503,
-  messageTooLarge: 3504,
-} as const;
-
-export type DisconnectCodeValue = (typeof DisconnectCode)[keyof typeof DisconnectCode];
-
-/** True when a client may reconnect after this close code without changing anything. */
-export function mayReconnect(code: number): boolean {
-  return code < 3500 || code >= 4000;
-}
 
 /** A place in a channel's stream. The epoch changes when the stream is lost or reset. */
 export interface StreamPosition {
