@@ -202,11 +202,13 @@ export class Subscription<T = unknown> extends Emitter<SubscriptionEvents<T>> {
   private applyResult(result: SubscribeResult, since: StreamPosition | undefined): void {
     this.attempt = 0;
     this.isRecoverable = result.recoverable;
-    const recovered = since !== undefined && result.recovered === true && since.epoch === result.epoch;
+    // The empty epoch: subscribed before the stream existed; the server matched it to the current stream.
+    const recovered = since !== undefined && result.recovered === true && (since.epoch === result.epoch || since.epoch === '');
     const now = result.epoch !== undefined && result.offset !== undefined ? { epoch: result.epoch, offset: result.offset } : undefined;
     // Recovered: keep the old position so the missed publications pass the duplicate
     // check in order, then move to the stream's position. Otherwise start from it.
     if (!recovered) this.streamPosition = now;
+    else if (this.streamPosition !== undefined && now !== undefined) this.streamPosition.epoch = now.epoch;
     this.setState('subscribed');
     this.emit('subscribed', {
       channel: this.channel,

@@ -71,6 +71,8 @@ interface Peer {
   connection: Connection;
   /** Replies expected per id (a reused id expects one reply per command). */
   expected: Map<number, number>;
+  /** The texts sent this round by id, for failure messages. */
+  texts: Map<number, string>;
   nextId: number;
 }
 
@@ -227,7 +229,7 @@ describe('hub protocol fuzz', () => {
       const session = new FuzzSession();
       const connection = hub.connect(session);
       const dirty = slot < DIRTY_SLOTS;
-      const peer: Peer = { dirty, session, connection, expected: new Map(), nextId: 1 };
+      const peer: Peer = { dirty, session, connection, expected: new Map(), texts: new Map(), nextId: 1 };
       const id = peer.nextId++;
       peer.expected.set(id, 1);
       const token = dirty || rand() < 0.05 ? pick(tokens) : pick([tokens[0], tokens[1], tokens[2], undefined]);
@@ -257,10 +259,12 @@ describe('hub protocol fuzz', () => {
         return;
       }
       for (const [id, count] of peer.expected) {
-        assert.equal(peer.session.replies.get(id) ?? 0, count, `${where}: id ${id} got ${peer.session.replies.get(id) ?? 0} replies, ${count} expected`);
+        const got = peer.session.replies.get(id) ?? 0;
+        assert.equal(got, count, `${where}: id ${id} got ${got} replies, ${count} expected: ${peer.texts.get(id)?.slice(0, 300)}`);
       }
       // Answered ids are forgotten on both sides: a late extra reply then shows up as unexpected.
       peer.expected.clear();
+      peer.texts.clear();
       peer.session.replies.clear();
     }
 
@@ -285,7 +289,10 @@ describe('hub protocol fuzz', () => {
           for (let i = 0; i < BURST && peer.session.closedWith === undefined; ) {
             for (const text of nextTexts(peer)) {
               const outcome = expectation(text);
-              if ('reply' in outcome) peer.expected.set(outcome.reply, (peer.expected.get(outcome.reply) ?? 0) + 1);
+              if ('reply' in outcome) {
+                peer.expected.set(outcome.reply, (peer.expected.get(outcome.reply) ?? 0) + 1);
+                peer.texts.set(outcome.reply, text);
+              }
               peer.connection.handleText(text);
               sent += 1;
               i += 1;
@@ -295,8 +302,10 @@ describe('hub protocol fuzz', () => {
             }
           }
         }
-        // Interleavings resolve over a few event-loop turns; then every command is answered.
-        for (let turn = 0; turn < 2_000 && !peers.every(done); turn++) await new Promise((resolve) => setImmediate(resolve));
+        // Interleavings resolve over a few event-loop turns (token checks use the thread
+        // pool, so on a busy machine it may take longer); then every command is answered.
+        const deadline = Date.now() + 30_000;
+        while (!peers.every(done) && Date.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
         for (const peer of peers) check(peer, round);
         clock.advance(int(400));
         if (round % 50 === 0) {
