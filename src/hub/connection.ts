@@ -37,6 +37,7 @@ export interface Identity {
   allowedChannels: string[] | undefined;
 }
 
+/** One channel of a connection. Readable by all; changed only through its Connection's methods. */
 export class ChannelSubscription {
   /** pending: the subscribe reply is not sent yet, so pushes wait in `buffer`. */
   state: 'pending' | 'active' = 'pending';
