@@ -233,7 +233,9 @@ describe('hub protocol fuzz', () => {
       const id = peer.nextId++;
       peer.expected.set(id, 1);
       const token = dirty || rand() < 0.05 ? pick(tokens) : pick([tokens[0], tokens[1], tokens[2], undefined]);
-      connection.handleText(JSON.stringify({ id, method: 'connect', params: token === undefined ? {} : { token } }));
+      const text = JSON.stringify({ id, method: 'connect', params: token === undefined ? {} : { token } });
+      peer.texts.set(id, text);
+      connection.handleText(text);
       return peer;
     }
 
@@ -266,6 +268,12 @@ describe('hub protocol fuzz', () => {
       peer.expected.clear();
       peer.texts.clear();
       peer.session.replies.clear();
+    }
+
+    /** Waits on a condition, with a generous cap, until every live peer has all its replies. */
+    async function allAnswered(): Promise<void> {
+      const deadline = Date.now() + 30_000;
+      while (!peers.every(done) && Date.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
     }
 
     const done = (peer: Peer) =>
@@ -304,8 +312,7 @@ describe('hub protocol fuzz', () => {
         }
         // Interleavings resolve over a few event-loop turns (token checks use the thread
         // pool, so on a busy machine it may take longer); then every command is answered.
-        const deadline = Date.now() + 30_000;
-        while (!peers.every(done) && Date.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
+        await allAnswered();
         for (const peer of peers) check(peer, round);
         clock.advance(int(400));
         if (round % 50 === 0) {
@@ -327,7 +334,7 @@ describe('hub protocol fuzz', () => {
           heapAfterWarmUp = process.memoryUsage().heapUsed;
         }
       }
-      await settle();
+      await allAnswered();
       for (const peer of peers) check(peer, round);
     } finally {
       process.off('uncaughtException', onUncaught);
