@@ -313,6 +313,23 @@ describe('client retry rule (fake transport, mock clock)', () => {
     await settle();
     assert.equal(transport.sockets.length, 2, 'no attempt after "do not reconnect"');
   });
+
+  it('a socket closed with 1013 (try again later, a server at its connection limit) is retried with backoff', async (t) => {
+    const { client, transport, clientErrors } = rig(t);
+    client.connect();
+    await settle();
+    for (let attempt = 0; attempt < 3; attempt++) {
+      transport.current().open();
+      transport.current().serverClose(1013, 'try again later');
+      await settle();
+      assert.equal(client.state, 'connecting');
+      assert.equal(clientErrors[attempt]!.type, 'transport');
+      assert.equal(clientErrors[attempt]!.retryInMs, MIN_DELAY_MS * 2 ** attempt - 1);
+      t.mock.timers.tick(clientErrors[attempt]!.retryInMs!);
+      await settle();
+      assert.equal(transport.sockets.length, attempt + 2);
+    }
+  });
 });
 
 describe('subscribeFailureAction', () => {
