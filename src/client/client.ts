@@ -74,7 +74,7 @@ export class Client extends Emitter<ClientEvents> {
         return result;
       },
       retryDelay: (attempt) => this.retryDelay(attempt),
-      onError: (error) => this.emit('error', { type: 'refresh', error: asError(error) }),
+      onError: (error, retryInMs) => this.emit('error', { type: 'refresh', error: asError(error), retryInMs }),
     });
     this.host = this.subscriptionHost();
   }

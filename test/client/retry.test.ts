@@ -4,7 +4,7 @@
 // connection cancels the wait; a refused `connect` is retried the same way.
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client, ClientCode, ClientErrorCode, WireErrorCode, type Subscription, type ErrorContext, type StateReason, type VolleyError } from '../../src/client/index.js';
+import { Client, ClientCode, ClientErrorCode, WireErrorCode, type Subscription, type ClientOptions, type ErrorContext, type StateReason, type VolleyError } from '../../src/client/index.js';
 import { subscribeFailureAction } from '../../src/client/subscribe-failure.js';
 import { fakeTransport, type FakeSocket } from './fake-socket.js';
 
@@ -28,7 +28,7 @@ interface Rig {
  * A client on the fake transport with mock timers. Math.random is pinned just below 1, so
  * every backoff delay is its ceiling minus one: 99, 199, 399 … (min 100, max 1000).
  */
-function rig(t: TestContext, random: () => number = () => 0.999): Rig {
+function rig(t: TestContext, random: () => number = () => 0.999, options: ClientOptions = {}): Rig {
   t.mock.timers.enable({ apis: ['setTimeout'] });
   t.mock.method(Math, 'random', random);
   const transport = fakeTransport();
@@ -37,6 +37,7 @@ function rig(t: TestContext, random: () => number = () => 0.999): Rig {
     pingIntervalMs: 0,
     minReconnectDelayMs: MIN_DELAY_MS,
     maxReconnectDelayMs: MAX_DELAY_MS,
+    ...options,
   });
   t.after(() => client.disconnect());
   const clientErrors: ErrorContext[] = [];
@@ -329,6 +330,33 @@ describe('client retry rule (fake transport, mock clock)', () => {
       await settle();
       assert.equal(transport.sockets.length, attempt + 2);
     }
+  });
+
+  it('a failed token refresh is reported with its retry delay and tried again; the connection stays', async (t) => {
+    let calls = 0;
+    const { client, transport, clientErrors } = rig(t, undefined, {
+      token: 'first',
+      getToken: async () => {
+        calls += 1;
+        if (calls === 1) throw new Error('token service down');
+        return 'second';
+      },
+    });
+    client.connect();
+    await settle();
+    const socket = transport.current();
+    socket.open();
+    socket.reply(socket.last('connect').id, { client: 'c1', expires: Math.floor(Date.now() / 1000) + 10 });
+    await settle();
+    t.mock.timers.tick(10_000); // the refresh is due at the latest half-way to expiry
+    await settle();
+    assert.equal(clientErrors.length, 1);
+    assert.equal(clientErrors[0]!.type, 'refresh');
+    assert.equal(clientErrors[0]!.retryInMs, MIN_DELAY_MS - 1);
+    t.mock.timers.tick(MIN_DELAY_MS - 1);
+    await settle();
+    assert.equal(socket.last('refresh').params!.token, 'second');
+    assert.equal(client.state, 'connected');
   });
 });
 
