@@ -13,6 +13,12 @@ export interface BrokerPublication {
   offset: number;
   data: string;
   info?: ClientInfo;
+  /**
+   * Set on the first publication of a stream (offset 1) only: the epoch the stream
+   * started with, so that a subscriber that joined before the stream existed (and was
+   * given the empty epoch) learns it without the stream being created for it.
+   */
+  epoch?: string;
 }
 
 export type BrokerEvent =
@@ -50,9 +56,10 @@ export interface BrokerHistoryOptions {
   limit?: number;
   direction?: HistoryDirection;
   /**
-   * When given, a channel without a stream gets an empty one (a new epoch, offset 0), and
-   * the stream's meta lifetime is extended, so the returned position stays valid for the
-   * publications that follow. Subscribers pass it; plain reads do not.
+   * A subscriber's read of its starting position. A live stream's meta lifetime is
+   * extended to `metaTtlMs` from now, and networked brokers remember the position to
+   * resync from after a reconnect. A channel without a stream gets none: reading never
+   * creates state, so subscribing to many new channels costs the engine nothing.
    */
   retention?: HistoryRetention;
 }

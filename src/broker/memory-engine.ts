@@ -48,6 +48,11 @@ export class MemoryEngine {
     this.now = options.now ?? Date.now;
   }
 
+  /** How many channels hold state of each sort (for tests and diagnostics). */
+  counts(): { streams: number; presenceChannels: number; subscribedChannels: number } {
+    return { streams: this.streams.size, presenceChannels: this.presenceByChannel.size, subscribedChannels: this.subscribers.size };
+  }
+
   subscribe(node: object, channel: string, handler: BrokerHandler): void {
     let nodes = this.subscribers.get(channel);
     if (nodes === undefined) {
@@ -75,7 +80,7 @@ export class MemoryEngine {
     if (retention !== undefined && retention.size > 0) {
       const stream = this.liveStream(channel) ?? this.newStream(channel);
       stream.offset += 1;
-      stored = { ...publication, offset: stream.offset };
+      stored = stream.offset === 1 ? { ...publication, offset: 1, epoch: stream.epoch } : { ...publication, offset: stream.offset };
       stream.publications.push(stored);
       if (stream.publications.length > retention.size) {
         stream.publications.splice(0, stream.publications.length - retention.size);
@@ -98,9 +103,8 @@ export class MemoryEngine {
   }
 
   history(channel: string, options: BrokerHistoryOptions = {}): BrokerHistoryResult {
-    let stream = this.liveStream(channel);
-    if (options.retention !== undefined) {
-      stream ??= this.newStream(channel);
+    const stream = this.liveStream(channel);
+    if (options.retention !== undefined && stream !== undefined) {
       stream.metaExpiresAt = Math.max(stream.metaExpiresAt, this.now() + options.retention.metaTtlMs);
     }
     if (stream === undefined) return { publications: [], offset: 0, epoch: '' };

@@ -237,6 +237,8 @@ export class Subscription<T = unknown> extends Emitter<SubscriptionEvents<T>> {
     if (offset !== undefined && this.streamPosition !== undefined) {
       if (offset <= this.streamPosition.offset) return;
       this.streamPosition.offset = offset;
+      // The first publication of a stream names its epoch (subscribing before it existed gave '').
+      if (publication.epoch !== undefined) this.streamPosition.epoch = publication.epoch;
     }
     this.emit('publication', {
       channel: this.channel,

@@ -1,9 +1,11 @@
 // JWT verification with jose, which is imported only when auth is configured.
 // Connection tokens carry the user (`sub`), `exp`, an optional `channels` allow-list and
-// `info`; subscription tokens add the `channel` they grant.
+// `info`; subscription tokens add the `channel` they grant. The `kind` claim
+// (TOKEN_KIND_CLAIM) keeps the two apart: neither is accepted in the other's place.
 
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { JWTPayload, JWTVerifyGetKey } from 'jose';
+import { TOKEN_KIND_CLAIM, TokenKind, type TokenKindValue } from '../wire/index.js';
 import { HubError } from './errors.js';
 
 export interface AuthOptions {
@@ -67,6 +69,7 @@ export class TokenVerifier {
 
   async verifyConnection(token: string, nowMs: number): Promise<ConnectionClaims> {
     const payload = await this.verify(token, nowMs);
+    requireKind(payload, TokenKind.connection);
     if (typeof payload.sub !== 'string' || payload.sub === '') throw new HubError('unauthorized', 'token has no "sub" claim');
     const channels = payload.channels;
     if (channels !== undefined && !(Array.isArray(channels) && channels.every((c) => typeof c === 'string'))) {
@@ -78,6 +81,7 @@ export class TokenVerifier {
   /** Checks a subscription token: signed by us, for this user and this channel. */
   async verifySubscription(token: string, user: string, channel: string, nowMs: number): Promise<SubscriptionClaims> {
     const payload = await this.verify(token, nowMs);
+    requireKind(payload, TokenKind.subscription);
     if (payload.sub !== user) throw new HubError('permissionDenied', 'subscription token is for another user');
     if (payload.channel !== channel) throw new HubError('permissionDenied', 'subscription token is for another channel');
     return { exp: payload.exp, info: payload.info };
@@ -103,6 +107,15 @@ export class TokenVerifier {
       }
       throw new HubError('unauthorized', `invalid token: ${error.message}`);
     }
+  }
+}
+
+/** Refuses a token of another kind (error 118); see TokenKind for tokens without the claim. */
+function requireKind(payload: JWTPayload, expected: TokenKindValue): void {
+  const claimed = payload[TOKEN_KIND_CLAIM];
+  const kind = claimed ?? (payload.channel === undefined ? TokenKind.connection : TokenKind.subscription);
+  if (kind !== expected) {
+    throw new HubError('wrongTokenKind', `a ${expected} token is required here, this one is of another kind`);
   }
 }
 

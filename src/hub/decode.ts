@@ -1,8 +1,10 @@
 // Turning a text frame into a command, and checking command params. Nothing here throws
 // on client input except HubError, which becomes an error reply.
 
-import { HubError } from './errors.js';
 import { METHODS, type HistoryDirection, type Method, type StreamPosition } from '../wire/index.js';
+import { HubError } from './errors.js';
+import { jsonDepthExceeds } from './json-depth.js';
+import { LIMIT_DEFAULTS } from './options.js';
 
 export type Params = Record<string, unknown>;
 
@@ -14,7 +16,8 @@ export type Decoded =
 
 const KNOWN_METHODS = new Set<string>(METHODS);
 
-export function decodeCommand(text: string): Decoded {
+/** Decodes a command frame; `maxDepth` bounds the nesting of arrays and objects (limits.maxJsonDepth). */
+export function decodeCommand(text: string, maxDepth: number = LIMIT_DEFAULTS.maxJsonDepth): Decoded {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -25,6 +28,9 @@ export function decodeCommand(text: string): Decoded {
   const { id, method, params } = value;
   if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0) {
     return { kind: 'fatal', reason: 'command needs a positive integer id' };
+  }
+  if (jsonDepthExceeds(text, maxDepth)) {
+    return { kind: 'error', id, error: new HubError('badRequest', `JSON nested deeper than ${maxDepth} levels`) };
   }
   if (typeof method !== 'string' || !KNOWN_METHODS.has(method)) {
     return { kind: 'error', id, error: new HubError('unknownCommand', `unknown command ${JSON.stringify(method)}`) };
@@ -89,4 +95,18 @@ export function optionalDirection(params: Params, name: string): HistoryDirectio
 export function requirePresent(params: Params, name: string): unknown {
   if (!(name in params) || params[name] === undefined) throw new HubError('badRequest', `"${name}" is required`);
   return params[name];
+}
+
+/** Publication data as JSON text: refused (107) when it is not JSON or nests too deeply. */
+export function encodeData(data: unknown, maxDepth: number): string {
+  let encoded: string | undefined;
+  try {
+    encoded = JSON.stringify(data);
+  } catch {
+    // A cycle, a BigInt, or nesting deep enough to overflow the stack.
+    throw new HubError('badRequest', 'data cannot be encoded as JSON');
+  }
+  if (encoded === undefined) throw new HubError('badRequest', 'data must be JSON');
+  if (jsonDepthExceeds(encoded, maxDepth)) throw new HubError('badRequest', `data nested deeper than ${maxDepth} levels`);
+  return encoded;
 }

@@ -15,6 +15,7 @@ export function encodeError(id: number, error: WireError): string {
 function encodePublicationBody(publication: BrokerPublication): string {
   let body = '{';
   if (publication.offset > 0) body += `"offset":${publication.offset},`;
+  if (publication.epoch !== undefined) body += `"epoch":${JSON.stringify(publication.epoch)},`;
   body += `"data":${publication.data}`;
   if (publication.info !== undefined) body += `,"info":${JSON.stringify(publication.info)}`;
   return body + '}';
@@ -28,7 +29,10 @@ export function encodePresencePush(kind: 'join' | 'leave', channel: string, info
   return JSON.stringify({ push: kind, channel, info });
 }
 
-/** A stored publication as a wire object (for replies, which are encoded as a whole). */
+/**
+ * A stored publication as a wire object (for replies, which are encoded as a whole).
+ * Replies carry the stream's epoch themselves, so the first publication's `epoch` is left out.
+ */
 export function toWirePublication(publication: BrokerPublication): Publication {
   const wire: Publication = { data: JSON.parse(publication.data) };
   if (publication.offset > 0) wire.offset = publication.offset;

@@ -3,37 +3,22 @@
 // token expiry, connect timeouts and presence refresh without a timer per connection.
 
 import type { Broker, ControlMessage } from '../broker/broker.js';
-import { MemoryBroker } from '../broker/memory.js';
+import { DisconnectCode, type ClientInfo, type HistoryResult, type PresenceStatsResult, type PublishResult } from '../wire/index.js';
 import { TokenVerifier } from './auth.js';
-import { parseChannelName } from './channel-name.js';
-import { ClientConnection, type ClientSubscription } from './client.js';
-import { toWirePublication } from './encode.js';
-import { HubError } from './errors.js';
+import { ChannelReads, type HistoryQuery } from './channel-reads.js';
+import { resolveChannel, type ChannelTarget } from './channel-target.js';
+import { dispatchCommand, type CommandContext, type RpcHandler } from './commands/index.js';
+import { Connection, type ConnectionHost } from './connection.js';
 import { ExpiryWheel } from './expiry-wheel.js';
 import { LocalChannels } from './local-channels.js';
-import { Namespaces, retentionOf, type ResolvedNamespace } from './namespaces.js';
+import { Memberships } from './memberships.js';
+import { Namespaces } from './namespaces.js';
 import { resolveHubOptions, type HubOptions, type ResolvedHubOptions } from './options.js';
-import { isPositionKept } from './recovery.js';
+import { Publisher, type PublishInterceptor } from './publisher.js';
 import type { Session } from './session.js';
-import {
-  DisconnectCode,
-  type ClientInfo,
-  type HistoryDirection,
-  type HistoryResult,
-  type PresenceStatsResult,
-  type PublishResult,
-  type StreamPosition,
-} from '../wire/index.js';
+import { TokenChecks } from './token-checks.js';
 
-export interface RpcCall {
-  client: string;
-  user: string;
-  connInfo: unknown;
-  data: unknown;
-}
-
-/** Answers an rpc command; throw HubError for an error reply with its code. */
-export type RpcHandler = (call: RpcCall) => unknown;
+export type { RpcCall, RpcHandler } from './commands/index.js';
 
 export interface HubStats {
   slowConsumerDisconnects: number;
@@ -45,20 +30,19 @@ export interface HubStats {
 
 export interface ServerPublishOptions {
   /** A client id that must not receive this publication. */
-  excludeClient?: string;
+  excludeClient?: string | undefined;
+  /** Passed to publish interceptors as is (e.g. a bridge marks its own publications). */
+  tag?: string | undefined;
+  /** Who publishes, as interceptors see it: 'api' for the HTTP API. Default 'server'. */
+  source?: 'server' | 'api';
 }
 
-export interface ServerHistoryOptions {
-  limit?: number | undefined;
-  since?: StreamPosition | undefined;
-  direction?: HistoryDirection | undefined;
-}
+export type ServerHistoryOptions = HistoryQuery;
 
 export class Hub {
   readonly options: ResolvedHubOptions;
   readonly broker: Broker;
-  readonly namespaces: Namespaces;
-  readonly localChannels: LocalChannels;
+
   readonly stats: HubStats = {
     slowConsumerDisconnects: 0,
     tokenExpiredDisconnects: 0,
@@ -69,28 +53,63 @@ export class Hub {
   /** Called with unexpected errors (the client only sees "internal"). Default: console.error. */
   onInternalError: (error: unknown) => void = (error) => console.error('volley hub:', error);
 
-  private readonly clients = new Set<ClientConnection>();
-  private readonly clientsByUser = new Map<string, Set<ClientConnection>>();
-  private readonly clientsById = new Map<string, ClientConnection>();
-  private readonly tokenExpiry = new ExpiryWheel<ClientConnection>();
-  private readonly connectDeadlines = new ExpiryWheel<ClientConnection>();
+  private readonly namespaces: Namespaces;
+  private readonly localChannels: LocalChannels;
+  private readonly publisher: Publisher;
+  private readonly reads: ChannelReads;
+  private readonly memberships: Memberships;
+  /** What command handlers see of the hub. */
+  private readonly context: CommandContext;
+  /** What connections see of the hub. */
+  private readonly host: ConnectionHost;
+
+  private readonly connections = new Set<Connection>();
+  private readonly connectionsByUser = new Map<string, Set<Connection>>();
+  private readonly connectionsById = new Map<string, Connection>();
+  private readonly tokenExpiry = new ExpiryWheel<Connection>();
+  private readonly connectDeadlines = new ExpiryWheel<Connection>();
   private readonly rpcHandlers = new Map<string, RpcHandler>();
-  private readonly ownsBroker: boolean;
   private readonly verifierReady: Promise<TokenVerifier | undefined>;
   private readonly controlReady: Promise<void>;
   private readonly sweepTimer: ReturnType<typeof setInterval> | undefined;
   private lastPresenceRefresh: number;
-  private closed = false;
+  private shuttingDown = false;
 
-  constructor(options: HubOptions = {}) {
+  /** The broker is required: the hub never makes or closes one (VolleyServer does). */
+  constructor(options: HubOptions & { broker: Broker }) {
     this.options = resolveHubOptions(options);
-    this.ownsBroker = options.broker === undefined;
-    this.broker = options.broker ?? new MemoryBroker();
+    this.broker = options.broker;
     this.namespaces = new Namespaces(options.channels, options.namespaces);
     this.localChannels = new LocalChannels(this.broker);
     // jose is imported only here, and only when auth is configured.
     this.verifierReady = options.auth === undefined ? Promise.resolve(undefined) : TokenVerifier.create(options.auth);
     this.verifierReady.catch(() => {});
+    this.publisher = new Publisher({ options: this.options, broker: this.broker, publicationAccepted: () => void (this.stats.publications += 1) });
+    this.reads = new ChannelReads(this.broker);
+    this.memberships = new Memberships({
+      broker: this.broker,
+      localChannels: this.localChannels,
+      presenceTtlMs: this.options.presenceTtlMs,
+      background: (operation) => this.background(operation),
+    });
+    this.context = {
+      options: this.options,
+      resolveChannel: (channel) => this.resolveChannel(channel),
+      tokens: new TokenChecks(this.verifierReady, this.options),
+      publisher: this.publisher,
+      reads: this.reads,
+      memberships: this.memberships,
+      rpcHandler: (method) => this.rpcHandlers.get(method),
+      authenticated: (connection) => this.authenticated(connection),
+      background: (operation) => this.background(operation),
+    };
+    this.host = {
+      options: this.options,
+      run: (connection, id, method, params) => dispatchCommand(this.context, connection, id, method, params),
+      closed: (connection) => this.forget(connection),
+      slowConsumer: () => void (this.stats.slowConsumerDisconnects += 1),
+      reportInternalError: (error) => this.reportInternalError(error),
+    };
     this.controlReady = this.broker.subscribeControl((message) => this.handleControl(message));
     this.controlReady.catch(() => {});
     this.lastPresenceRefresh = this.options.now();
@@ -107,7 +126,7 @@ export class Hub {
   }
 
   get connectionCount(): number {
-    return this.clients.size;
+    return this.connections.size;
   }
 
   get channelCount(): number {
@@ -115,53 +134,48 @@ export class Hub {
   }
 
   /** Accepts a new transport session. Feed it with handleText; call handleClose when it ends. */
-  connect(session: Session): ClientConnection {
-    const client = new ClientConnection(this, session);
-    if (this.closed) {
-      session.close(DisconnectCode.shutdown, 'server shutdown');
-      client.state = 'closed';
-      return client;
+  connect(session: Session): Connection {
+    const connection = new Connection(this.host, session);
+    if (this.shuttingDown) {
+      connection.close(DisconnectCode.shutdown, 'server shutdown');
+      return connection;
     }
-    this.clients.add(client);
-    this.clientsById.set(client.id, client);
-    this.connectDeadlines.schedule(client, this.options.now() + this.options.connectTimeoutMs);
-    return client;
+    this.connections.add(connection);
+    this.connectionsById.set(connection.id, connection);
+    this.connectDeadlines.schedule(connection, this.options.now() + this.options.connectTimeoutMs);
+    return connection;
   }
 
   registerRpc(method: string, handler: RpcHandler): void {
     this.rpcHandlers.set(method, handler);
   }
 
-  rpcHandler(method: string): RpcHandler | undefined {
-    return this.rpcHandlers.get(method);
+  /**
+   * Adds a function that sees every publication accepted on this node (clients, HTTP API,
+   * server) after the permission and size checks and before the broker publish; a thrown
+   * HubError refuses the publication with that error. Returns the function that removes it.
+   */
+  addPublishInterceptor(interceptor: PublishInterceptor): () => void {
+    return this.publisher.addInterceptor(interceptor);
   }
 
-  verifier(): Promise<TokenVerifier | undefined> {
-    return this.verifierReady;
-  }
-
-  /** Publishes from the server: no publish policy applies, only the channel must exist. */
+  /** Publishes from the server: no publish policy applies; the channel must exist and the limits hold. */
   async publish(channel: string, data: unknown, options: ServerPublishOptions = {}): Promise<PublishResult> {
-    const namespace = this.channelNamespace(channel);
-    const encoded = JSON.stringify(data);
-    if (encoded === undefined) throw new HubError('badRequest', 'data must be JSON');
-    const retention = retentionOf(namespace);
-    const position = await this.broker.publish(channel, encoded, {
-      ...(retention === undefined ? {} : { history: retention }),
-      ...(options.excludeClient === undefined ? {} : { excludeClient: options.excludeClient }),
+    return this.publisher.publish({
+      target: this.resolveChannel(channel),
+      data,
+      source: options.source ?? 'server',
+      excludeClient: options.excludeClient,
+      tag: options.tag,
     });
-    this.stats.publications += 1;
-    return retention === undefined ? {} : { offset: position.offset, epoch: position.epoch };
   }
 
   async presence(channel: string): Promise<Record<string, ClientInfo>> {
-    this.presenceNamespace(channel);
-    return this.broker.presence(channel);
+    return this.reads.presence(this.resolveChannel(channel));
   }
 
   async presenceStats(channel: string): Promise<PresenceStatsResult> {
-    this.presenceNamespace(channel);
-    return this.broker.presenceStats(channel);
+    return this.reads.presenceStats(this.resolveChannel(channel));
   }
 
   /**
@@ -169,21 +183,7 @@ export class Hub {
    * than what is kept is refused with unrecoverable_position.
    */
   async history(channel: string, options: ServerHistoryOptions = {}): Promise<HistoryResult> {
-    const retention = retentionOf(this.channelNamespace(channel));
-    if (retention === undefined) throw new HubError('notAvailable', 'history is off in this namespace');
-    const direction = options.direction ?? 'forward';
-    const limit = Math.min(options.limit ?? retention.size, retention.size);
-    const since = options.since;
-    const stream = await this.broker.history(channel, {
-      limit,
-      direction,
-      ...(since === undefined ? {} : { since }),
-    });
-    if (since !== undefined) {
-      const kept = direction === 'backward' || limit === 0 ? since.epoch === stream.epoch : isPositionKept(since, stream);
-      if (!kept) throw new HubError('unrecoverablePosition', 'position is older than the history or from another epoch');
-    }
-    return { publications: stream.publications.map(toWirePublication), offset: stream.offset, epoch: stream.epoch };
+    return this.reads.history(this.resolveChannel(channel), options);
   }
 
   /** Disconnects every connection of a user, on every node. */
@@ -202,84 +202,36 @@ export class Hub {
    */
   sweep(): void {
     const now = this.options.now();
-    for (const client of this.tokenExpiry.takeDue(now)) {
-      if (client.expiresAt === undefined || client.isClosed) continue;
-      if (client.expiresAt * 1000 <= now) {
+    for (const connection of this.tokenExpiry.takeDue(now)) {
+      const expiresAt = connection.expiresAt;
+      if (expiresAt === undefined || connection.isClosed) continue;
+      if (expiresAt * 1000 <= now) {
         this.stats.tokenExpiredDisconnects += 1;
-        client.close(DisconnectCode.tokenExpired, 'token expired');
+        connection.close(DisconnectCode.tokenExpired, 'token expired');
       } else {
-        this.tokenExpiry.schedule(client, client.expiresAt * 1000);
+        this.tokenExpiry.schedule(connection, expiresAt * 1000);
       }
     }
-    for (const client of this.connectDeadlines.takeDue(now)) {
-      if (client.state !== 'new') continue;
+    for (const connection of this.connectDeadlines.takeDue(now)) {
+      if (connection.state !== 'new') continue;
       this.stats.connectTimeouts += 1;
-      client.close(DisconnectCode.connectTimeout, 'no connect command in time');
+      connection.close(DisconnectCode.connectTimeout, 'no connect command in time');
     }
     if (now - this.lastPresenceRefresh >= this.options.presenceTtlMs / 3) {
       this.lastPresenceRefresh = now;
-      this.refreshPresence();
+      this.memberships.refreshPresence(this.connections);
     }
   }
 
-  /** Closes every connection (1001), stops the sweep, and closes a broker the hub created. */
+  /** Closes every connection (1001) and stops the sweep. The broker is its owner's to close. */
   async close(code: number = DisconnectCode.shutdown, reason = 'server shutdown'): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
     if (this.sweepTimer !== undefined) clearInterval(this.sweepTimer);
-    for (const client of [...this.clients]) client.close(code, reason);
-    if (this.ownsBroker) await this.broker.close();
+    for (const connection of [...this.connections]) connection.close(code, reason);
   }
 
-  // ---- used by ClientConnection and the command handlers ----
-
-  /** The connect command succeeded. */
-  connected(client: ClientConnection): void {
-    this.connectDeadlines.cancel(client);
-    let sessions = this.clientsByUser.get(client.user);
-    if (sessions === undefined) {
-      sessions = new Set();
-      this.clientsByUser.set(client.user, sessions);
-    }
-    sessions.add(client);
-    this.tokenRefreshed(client);
-  }
-
-  tokenRefreshed(client: ClientConnection): void {
-    if (client.expiresAt === undefined) this.tokenExpiry.cancel(client);
-    else this.tokenExpiry.schedule(client, client.expiresAt * 1000);
-  }
-
-  /** Removes a subscription; an established one also leaves presence and announces the leave. */
-  dropSubscription(client: ClientConnection, subscription: ClientSubscription): void {
-    const { channel, namespace } = subscription;
-    if (client.subscriptions.get(channel) !== subscription) return;
-    client.subscriptions.delete(channel);
-    this.localChannels.remove(channel, client);
-    if (subscription.state !== 'active') return;
-    if (namespace.presence) this.background(this.broker.removePresence(channel, client.id));
-    if (namespace.joinLeave) this.background(this.broker.publishLeave(channel, subscription.info));
-  }
-
-  /** The connection has closed: drop everything it held. */
-  forget(client: ClientConnection): void {
-    if (!this.clients.delete(client)) return;
-    this.clientsById.delete(client.id);
-    this.tokenExpiry.cancel(client);
-    this.connectDeadlines.cancel(client);
-    const sessions = this.clientsByUser.get(client.user);
-    if (sessions !== undefined) {
-      sessions.delete(client);
-      if (sessions.size === 0) this.clientsByUser.delete(client.user);
-    }
-    for (const subscription of [...client.subscriptions.values()]) this.dropSubscription(client, subscription);
-  }
-
-  /** Runs a broker call whose result nobody waits for; failures are reported, not thrown. */
-  background(operation: Promise<unknown>): void {
-    operation.catch((error: unknown) => this.reportInternalError(error));
-  }
-
+  /** Reports an unexpected error (counted in stats.internalErrors, passed to onInternalError). */
   reportInternalError(error: unknown): void {
     this.stats.internalErrors += 1;
     try {
@@ -289,34 +241,49 @@ export class Hub {
     }
   }
 
-  private channelNamespace(channel: string): ResolvedNamespace {
-    const name = parseChannelName(channel);
-    if (name === undefined) throw new HubError('badRequest', 'invalid channel name');
-    return this.namespaces.get(name.namespace);
+  private resolveChannel(channel: string): ChannelTarget {
+    return resolveChannel(this.namespaces, channel);
   }
 
-  private presenceNamespace(channel: string): void {
-    if (!this.channelNamespace(channel).presence) throw new HubError('notAvailable', 'presence is off in this namespace');
-  }
-
-  private refreshPresence(): void {
-    const ttl = this.options.presenceTtlMs;
-    for (const client of this.clients) {
-      for (const subscription of client.subscriptions.values()) {
-        if (subscription.state === 'active' && subscription.namespace.presence) {
-          this.background(this.broker.addPresence(subscription.channel, subscription.info, ttl));
-        }
-      }
+  /** connect or refresh succeeded: the connection has a user and a token expiry. */
+  private authenticated(connection: Connection): void {
+    if (!this.connections.has(connection)) return;
+    this.connectDeadlines.cancel(connection);
+    let sessions = this.connectionsByUser.get(connection.user);
+    if (sessions === undefined) {
+      sessions = new Set();
+      this.connectionsByUser.set(connection.user, sessions);
     }
+    sessions.add(connection);
+    if (connection.expiresAt === undefined) this.tokenExpiry.cancel(connection);
+    else this.tokenExpiry.schedule(connection, connection.expiresAt * 1000);
+  }
+
+  /** The connection has closed: drop everything it held. */
+  private forget(connection: Connection): void {
+    if (!this.connections.delete(connection)) return;
+    this.connectionsById.delete(connection.id);
+    this.tokenExpiry.cancel(connection);
+    this.connectDeadlines.cancel(connection);
+    const sessions = this.connectionsByUser.get(connection.user);
+    if (sessions !== undefined) {
+      sessions.delete(connection);
+      if (sessions.size === 0) this.connectionsByUser.delete(connection.user);
+    }
+    for (const subscription of [...connection.subscriptions.values()]) this.memberships.leave(connection, subscription);
+  }
+
+  private background(operation: Promise<unknown>): void {
+    operation.catch((error: unknown) => this.reportInternalError(error));
   }
 
   private handleControl(message: ControlMessage): void {
     if (message.type === 'disconnect') {
-      const sessions = this.clientsByUser.get(message.user);
+      const sessions = this.connectionsByUser.get(message.user);
       if (sessions === undefined) return;
-      for (const client of [...sessions]) client.close(message.code, message.reason);
+      for (const connection of [...sessions]) connection.close(message.code, message.reason);
     } else if (message.type === 'disconnect-client') {
-      this.clientsById.get(message.client)?.close(message.code, message.reason);
+      this.connectionsById.get(message.client)?.close(message.code, message.reason);
     }
   }
 }

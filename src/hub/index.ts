@@ -1,10 +1,10 @@
+// The hub's public API. Connections, handlers and services are internals; the wire
+// protocol's types and codes are exported from src/wire (and from the package root).
 export { Hub, type HubStats, type RpcCall, type RpcHandler, type ServerHistoryOptions, type ServerPublishOptions } from './hub.js';
-export { ClientConnection } from './client.js';
 export { OutboundMessage, type Session } from './session.js';
 export { HubError } from './errors.js';
 export type { HubOptions, HubLimits } from './options.js';
 export { LIMIT_DEFAULTS } from './options.js';
 export type { AuthOptions } from './auth.js';
 export { NAMESPACE_DEFAULTS, type NamespaceOptions, type PublishPolicy } from './namespaces.js';
-export { parseChannelName, matchesChannelPattern, MAX_CHANNEL_LENGTH } from './channel-name.js';
-export * from '../wire/index.js';
+export type { InterceptedPublication, PublicationSource, PublishInterceptor } from './publisher.js';

@@ -17,10 +17,18 @@ export interface HubLimits {
   publishBurst?: number;
   /** A session whose bufferedAmount passes this many bytes is closed (3002). Default 4 MiB. */
   highWaterMark?: number;
+  /**
+   * Deepest nesting of arrays and objects in a command, an HTTP API body or publication
+   * data (error 107, HTTP 400). A command's own envelope counts two levels. Default 64.
+   */
+  maxJsonDepth?: number;
 }
 
 export interface HubOptions {
-  /** Fan-out between nodes. Default: a new MemoryBroker. */
+  /**
+   * Fan-out between nodes. The Hub requires one and never closes it (whoever made it
+   * does); VolleyServer makes a MemoryBroker when none is given.
+   */
   broker?: Broker;
   /** JWT verification; without it only anonymous connections exist. Default: none. */
   auth?: AuthOptions;
@@ -57,6 +65,7 @@ export const LIMIT_DEFAULTS: Readonly<Required<HubLimits>> = {
   publishRate: 20,
   publishBurst: 40,
   highWaterMark: 4 * 1024 * 1024,
+  maxJsonDepth: 64,
 };
 
 export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
@@ -75,5 +84,6 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
   if (!(resolved.connectTimeoutMs > 0)) throw new TypeError('connectTimeoutMs must be > 0');
   if (!(resolved.presenceTtlMs > 0)) throw new TypeError('presenceTtlMs must be > 0');
   if (!(resolved.sweepIntervalMs >= 0)) throw new TypeError('sweepIntervalMs must be >= 0');
+  if (!Number.isInteger(limits.maxJsonDepth)) throw new TypeError('limits.maxJsonDepth must be an integer > 0');
   return resolved;
 }

@@ -2,53 +2,63 @@
 // channel, so no channel data reaches a connection that may not see it.
 
 import { matchesChannelPattern, type ChannelName } from './channel-name.js';
-import type { ClientConnection } from './client.js';
+import type { Connection } from './connection.js';
 import { HubError } from './errors.js';
 import type { ResolvedNamespace } from './namespaces.js';
 
+/** Verifies a subscription token for this user and channel; returns its `info` claim. */
+export type SubscriptionTokenCheck = (token: string, user: string, channel: string) => Promise<unknown>;
+
 /**
- * Checks that the client may subscribe; returns the `info` claim of the subscription
+ * Checks that the connection may subscribe; returns the `info` claim of the subscription
  * token for private channels. Order: anonymous, user-limited, private, `channels` claim.
  */
 export async function authorizeSubscribe(
-  client: ClientConnection,
+  connection: Connection,
   name: ChannelName,
   namespace: ResolvedNamespace,
   token: string | undefined,
+  checkToken: SubscriptionTokenCheck,
 ): Promise<unknown> {
-  checkUserAccess(client, name, namespace);
+  checkUserAccess(connection, name, namespace);
   if (name.isPrivate) {
     if (token === undefined) throw new HubError('permissionDenied', 'a private channel needs a subscription token');
-    const verifier = await client.hub.verifier();
-    if (verifier === undefined) throw new HubError('permissionDenied', 'subscription tokens are not configured');
-    const claims = await verifier.verifySubscription(token, client.user, name.channel, client.hub.options.now());
-    return claims.info;
+    return checkToken(token, connection.user, name.channel);
   }
-  checkTokenPatterns(client, name);
+  checkTokenPatterns(connection, name);
   return undefined;
 }
 
-/** For the 'authenticated' publish policy: the same access as a subscribe, without a token. */
-export function authorizeAuthenticatedPublish(client: ClientConnection, name: ChannelName, namespace: ResolvedNamespace): void {
-  if (client.user === '') throw new HubError('permissionDenied', 'anonymous connections may not publish here');
-  checkUserAccess(client, name, namespace);
-  if (name.isPrivate && !client.subscriptions.has(name.channel)) {
-    throw new HubError('permissionDenied', 'subscribe to a private channel before publishing into it');
+/** A client's publish under the namespace's publish policy. */
+export function authorizePublish(connection: Connection, name: ChannelName, namespace: ResolvedNamespace): void {
+  switch (namespace.publish) {
+    case 'server':
+      throw new HubError('permissionDenied', 'only the server publishes into this channel');
+    case 'subscribers':
+      if (!connection.subscriptions.has(name.channel)) throw new HubError('permissionDenied', 'subscribe before publishing');
+      return;
+    case 'authenticated':
+      // The same access as a subscribe, without a token.
+      if (connection.user === '') throw new HubError('permissionDenied', 'anonymous connections may not publish here');
+      checkUserAccess(connection, name, namespace);
+      if (name.isPrivate && !connection.subscriptions.has(name.channel)) {
+        throw new HubError('permissionDenied', 'subscribe to a private channel before publishing into it');
+      }
+      if (!name.isPrivate) checkTokenPatterns(connection, name);
   }
-  if (!name.isPrivate) checkTokenPatterns(client, name);
 }
 
-function checkUserAccess(client: ClientConnection, name: ChannelName, namespace: ResolvedNamespace): void {
-  if (client.user === '' && !namespace.allowAnonymous) {
+function checkUserAccess(connection: Connection, name: ChannelName, namespace: ResolvedNamespace): void {
+  if (connection.user === '' && !namespace.allowAnonymous) {
     throw new HubError('permissionDenied', 'anonymous connections may not subscribe here');
   }
-  if (name.allowedUsers !== undefined && !name.allowedUsers.includes(client.user)) {
+  if (name.allowedUsers !== undefined && !name.allowedUsers.includes(connection.user)) {
     throw new HubError('permissionDenied', 'channel is limited to other users');
   }
 }
 
-function checkTokenPatterns(client: ClientConnection, name: ChannelName): void {
-  const patterns = client.allowedChannels;
+function checkTokenPatterns(connection: Connection, name: ChannelName): void {
+  const patterns = connection.allowedChannels;
   if (patterns !== undefined && !patterns.some((pattern) => matchesChannelPattern(pattern, name.channel))) {
     throw new HubError('permissionDenied', 'channel not allowed by the token');
   }

@@ -16,6 +16,7 @@ import {
   type Params,
 } from '../hub/decode.js';
 import { HubError, toWireError } from '../hub/errors.js';
+import { jsonDepthExceeds } from '../hub/json-depth.js';
 import type { Hub } from '../hub/hub.js';
 import { DisconnectCode, WireErrorCode as ErrorCode, isApplicationCloseCode, type WireError } from '../wire/index.js';
 
@@ -42,7 +43,7 @@ type ApiMethod = (hub: Hub, body: Params) => Promise<unknown>;
 const METHODS: Record<string, ApiMethod> = {
   publish: async (hub, body) => {
     const excludeClient = optionalString(body, 'excludeClient');
-    return hub.publish(requireString(body, 'channel'), requirePresent(body, 'data'), excludeClient === undefined ? {} : { excludeClient });
+    return hub.publish(requireString(body, 'channel'), requirePresent(body, 'data'), { source: 'api', excludeClient });
   },
   broadcast: async (hub, body) => {
     const channels = body.channels;
@@ -52,7 +53,7 @@ const METHODS: Record<string, ApiMethod> = {
     const data = requirePresent(body, 'data');
     const responses = await Promise.all(
       channels.map((channel: string) =>
-        hub.publish(channel, data).then(
+        hub.publish(channel, data, { source: 'api' }).then(
           (result) => ({ channel, result }),
           (error: unknown) => ({ channel, error: toWireError(error) }),
         ),
@@ -144,7 +145,7 @@ export function createHttpApi(hub: Hub, options: HttpApiOptions): HttpApi {
     if (!authorized(req.headers.authorization)) {
       return sendError(res, new HubError('unauthorized', 'missing or wrong API key').toWire());
     }
-    readBody(req, maxBodySize, (error, body) => {
+    readBody(req, maxBodySize, hub.options.limits.maxJsonDepth, (error, body) => {
       if (error !== undefined) {
         res.setHeader('connection', 'close');
         return sendError(res, error.toWire());
@@ -174,7 +175,7 @@ export function createHttpApi(hub: Hub, options: HttpApiOptions): HttpApi {
   return handler;
 }
 
-function readBody(req: IncomingMessage, limit: number, done: (error: HubError | undefined, body?: Params) => void): void {
+function readBody(req: IncomingMessage, limit: number, maxDepth: number, done: (error: HubError | undefined, body?: Params) => void): void {
   const chunks: Buffer[] = [];
   let size = 0;
   let over = false;
@@ -192,11 +193,13 @@ function readBody(req: IncomingMessage, limit: number, done: (error: HubError | 
   req.on('end', () => {
     if (over) return;
     let body: unknown;
+    const text = size === 0 ? '{}' : Buffer.concat(chunks, size).toString('utf8');
     try {
-      body = size === 0 ? {} : JSON.parse(Buffer.concat(chunks, size).toString('utf8'));
+      body = JSON.parse(text);
     } catch {
       return done(new HubError('badRequest', 'body is not JSON'));
     }
+    if (jsonDepthExceeds(text, maxDepth)) return done(new HubError('badRequest', `body nested deeper than ${maxDepth} levels`));
     if (!isPlainObject(body)) return done(new HubError('badRequest', 'body must be a JSON object'));
     done(undefined, body);
   });

@@ -4,6 +4,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { MemoryBroker } from '../broker/memory.js';
+import type { Broker } from '../broker/broker.js';
 import { Hub } from '../hub/hub.js';
 import type { HubOptions } from '../hub/options.js';
 import { DisconnectCode, SUBPROTOCOL } from '../wire/index.js';
@@ -53,6 +55,8 @@ export class VolleyServer {
   private readonly staticFiles: StaticHandler | undefined;
   private readonly ownsServer: boolean;
   private readonly ownsHub: boolean;
+  /** The MemoryBroker this server made for its hub (no broker given), closed with it. */
+  private readonly ownBroker: Broker | undefined;
   private readonly websocketPath: string;
   private readonly apiPrefix: string;
   private readonly shutdownTimeoutMs: number;
@@ -62,7 +66,8 @@ export class VolleyServer {
 
   constructor(private readonly options: VolleyServerOptions = {}) {
     this.ownsHub = options.hub === undefined;
-    this.hub = options.hub ?? new Hub(options);
+    this.ownBroker = options.hub === undefined && options.broker === undefined ? new MemoryBroker() : undefined;
+    this.hub = options.hub ?? new Hub({ ...options, broker: options.broker ?? this.ownBroker! });
     this.websocketPath = options.websocketPath ?? '/connection/websocket';
     this.apiPrefix = (options.api?.prefix ?? '/api').replace(/\/$/, '');
     this.shutdownTimeoutMs = options.shutdownTimeoutMs ?? 10_000;
@@ -127,6 +132,7 @@ export class VolleyServer {
     const socketsClosed = new Promise<void>((resolve) => this.wss.close(() => resolve()));
     const apiDrained = this.api?.drain() ?? Promise.resolve();
     if (this.ownsHub) await this.hub.close(DisconnectCode.shutdown, 'server shutdown');
+    await this.ownBroker?.close();
     await withTimeout(Promise.all([apiDrained, socketsClosed]), this.shutdownTimeoutMs);
     for (const ws of this.wss.clients) ws.terminate();
     server?.off('request', this.onRequest);

@@ -2,3 +2,4 @@
 // A leaf: it imports nothing of the project and nothing Node-only.
 export * from './codes.js';
 export * from './messages.js';
+export * from './tokens.js';

@@ -24,6 +24,12 @@ export interface ClientInfo {
 export interface Publication {
   /** Present on channels with history: the position of this publication in the stream. */
   offset?: number;
+  /**
+   * Present on the first publication of a stream (offset 1) in a push: the stream's epoch.
+   * Subscribing to a channel without a stream yields the empty epoch (nothing is created
+   * for a subscriber); a client holding the empty epoch takes this one over.
+   */
+  epoch?: string;
   data: unknown;
   /** The publishing client; absent for publications made by the server. */
   info?: ClientInfo;

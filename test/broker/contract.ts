@@ -224,14 +224,40 @@ export function brokerContract(name: string, makeHarness: () => Promise<BrokerHa
         assert.notEqual(next.epoch, first.epoch);
       });
 
-      it('creates an empty stream when read with retention, so the position holds', async () => {
-        const channel = channelName('ensure');
+      it('never creates a stream on a read, with retention or without', async () => {
+        const channel = channelName('noensure');
         assert.equal((await a.history(channel)).epoch, '', 'a plain read creates nothing');
         const position = await a.history(channel, { limit: 0, retention });
-        assert.equal(position.offset, 0);
-        assert.ok(position.epoch.length > 0);
+        assert.deepEqual([position.offset, position.epoch], [0, ''], 'a subscriber read creates nothing either');
+        assert.deepEqual(await b.history(channel, { retention }), { publications: [], offset: 0, epoch: '' });
         const published = await b.publish(channel, '1', { history: retention });
-        assert.deepEqual(published, { offset: 1, epoch: position.epoch });
+        assert.equal(published.offset, 1);
+        assert.notEqual(published.epoch, '');
+      });
+
+      it('a read with retention extends the meta lifetime of a live stream', async () => {
+        const channel = channelName('extend');
+        const short = { size: 10, ttlMs: 1_000, metaTtlMs: 5_000 };
+        const first = await a.publish(channel, '1', { history: short });
+        await harness.advance(4_000);
+        assert.equal((await b.history(channel, { limit: 0, retention: short })).epoch, first.epoch);
+        await harness.advance(4_000);
+        const kept = await a.history(channel);
+        assert.deepEqual([kept.offset, kept.epoch], [1, first.epoch], 'alive 8 s after the publication: the read extended it');
+        await harness.advance(5_001);
+        assert.equal((await a.history(channel)).epoch, '', 'and it expires once nobody reads or publishes');
+      });
+
+      it('the first publication of a stream carries its epoch, later ones do not', async () => {
+        const channel = channelName('first-epoch');
+        const events: BrokerEvent[] = [];
+        await a.subscribe(channel, (e) => events.push(e));
+        const first = await b.publish(channel, '1', { history: retention });
+        await b.publish(channel, '2', { history: retention });
+        await eventually(() => events.length === 2);
+        const [one, two] = events.map((e) => (e.type === 'publication' ? e.publication : undefined));
+        assert.equal(one!.epoch, first.epoch);
+        assert.equal(two!.epoch, undefined);
       });
 
       it('removes history on request', async () => {

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { SignJWT } from 'jose';
 import { Hub } from '../../src/hub/hub.js';
-import type { ClientConnection } from '../../src/hub/client.js';
+import type { Connection } from '../../src/hub/connection.js';
+import { MemoryBroker } from '../../src/broker/memory.js';
 import type { HubOptions } from '../../src/hub/options.js';
 import type { OutboundMessage, Session } from '../../src/hub/session.js';
 import type { Method } from '../../src/wire/index.js';
@@ -52,7 +53,7 @@ type Json = any;
 
 export class TestClient {
   readonly session = new FakeSession();
-  readonly connection: ClientConnection;
+  readonly connection: Connection;
   private nextId = 1;
   private read = 0;
 
@@ -127,7 +128,7 @@ export interface TestHub {
 /** A hub with a fake clock and no timers; `client()` returns a connected client. */
 export function makeHub(options: HubOptions = {}): TestHub {
   const clock = new FakeClock();
-  const hub = new Hub({ sweepIntervalMs: 0, now: clock.now, allowAnonymous: true, ...options });
+  const hub = new Hub({ sweepIntervalMs: 0, now: clock.now, allowAnonymous: true, ...options, broker: options.broker ?? new MemoryBroker({ pruneIntervalMs: 0 }) });
   hub.onInternalError = () => {};
   return {
     hub,

@@ -10,8 +10,10 @@ describe('history command', () => {
   it('returns publications in order with offsets and the position', async () => {
     const { hub, client } = makeHub({ namespaces });
     const c = await client();
-    const { epoch } = await c.call('subscribe', { channel: 'chat:a' });
+    await c.call('subscribe', { channel: 'chat:a' });
     for (let i = 1; i <= 5; i++) await hub.publish('chat:a', { i });
+    // The channel had no stream when subscribed; the first publication brings its epoch.
+    const { epoch } = c.pushes()[0].pub;
     const all = await c.call('history', { channel: 'chat:a' });
     assert.equal(all.epoch, epoch);
     assert.equal(all.offset, 5);
@@ -99,9 +101,10 @@ describe('recovery', () => {
   it('a position older than the history gets recovered: false', async () => {
     const { hub, client } = makeHub({ namespaces });
     const c = await client();
-    const { epoch } = await c.call('subscribe', { channel: 'small:x' });
-    c.connection.handleClose();
+    await c.call('subscribe', { channel: 'small:x' });
     for (let i = 1; i <= 12; i++) await hub.publish('small:x', i);
+    const { epoch } = c.pushes()[0].pub;
+    c.connection.handleClose();
     const again = await client();
     const result = await again.call('subscribe', { channel: 'small:x', since: { offset: 0, epoch } });
     assert.deepEqual(result, { recoverable: true, epoch, offset: 12, recovered: false, publications: [] });

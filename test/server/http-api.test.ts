@@ -133,3 +133,47 @@ describe('HTTP API', () => {
     assert.equal(api.inFlight, 0);
   });
 });
+
+describe('HTTP API limits (issue 12)', () => {
+  let server: Server;
+  let base: string;
+  let h: TestHub;
+  const reported: unknown[] = [];
+
+  before(async () => {
+    h = makeHub({ limits: { maxPublicationSize: 1_000, maxJsonDepth: 32 } });
+    h.hub.onInternalError = (error) => reported.push(error);
+    server = createServer(createHttpApi(h.hub, { apiKey: KEY }));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  async function post(path: string, body: string) {
+    const response = await fetch(base + path, { method: 'POST', headers: { authorization: `apikey ${KEY}` }, body });
+    return { status: response.status, body: (await response.json()) as any };
+  }
+
+  it('publish and broadcast honour maxPublicationSize (413 / 112)', async () => {
+    const big = JSON.stringify({ channel: 'news', data: 'x'.repeat(5_000) });
+    const refused = await post('/api/publish', big);
+    assert.equal(refused.status, 413);
+    assert.equal(refused.body.error.code, ErrorCode.messageTooLarge);
+    const broadcast = await post('/api/broadcast', JSON.stringify({ channels: ['a', 'b'], data: 'x'.repeat(5_000) }));
+    assert.equal(broadcast.status, 200);
+    assert.deepEqual(broadcast.body.result.responses.map((r: any) => r.error.code), [ErrorCode.messageTooLarge, ErrorCode.messageTooLarge]);
+    assert.equal((await post('/api/publish', JSON.stringify({ channel: 'news', data: 'x'.repeat(900) }))).status, 200);
+  });
+
+  it('deeply nested data is a bad request (400 / 107), not an internal error', async () => {
+    for (const depth of [33, 10_000, 100_000]) {
+      const body = `{"channel":"news","data":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+      const { status, body: answer } = await post('/api/publish', body);
+      assert.equal(status, 400, `depth ${depth}`);
+      assert.equal(answer.error.code, ErrorCode.badRequest);
+    }
+    const fine = `{"channel":"news","data":${'['.repeat(30)}${']'.repeat(30)}}`;
+    assert.equal((await post('/api/publish', fine)).status, 200);
+    assert.deepEqual(reported, []);
+  });
+});

@@ -105,8 +105,10 @@ describe('VolleyServer', () => {
       body: JSON.stringify({ channel: 'chat:room', data: { hello: 'world' } }),
     });
     assert.equal(response.status, 200);
+    const { epoch } = ((await response.json()) as { result: { epoch: string } }).result;
     await client.until(() => client.pushes.length === 1);
-    assert.deepEqual(client.pushes[0], { push: 'pub', channel: 'chat:room', pub: { offset: 1, data: { hello: 'world' } } });
+    // The first publication of a stream carries its epoch (subscribing created no stream).
+    assert.deepEqual(client.pushes[0], { push: 'pub', channel: 'chat:room', pub: { offset: 1, epoch, data: { hello: 'world' } } });
     await server.publish('chat:room', 'in code');
     await client.until(() => client.pushes.length === 2);
     assert.equal(client.pushes[1].pub.data, 'in code');

@@ -81,6 +81,8 @@ export class ChannelFeed {
       return true;
     }
     const offset = event.publication.offset;
+    // The first publication of a stream tells subscribers its epoch (see BrokerPublication).
+    if (offset === 1 && epoch !== '') event.publication.epoch = epoch;
     const position = this.position;
     if (position === undefined || position.epoch !== epoch) {
       // First publication seen, or the stream was reset: start following the new epoch.

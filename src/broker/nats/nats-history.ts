@@ -126,12 +126,12 @@ export class NatsHistory {
     throw new Error(`history of ${channel}: too much contention, publication not stored`);
   }
 
-  /** Reads the stream; with `retention`, creates a missing one and extends its meta lifetime. */
+  /** Reads the stream; with `retention`, extends a live stream's meta lifetime (never creates one). */
   async read(channel: string, options: BrokerHistoryOptions): Promise<{ epoch: string; offset: number; entries: StoredPublication[] }> {
     let state = await this.state(channel);
     let time = this.deps.now();
     if (options.retention !== undefined) {
-      state = await this.ensure(channel, state, options.retention);
+      state = await this.extend(channel, state, options.retention);
       time = this.deps.now();
     }
     const top = state.top;
@@ -158,37 +158,12 @@ export class NatsHistory {
     await meta.purge(names.channelKey(channel));
   }
 
-  private async ensure(channel: string, state: ChannelState, retention: HistoryRetention): Promise<ChannelState> {
-    const { names, now } = this.deps;
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const time = now();
-      const metaExpires = time + retention.metaTtlMs;
-      if (state.top !== undefined && time < state.metaExpires) {
-        if (metaExpires > state.metaExpires) {
-          await this.deps.meta.put(names.channelKey(channel), `${state.top.epoch}:${metaExpires}`);
-          return { top: state.top, metaExpires };
-        }
-        return state;
-      }
-      // No live stream: start an epoch with a marker message at offset 0.
-      const headers = this.deps.headers();
-      const top: Top = { seq: 0, epoch: newEpoch(), offset: 0, size: 1, keepFrom: 1, pubExpires: 0, metaExpires };
-      headers.set(H.kind, 'epoch');
-      headers.set(H.epoch, top.epoch);
-      headers.set(H.offset, '0');
-      headers.set(H.size, '1');
-      headers.set(H.keepFrom, '1');
-      headers.set(H.pubExpires, '0');
-      headers.set(H.metaExpires, String(metaExpires));
-      const subject = names.history(channel);
-      const seq = await this.compareAndAppend(subject, '', headers, state.top?.seq ?? 0);
-      if (seq !== undefined) {
-        if (state.top !== undefined) this.purgeBefore(subject, seq);
-        return { top: { ...top, seq }, metaExpires };
-      }
-      state = await this.state(channel);
-    }
-    throw new Error(`history of ${channel}: too much contention`);
+  /** Extends the meta lifetime of a live stream; a channel without one is left without. */
+  private async extend(channel: string, state: ChannelState, retention: HistoryRetention): Promise<ChannelState> {
+    const metaExpires = this.deps.now() + retention.metaTtlMs;
+    if (state.top === undefined || this.deps.now() >= state.metaExpires || metaExpires <= state.metaExpires) return state;
+    await this.deps.meta.put(this.deps.names.channelKey(channel), `${state.top.epoch}:${metaExpires}`);
+    return { top: state.top, metaExpires };
   }
 
   private remember(channel: string, state: ChannelState): void {

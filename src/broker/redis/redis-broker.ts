@@ -293,7 +293,6 @@ export class RedisBroker implements Broker {
       String(this.now()),
       retention === undefined ? '0' : '1',
       String(Math.max(1, Math.ceil(retention?.metaTtlMs ?? 1))),
-      newEpoch(),
       mode,
       first,
       last,

@@ -48,37 +48,29 @@ return {offset, epoch}
 `);
 
 /**
- * KEYS: stream, meta. ARGV: now, ensure ('1' creates a missing stream and extends the
- * meta lifetime), metaTtlMs, a fresh epoch, mode ('none' | 'forward' | 'backward'),
+ * KEYS: stream, meta. ARGV: now, extend ('1' extends the meta lifetime of a live stream;
+ * a missing one is never created), metaTtlMs, mode ('none' | 'forward' | 'backward'),
  * first id, last id, count ('' for all). Returns { epoch, offset, entries }.
  */
 export const READ_HISTORY = script(`
 local now = tonumber(ARGV[1])
-local ensure = ARGV[2] == '1'
 local meta = redis.call('HMGET', KEYS[2], 'e', 'o', 'm', 'p')
 local epoch, offset, metaExp, pubExp = meta[1], tonumber(meta[2]), tonumber(meta[3]), tonumber(meta[4])
-if not epoch or not offset or not metaExp or metaExp <= now then
-  if not ensure then return {'', 0, {}} end
-  epoch = ARGV[4]
-  offset = 0
-  metaExp = 0
-  pubExp = nil
-  redis.call('DEL', KEYS[1], KEYS[2])
-end
-if ensure then
+if not epoch or not offset or not metaExp or metaExp <= now then return {'', 0, {}} end
+if ARGV[2] == '1' then
   local extended = math.max(metaExp, now + tonumber(ARGV[3]))
-  redis.call('HSET', KEYS[2], 'e', epoch, 'o', offset, 'm', extended)
+  redis.call('HSET', KEYS[2], 'm', extended)
   redis.call('PEXPIRE', KEYS[2], extended - now)
 end
 local entries = {}
-if ARGV[5] ~= 'none' and pubExp and pubExp > now then
-  local command = ARGV[5] == 'forward' and 'XRANGE' or 'XREVRANGE'
-  local from, to = ARGV[6], ARGV[7]
-  if command == 'XREVRANGE' then from, to = ARGV[7], ARGV[6] end
-  if ARGV[8] == '' then
+if ARGV[4] ~= 'none' and pubExp and pubExp > now then
+  local command = ARGV[4] == 'forward' and 'XRANGE' or 'XREVRANGE'
+  local from, to = ARGV[5], ARGV[6]
+  if command == 'XREVRANGE' then from, to = ARGV[6], ARGV[5] end
+  if ARGV[7] == '' then
     entries = redis.call(command, KEYS[1], from, to)
   else
-    entries = redis.call(command, KEYS[1], from, to, 'COUNT', ARGV[8])
+    entries = redis.call(command, KEYS[1], from, to, 'COUNT', ARGV[7])
   end
 end
 return {epoch, offset, entries}

@@ -1,23 +1,17 @@
-import type { ClientConnection } from '../client.js';
-import type { Params } from '../decode.js';
-import { HubError } from '../errors.js';
 import type { PresenceResult, PresenceStatsResult } from '../../wire/index.js';
-import { subscribedChannel } from './channel-params.js';
+import type { Connection } from '../connection.js';
+import { requireString, type Params } from '../decode.js';
+import type { CommandContext } from './context.js';
 
-function presenceChannel(client: ClientConnection, params: Params): string {
-  const { name, namespace } = subscribedChannel(client, params);
-  if (!namespace.presence) throw new HubError('notAvailable', 'presence is off in this namespace');
-  return name.channel;
+/** presence and presence_stats: only for subscribers; the rules live in ChannelReads. */
+export async function handlePresence(context: CommandContext, connection: Connection, id: number, params: Params): Promise<void> {
+  const target = context.resolveChannel(requireString(params, 'channel'));
+  const result: PresenceResult = { clients: await context.reads.presence(target, connection) };
+  connection.reply(id, result);
 }
 
-export async function handlePresence(client: ClientConnection, id: number, params: Params): Promise<void> {
-  const channel = presenceChannel(client, params);
-  const result: PresenceResult = { clients: await client.hub.broker.presence(channel) };
-  client.reply(id, result);
-}
-
-export async function handlePresenceStats(client: ClientConnection, id: number, params: Params): Promise<void> {
-  const channel = presenceChannel(client, params);
-  const result: PresenceStatsResult = await client.hub.broker.presenceStats(channel);
-  client.reply(id, result);
+export async function handlePresenceStats(context: CommandContext, connection: Connection, id: number, params: Params): Promise<void> {
+  const target = context.resolveChannel(requireString(params, 'channel'));
+  const result: PresenceStatsResult = await context.reads.presenceStats(target, connection);
+  connection.reply(id, result);
 }

@@ -1,39 +1,20 @@
-import type { ClientConnection } from '../client.js';
-import { optionalBoolean, requirePresent, type Params } from '../decode.js';
+import type { Connection } from '../connection.js';
+import { optionalBoolean, requirePresent, requireString, type Params } from '../decode.js';
 import { HubError } from '../errors.js';
-import { retentionOf } from '../namespaces.js';
-import { authorizeAuthenticatedPublish } from '../permissions.js';
-import type { PublishResult } from '../../wire/index.js';
-import { channelTarget } from './channel-params.js';
+import type { CommandContext } from './context.js';
 
 /** publish: acknowledged once the broker has accepted (and, with history, stored) it. */
-export async function handlePublish(client: ClientConnection, id: number, params: Params): Promise<void> {
-  const { name, namespace } = channelTarget(client, params);
+export async function handlePublish(context: CommandContext, connection: Connection, id: number, params: Params): Promise<void> {
+  const target = context.resolveChannel(requireString(params, 'channel'));
   const data = requirePresent(params, 'data');
   const excludeSelf = optionalBoolean(params, 'excludeSelf');
-  const hub = client.hub;
-  if (!client.publishBucket.take()) throw new HubError('tooManyRequests', 'publish rate limit reached');
-  switch (namespace.publish) {
-    case 'server':
-      throw new HubError('permissionDenied', 'only the server publishes into this channel');
-    case 'subscribers':
-      if (!client.subscriptions.has(name.channel)) throw new HubError('permissionDenied', 'subscribe before publishing');
-      break;
-    case 'authenticated':
-      authorizeAuthenticatedPublish(client, name, namespace);
-      break;
-  }
-  const encoded = JSON.stringify(data);
-  if (Buffer.byteLength(encoded) > hub.options.limits.maxPublicationSize) {
-    throw new HubError('messageTooLarge', 'publication data too large');
-  }
-  const retention = retentionOf(namespace);
-  const position = await hub.broker.publish(name.channel, encoded, {
-    ...(retention === undefined ? {} : { history: retention }),
-    info: client.clientInfo(client.subscriptions.get(name.channel)?.info.chanInfo),
-    ...(excludeSelf ? { excludeClient: client.id } : {}),
+  if (!connection.takePublishToken()) throw new HubError('tooManyRequests', 'publish rate limit reached');
+  const result = await context.publisher.publish({
+    target,
+    data,
+    source: 'client',
+    connection,
+    excludeClient: excludeSelf ? connection.id : undefined,
   });
-  hub.stats.publications += 1;
-  const result: PublishResult = retention === undefined ? {} : { offset: position.offset, epoch: position.epoch };
-  client.reply(id, result);
+  connection.reply(id, result);
 }

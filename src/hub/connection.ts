@@ -1,0 +1,256 @@
+// One client connection as the hub sees it: its identity, its subscriptions, and the
+// path from incoming command text to replies. It writes only to its Session, and it
+// alone changes its own state: command handlers call its methods, never set its fields.
+
+import { randomUUID } from 'node:crypto';
+import { DisconnectCode, type ClientInfo, type Method, type WireError } from '../wire/index.js';
+import { decodeCommand, type Params } from './decode.js';
+import { encodeError, encodeResult } from './encode.js';
+import { HubError, toWireError } from './errors.js';
+import type { LocalSubscriber } from './local-channels.js';
+import type { ResolvedNamespace } from './namespaces.js';
+import type { ResolvedHubOptions } from './options.js';
+import { OutboundMessage, type Session } from './session.js';
+import { TokenBucket } from './token-bucket.js';
+
+export type ConnectionState = 'new' | 'connecting' | 'connected' | 'closed';
+
+/** What a connection needs from the hub that holds it. */
+export interface ConnectionHost {
+  readonly options: ResolvedHubOptions;
+  /** Runs a decoded command; the handler replies itself, a thrown error becomes the reply. */
+  run(connection: Connection, id: number, method: Method, params: Params): Promise<void>;
+  /** The connection has closed: drop everything it held. */
+  closed(connection: Connection): void;
+  /** The connection is being closed for a full outgoing buffer (counted in stats). */
+  slowConsumer(connection: Connection): void;
+  reportInternalError(error: unknown): void;
+}
+
+/** Who the connect (or refresh) command established the connection to be. */
+export interface Identity {
+  user: string;
+  connInfo: unknown;
+  /** Token expiry in unix seconds; undefined when it never expires. */
+  expiresAt: number | undefined;
+  /** Channel patterns from the token's `channels` claim; undefined: no restriction. */
+  allowedChannels: string[] | undefined;
+}
+
+export class ChannelSubscription {
+  /** pending: the subscribe reply is not sent yet, so pushes wait in `buffer`. */
+  state: 'pending' | 'active' = 'pending';
+  buffer: Array<{ message: OutboundMessage; offset: number }> = [];
+  /** The highest stream offset the client has been given (0 without history). */
+  offset = 0;
+
+  constructor(
+    readonly channel: string,
+    readonly namespace: ResolvedNamespace,
+    public info: ClientInfo,
+  ) {}
+}
+
+export class Connection implements LocalSubscriber {
+  readonly id = randomUUID();
+  private currentState: ConnectionState = 'new';
+  private identity: Identity = { user: '', connInfo: undefined, expiresAt: undefined, allowedChannels: undefined };
+  private name = '';
+  private version = '';
+  private readonly channels = new Map<string, ChannelSubscription>();
+  private readonly publishBucket: TokenBucket;
+  /** Settles (never rejects) when a connect command in flight has finished. */
+  private connectDone: Promise<void> | undefined;
+
+  constructor(
+    private readonly host: ConnectionHost,
+    private readonly session: Session,
+  ) {
+    const { limits, now } = host.options;
+    this.publishBucket = new TokenBucket(limits.publishRate, limits.publishBurst, now);
+  }
+
+  get state(): ConnectionState {
+    return this.currentState;
+  }
+  get isClosed(): boolean {
+    return this.currentState === 'closed';
+  }
+  get user(): string {
+    return this.identity.user;
+  }
+  get connInfo(): unknown {
+    return this.identity.connInfo;
+  }
+  get expiresAt(): number | undefined {
+    return this.identity.expiresAt;
+  }
+  get allowedChannels(): readonly string[] | undefined {
+    return this.identity.allowedChannels;
+  }
+  get clientName(): string {
+    return this.name;
+  }
+  get clientVersion(): string {
+    return this.version;
+  }
+  get subscriptions(): ReadonlyMap<string, ChannelSubscription> {
+    return this.channels;
+  }
+
+  // ---- the transport's side ----
+
+  /** Feeds one text frame from the transport. Never throws. */
+  handleText(text: string): void {
+    if (this.isClosed) return;
+    const { maxMessageSize, maxJsonDepth } = this.host.options.limits;
+    if (text.length > maxMessageSize || (text.length * 3 > maxMessageSize && Buffer.byteLength(text) > maxMessageSize)) {
+      this.close(DisconnectCode.messageTooLarge, 'message too large');
+      return;
+    }
+    const decoded = decodeCommand(text, maxJsonDepth);
+    if (decoded.kind === 'fatal') {
+      this.close(DisconnectCode.badRequest, decoded.reason);
+    } else if (decoded.kind === 'error') {
+      this.replyError(decoded.id, decoded.error.toWire());
+    } else {
+      this.host.run(this, decoded.id, decoded.method, decoded.params).catch((error: unknown) => {
+        if (!(error instanceof HubError)) this.host.reportInternalError(error);
+        this.replyError(decoded.id, toWireError(error));
+      });
+    }
+  }
+
+  /** The transport has closed on its own (the peer left, the network failed). */
+  handleClose(): void {
+    if (this.isClosed) return;
+    this.currentState = 'closed';
+    this.host.closed(this);
+  }
+
+  /** Ends the connection with a close code; idempotent. */
+  close(code: number, reason: string): void {
+    if (this.isClosed) return;
+    this.currentState = 'closed';
+    this.session.close(code, reason);
+    this.host.closed(this);
+  }
+
+  // ---- state transitions, called by the command handlers ----
+
+  /** connect has started; commands that follow wait for it. Returns the function that ends the wait. */
+  beginConnect(): () => void {
+    if (this.currentState !== 'new') throw new HubError('alreadyConnected', 'connect was already sent');
+    this.currentState = 'connecting';
+    let settle!: () => void;
+    this.connectDone = new Promise((resolve) => (settle = resolve));
+    return settle;
+  }
+
+  /** Resolves once a connect in flight has finished (at once when none is). */
+  connectSettled(): Promise<void> {
+    return this.connectDone ?? Promise.resolve();
+  }
+
+  /** connect succeeded. */
+  establish(identity: Identity, name: string, version: string): void {
+    if (this.currentState !== 'connecting') return;
+    this.identity = identity;
+    this.name = name;
+    this.version = version;
+    this.currentState = 'connected';
+  }
+
+  /** refresh succeeded: the user stays, the rest comes from the new token. */
+  refresh(identity: Omit<Identity, 'user'>): void {
+    if (this.isClosed) return;
+    this.identity = { ...identity, user: this.identity.user };
+  }
+
+  /** Takes one publish from the rate limit; false when the bucket is empty. */
+  takePublishToken(): boolean {
+    return this.publishBucket.take();
+  }
+
+  /** Registers a pending subscription (pushes wait for its reply). */
+  addSubscription(channel: string, namespace: ResolvedNamespace, chanInfo?: unknown): ChannelSubscription {
+    const subscription = new ChannelSubscription(channel, namespace, this.clientInfo(chanInfo));
+    this.channels.set(channel, subscription);
+    return subscription;
+  }
+
+  /** Sets the `info` claim of the channel's subscription token. */
+  setChannelInfo(subscription: ChannelSubscription, chanInfo: unknown): void {
+    subscription.info = this.clientInfo(chanInfo);
+  }
+
+  /** The stream offset the subscribe reply covers; pushes up to it are not sent again. */
+  setStartOffset(subscription: ChannelSubscription, offset: number): void {
+    subscription.offset = offset;
+  }
+
+  /** Removes the subscription if it is still this connection's live one; true if it was. */
+  removeSubscription(subscription: ChannelSubscription): boolean {
+    if (this.channels.get(subscription.channel) !== subscription) return false;
+    this.channels.delete(subscription.channel);
+    return true;
+  }
+
+  /** True while this exact subscription is still the connection's live one. */
+  holds(subscription: ChannelSubscription): boolean {
+    return !this.isClosed && this.channels.get(subscription.channel) === subscription;
+  }
+
+  /** Sends the pushes that waited for the subscribe reply, minus those the reply covered. */
+  activate(subscription: ChannelSubscription): void {
+    subscription.state = 'active';
+    const waiting = subscription.buffer;
+    subscription.buffer = [];
+    for (const { message, offset } of waiting) {
+      if (this.isClosed) return;
+      if (offset > 0) {
+        if (offset <= subscription.offset) continue;
+        subscription.offset = offset;
+      }
+      this.send(message);
+    }
+  }
+
+  clientInfo(chanInfo?: unknown): ClientInfo {
+    const info: ClientInfo = { client: this.id, user: this.identity.user };
+    if (this.identity.connInfo !== undefined) info.connInfo = this.identity.connInfo;
+    if (chanInfo !== undefined) info.chanInfo = chanInfo;
+    return info;
+  }
+
+  // ---- output ----
+
+  deliver(channel: string, message: OutboundMessage, offset: number): void {
+    const subscription = this.channels.get(channel);
+    if (subscription === undefined) return;
+    if (subscription.state === 'pending') {
+      subscription.buffer.push({ message, offset });
+      return;
+    }
+    if (offset > 0) subscription.offset = offset;
+    this.send(message);
+  }
+
+  reply(id: number, result: unknown): void {
+    this.send(new OutboundMessage(encodeResult(id, result)));
+  }
+
+  replyError(id: number, error: WireError): void {
+    this.send(new OutboundMessage(encodeError(id, error)));
+  }
+
+  /** Sends, then enforces the slow-consumer policy on what the session has queued. */
+  private send(message: OutboundMessage): void {
+    if (this.isClosed) return;
+    this.session.send(message);
+    if (this.session.bufferedAmount > this.host.options.limits.highWaterMark) {
+      this.host.slowConsumer(this);
+      this.close(DisconnectCode.slowConsumer, 'slow consumer');
+    }
+  }
+}

@@ -1,0 +1,87 @@
+// The one publish path: a client's publish command, the server's hub.publish and the HTTP
+// API all come through here, so limits, permissions, interceptors and history apply alike.
+
+import type { Broker } from '../broker/broker.js';
+import type { ClientInfo, PublishResult } from '../wire/index.js';
+import type { ChannelTarget } from './channel-target.js';
+import type { Connection } from './connection.js';
+import { encodeData } from './decode.js';
+import { HubError } from './errors.js';
+import { retentionOf } from './namespaces.js';
+import type { ResolvedHubOptions } from './options.js';
+import { authorizePublish } from './permissions.js';
+
+/** Where a publication comes from: a client connection, the HTTP API, or server code. */
+export type PublicationSource = 'client' | 'api' | 'server';
+
+/** A publication accepted on this node, as a publish interceptor sees it. */
+export interface InterceptedPublication {
+  channel: string;
+  data: unknown;
+  /** The publishing client's info; undefined for the API and server code. */
+  info?: ClientInfo | undefined;
+  source: PublicationSource;
+  /** The tag given to hub.publish, if any (e.g. so a bridge recognises its own publications). */
+  tag?: string | undefined;
+}
+
+/**
+ * Sees every publication accepted on this node, after the permission and size checks and
+ * before the broker publish. Throw a HubError to refuse it with that error.
+ */
+export type PublishInterceptor = (publication: InterceptedPublication) => void | Promise<void>;
+
+export interface PublishRequest {
+  target: ChannelTarget;
+  data: unknown;
+  source: PublicationSource;
+  /** The publishing connection (source 'client'): the publish policy applies to it. */
+  connection?: Connection;
+  /** A client id that must not receive this publication. */
+  excludeClient?: string | undefined;
+  tag?: string | undefined;
+}
+
+export interface PublisherHost {
+  readonly options: ResolvedHubOptions;
+  readonly broker: Broker;
+  publicationAccepted(): void;
+}
+
+export class Publisher {
+  private interceptors: readonly PublishInterceptor[] = [];
+
+  constructor(private readonly host: PublisherHost) {}
+
+  addInterceptor(interceptor: PublishInterceptor): () => void {
+    this.interceptors = [...this.interceptors, interceptor];
+    return () => {
+      this.interceptors = this.interceptors.filter((candidate) => candidate !== interceptor);
+    };
+  }
+
+  async publish(request: PublishRequest): Promise<PublishResult> {
+    const { target, connection } = request;
+    const { name, namespace } = target;
+    if (connection !== undefined) authorizePublish(connection, name, namespace);
+    const { limits } = this.host.options;
+    const encoded = encodeData(request.data, limits.maxJsonDepth);
+    if (Buffer.byteLength(encoded) > limits.maxPublicationSize) {
+      throw new HubError('messageTooLarge', 'publication data too large');
+    }
+    const info = connection?.clientInfo(connection.subscriptions.get(name.channel)?.info.chanInfo);
+    // No interceptor (the common case) costs one length check, not an extra await.
+    if (this.interceptors.length > 0) {
+      const publication: InterceptedPublication = { channel: name.channel, data: request.data, info, source: request.source, tag: request.tag };
+      for (const interceptor of this.interceptors) await interceptor(publication);
+    }
+    const retention = retentionOf(namespace);
+    const position = await this.host.broker.publish(name.channel, encoded, {
+      ...(retention === undefined ? {} : { history: retention }),
+      ...(info === undefined ? {} : { info }),
+      ...(request.excludeClient === undefined ? {} : { excludeClient: request.excludeClient }),
+    });
+    this.host.publicationAccepted();
+    return retention === undefined ? {} : { offset: position.offset, epoch: position.epoch };
+  }
+}
