@@ -210,7 +210,9 @@ export class Subscription<T = unknown> extends Emitter<SubscriptionEvents<T>> {
   private applyResult(result: SubscribeResult, since: StreamPosition | undefined): void {
     this.attempt = 0;
     this.isRecoverable = result.recoverable;
-    const recovered = since !== undefined && result.recovered === true && since.epoch === result.epoch;
+    // A position taken before the channel had a stream (epoch '') matches the stream that
+    // began since: the server recovers its first publications.
+    const recovered = since !== undefined && result.recovered === true && (since.epoch === '' || since.epoch === result.epoch);
     const now = result.epoch !== undefined && result.offset !== undefined ? { epoch: result.epoch, offset: result.offset } : undefined;
     // Recovered: keep the old position so the missed publications pass the duplicate
     // check in order, then move to the stream's position. Otherwise start from it.
@@ -226,7 +228,7 @@ export class Subscription<T = unknown> extends Emitter<SubscriptionEvents<T>> {
     if (!recovered) return;
     for (const publication of result.publications ?? []) this.deliver(publication);
     if (this.currentState === 'subscribed' && this.streamPosition !== undefined && now !== undefined) {
-      this.streamPosition.offset = Math.max(this.streamPosition.offset, now.offset);
+      this.streamPosition = { epoch: now.epoch, offset: Math.max(this.streamPosition.offset, now.offset) };
     }
   }
 

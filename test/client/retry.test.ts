@@ -269,6 +269,32 @@ describe('client retry rule (fake transport, mock clock)', () => {
     assert.deepEqual(log.unsubscribed, []);
   });
 
+  it('a position taken before the channel had a stream (epoch "") recovers what its first publications were', async (t) => {
+    const { client, connect } = rig(t);
+    const sub = client.subscribe<number>('chat:new');
+    const got: number[] = [];
+    const recovered: boolean[] = [];
+    sub.on('publication', ({ data }) => got.push(data));
+    sub.on('subscribed', (context) => recovered.push(context.recovered));
+    const first = await connect();
+    first.reply(first.last('subscribe').id, { recoverable: true, epoch: '', offset: 0 });
+    await settle();
+    first.serverClose(1006);
+    await settle();
+    t.mock.timers.tick(MAX_DELAY_MS);
+    await settle();
+    const second = await connect();
+    assert.deepEqual(second.last('subscribe').params!.since, { epoch: '', offset: 0 });
+    second.reply(second.last('subscribe').id, {
+      recoverable: true, epoch: 'e1', offset: 2, recovered: true,
+      publications: [1, 2].map((offset) => ({ offset, data: offset })),
+    });
+    await settle();
+    assert.deepEqual(got, [1, 2]);
+    assert.deepEqual(recovered, [false, true]);
+    assert.deepEqual(sub.position, { epoch: 'e1', offset: 2 });
+  });
+
   it('publications right behind the subscribe reply (same chunk, no task in between) are delivered', async (t) => {
     const { client, connect } = rig(t);
     const sub = client.subscribe<string>('live:x');
