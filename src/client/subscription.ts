@@ -235,12 +235,17 @@ export class Subscription<T = unknown> extends Emitter<SubscriptionEvents<T>> {
   /** Delivers a publication unless its offset was delivered already. */
   private deliver(publication: Publication): void {
     if (this.currentState !== 'subscribed') return;
-    const { offset } = publication;
+    const { offset, epoch } = publication;
     if (offset !== undefined && this.streamPosition !== undefined) {
-      if (offset <= this.streamPosition.offset) return;
-      this.streamPosition.offset = offset;
-      // The first publication of a stream names its epoch (subscribing before it existed gave '').
-      if (publication.epoch !== undefined) this.streamPosition.epoch = publication.epoch;
+      if (epoch !== undefined && epoch !== this.streamPosition.epoch) {
+        // The first publication of a stream names its epoch: of the channel's first stream
+        // (subscribing before it existed gave ''), or of a new one after the old was lost
+        // (an engine that lost its data). Its offsets start again at 1: follow it.
+        this.streamPosition = { epoch, offset };
+      } else {
+        if (offset <= this.streamPosition.offset) return;
+        this.streamPosition.offset = offset;
+      }
     }
     this.emit('publication', {
       channel: this.channel,
