@@ -12,7 +12,7 @@ import { ClientCode, ClientErrorCode } from './codes.js';
 import { Commands } from './commands.js';
 import { Emitter } from './emitter.js';
 import { VolleyError } from './errors.js';
-import type { ClientEvents, ClientState, StateReason } from './events.js';
+import type { ClientEvents, ClientState, ErrorContext, StateReason } from './events.js';
 import { Liveness, unrefTimer } from './liveness.js';
 import { watchOnline } from './online.js';
 import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } from './options.js';
@@ -74,7 +74,7 @@ export class Client extends Emitter<ClientEvents> {
         return result;
       },
       retryDelay: (attempt) => this.retryDelay(attempt),
-      onError: (error) => this.emit('error', { type: 'refresh', error: asError(error) }),
+      onError: (error, retryInMs) => this.emit('error', { type: 'refresh', error: asError(error), retryInMs }),
     });
     this.host = this.subscriptionHost();
   }
@@ -207,8 +207,7 @@ export class Client extends Emitter<ClientEvents> {
       token = await this.connectionToken();
     } catch (error) {
       if (connection !== this.connection) return;
-      this.emit('error', { type: 'token', error: asError(error) });
-      this.attemptFailed();
+      this.emit('error', withRetry({ type: 'token', error: asError(error) }, this.attemptFailed()));
       return;
     }
     if (connection !== this.connection || this.currentState !== 'connecting') return;
@@ -307,20 +306,32 @@ export class Client extends Emitter<ClientEvents> {
   private connectionLost(reason: StateReason, reconnect: boolean): void {
     if (this.currentState === 'disconnected') return;
     const wasConnecting = this.currentState === 'connecting';
+    const refusal = this.connectError;
     this.closeConnection(false, reason);
     if (!reconnect) {
       this.finish(reason);
       return;
     }
-    if (wasConnecting) this.emit('error', { type: 'transport', error: new Error(`connection attempt failed: ${reason.code} ${reason.reason}`) });
     this.setState('connecting', reason);
-    this.attemptFailed();
+    const retryInMs = this.attemptFailed();
+    if (!wasConnecting) return;
+    // A failed attempt: the server's refusal of `connect` when there was one (e.g. 117
+    // unavailable, closed with 3003), else what happened to the socket.
+    this.emit('error', withRetry(
+      refusal !== undefined
+        ? { type: 'connect', error: refusal }
+        : { type: 'transport', error: new Error(`connection attempt failed: ${reason.code} ${reason.reason}`) },
+      retryInMs,
+    ));
   }
 
-  private attemptFailed(): void {
-    if (this.currentState !== 'connecting') return;
+  /** Schedules the next attempt with backoff; returns its delay (undefined when not connecting). */
+  private attemptFailed(): number | undefined {
+    if (this.currentState !== 'connecting') return undefined;
     clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = setTimeout(() => void this.startAttempt(), this.retryDelay(this.attempt++));
+    const delay = this.retryDelay(this.attempt++);
+    this.reconnectTimer = setTimeout(() => void this.startAttempt(), delay);
+    return delay;
   }
 
   /** The browser is back online: a client waiting out its backoff tries now. */
@@ -389,7 +400,7 @@ export class Client extends Emitter<ClientEvents> {
       get isConnected() {
         return client.currentState === 'connected' && isOpen(client.socket);
       },
-      send: (method, params) => this.sendNow(method, params),
+      send: (method, params, onResult) => this.commands.run(method, params, this.options.timeoutMs, this.write, onResult),
       retryDelay: (attempt) => this.retryDelay(attempt),
       reconnect: (reason) => this.connectionLost(reason, true),
       publish: (channel, data, options) => this.publish(channel, data, options),
@@ -402,6 +413,10 @@ export class Client extends Emitter<ClientEvents> {
 
 function disconnectedError(): VolleyError {
   return VolleyError.client(ClientErrorCode.disconnected, 'the client is disconnected');
+}
+
+function withRetry(context: ErrorContext, retryInMs: number | undefined): ErrorContext {
+  return retryInMs === undefined ? context : { ...context, retryInMs };
 }
 
 function asError(error: unknown): Error {

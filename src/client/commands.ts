@@ -12,6 +12,8 @@ interface PendingCommand {
   readonly params: unknown;
   id: number;
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** Called with the result as the reply is read, before the promise resolves. */
+  onResult: ((result: unknown) => void) | undefined;
   resolve(result: unknown): void;
   reject(error: VolleyError): void;
 }
@@ -30,15 +32,21 @@ export class Commands {
   /**
    * Sends a command now through `write` (which may throw: the command then fails), or,
    * with `write` undefined, queues it until `flush`. Rejects at once when the queue is full.
+   * `onResult`, when given, sees a successful result synchronously as its reply is read:
+   * for state that must be in place before the next message of the stream (a promise
+   * settles a microtask later, after the rest of the chunk the reply came in).
    */
   run<M extends Method>(
     method: M,
     params: CommandMap[M]['params'] | undefined,
     timeoutMs: number,
     write: ((text: string) => void) | undefined,
+    onResult?: (result: CommandMap[M]['result']) => void,
   ): Promise<CommandMap[M]['result']> {
     return new Promise((resolve, reject) => {
-      const command: PendingCommand = { method, params, id: 0, timer: undefined, resolve: resolve as (r: unknown) => void, reject };
+      const command: PendingCommand = {
+        method, params, id: 0, timer: undefined, onResult: onResult as PendingCommand['onResult'], resolve: resolve as (r: unknown) => void, reject,
+      };
       if (write === undefined && this.waiting.length >= this.maxWaiting) {
         reject(VolleyError.client(ClientErrorCode.queueFull, `${this.maxWaiting} commands already wait for a connection`));
         return;
@@ -63,8 +71,12 @@ export class Commands {
     if (command === undefined) return false;
     this.inFlight.delete(reply.id);
     clearTimeout(command.timer);
-    if ('error' in reply) command.reject(VolleyError.fromWire((reply as ErrorReply).error));
-    else command.resolve(reply.result);
+    if ('error' in reply) {
+      command.reject(VolleyError.fromWire((reply as ErrorReply).error));
+      return true;
+    }
+    command.onResult?.(reply.result);
+    command.resolve(reply.result);
     return true;
   }
 

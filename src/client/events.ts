@@ -28,9 +28,19 @@ export interface ConnectedContext {
 }
 
 export interface ErrorContext {
-  /** What failed: opening the socket, fetching a token, a token refresh, a subscribe. */
-  type: 'transport' | 'token' | 'refresh' | 'subscribe';
+  /**
+   * What failed: opening the socket or the connection breaking while connecting
+   * (`transport`), the server refusing `connect` (`connect`, with the server's error code),
+   * fetching a token, a token refresh, a subscribe.
+   */
+  type: 'transport' | 'connect' | 'token' | 'refresh' | 'subscribe';
   error: VolleyError | Error;
+  /**
+   * Present when the client tries again by itself: the backoff delay before the next
+   * attempt (a reconnect, or a subscribe refused with a temporary error). Absent when the
+   * error ended something, or the next attempt waits for a new connection.
+   */
+  retryInMs?: number;
 }
 
 export interface ClientEvents {

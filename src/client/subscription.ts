@@ -2,7 +2,7 @@
 // recovery that makes a resubscribe deliver every missed publication exactly once.
 
 import {
-  WireErrorCode, isTemporary, type CommandMap, type HistoryDirection, type Method, type Publication, type PresenceResult,
+  type CommandMap, type HistoryDirection, type Method, type Publication, type PresenceResult,
   type PresenceStatsResult, type Push, type StreamPosition, type SubscribeParams, type SubscribeResult,
 } from '../wire/index.js';
 import { ClientCode, ClientErrorCode } from './codes.js';
@@ -10,6 +10,7 @@ import { Emitter } from './emitter.js';
 import { VolleyError } from './errors.js';
 import type { StateReason, SubscriptionEvents, SubscriptionState } from './events.js';
 import { unrefTimer } from './liveness.js';
+import { subscribeFailureAction } from './subscribe-failure.js';
 
 export interface SubscriptionOptions {
   /** Subscription token, for private (`$`) channels. Default: none. */
@@ -49,8 +50,10 @@ export interface TypedHistoryResult<T> {
 /** What a subscription needs from its client; the client builds it, apps never see it. */
 export interface SubscriptionHost {
   readonly isConnected: boolean;
-  /** Sends a command on the current connection at once. */
-  send<M extends Method>(method: M, params: CommandMap[M]['params']): Promise<CommandMap[M]['result']>;
+  /** Sends a command on the current connection at once; `onResult` as in Commands.run. */
+  send<M extends Method>(
+    method: M, params: CommandMap[M]['params'], onResult?: (result: CommandMap[M]['result']) => void,
+  ): Promise<CommandMap[M]['result']>;
   retryDelay(attempt: number): number;
   /** Replaces the connection, so that client and server agree on subscriptions again. */
   reconnect(reason: StateReason): void;
@@ -59,7 +62,6 @@ export interface SubscriptionHost {
   presenceStats(channel: string, timeoutMs?: number): Promise<PresenceStatsResult>;
   history(channel: string, options?: HistoryOptions): Promise<TypedHistoryResult<unknown>>;
 }
-
 
 export class Subscription<T = unknown> extends Emitter<SubscriptionEvents<T>> {
   private currentState: SubscriptionState = 'unsubscribed';
@@ -110,6 +112,7 @@ export class Subscription<T = unknown> extends Emitter<SubscriptionEvents<T>> {
     const serverKnows = this.currentState === 'subscribed' || this.subscribeInFlight;
     this.cancelAttempt();
     this.streamPosition = undefined;
+    this.attempt = 0;
     this.setState('unsubscribed', { code: ClientCode.unsubscribeCalled, reason: 'unsubscribe called' });
     if (serverKnows && this.host.isConnected) this.host.send('unsubscribe', { channel: this.channel }).catch(() => {});
   }
@@ -148,7 +151,7 @@ export class Subscription<T = unknown> extends Emitter<SubscriptionEvents<T>> {
 
   /** @internal The client is connected: (re)subscribe. Settles when the attempt has. */
   handleConnected(): Promise<void> {
-    if (this.currentState !== 'subscribing' || this.subscribeInFlight) return Promise.resolve();
+    if (this.currentState !== 'subscribing' || this.subscribeInFlight || this.retryTimer !== undefined) return Promise.resolve();
     return this.sendSubscribe();
   }
 
@@ -175,10 +178,15 @@ export class Subscription<T = unknown> extends Emitter<SubscriptionEvents<T>> {
       if (generation !== this.generation) return;
       if (token !== undefined) params.token = token;
       if (since !== undefined) params.since = since;
-      const result = await this.host.send('subscribe', params);
-      if (generation !== this.generation) return;
-      this.subscribeInFlight = false;
-      this.applyResult(result, since);
+      // Applied as the reply is read, not a microtask later: the pushes right behind it
+      // (often in the same chunk) must find the subscription subscribed, or they are lost.
+      // Applied once: by `onResult`, or when the promise resolves if the host did not call it.
+      const apply = (result: SubscribeResult): void => {
+        if (generation !== this.generation || !this.subscribeInFlight) return;
+        this.subscribeInFlight = false;
+        this.applyResult(result, since);
+      };
+      apply(await this.host.send('subscribe', params, apply));
     } catch (error) {
       if (generation !== this.generation) return;
       this.subscribeInFlight = false;
@@ -202,8 +210,9 @@ export class Subscription<T = unknown> extends Emitter<SubscriptionEvents<T>> {
   private applyResult(result: SubscribeResult, since: StreamPosition | undefined): void {
     this.attempt = 0;
     this.isRecoverable = result.recoverable;
-    // The empty epoch: subscribed before the stream existed; the server matched it to the current stream.
-    const recovered = since !== undefined && result.recovered === true && (since.epoch === result.epoch || since.epoch === '');
+    // A position taken before the channel had a stream (epoch '') matches the stream that
+    // began since: the server recovers its first publications.
+    const recovered = since !== undefined && result.recovered === true && (since.epoch === '' || since.epoch === result.epoch);
     const now = result.epoch !== undefined && result.offset !== undefined ? { epoch: result.epoch, offset: result.offset } : undefined;
     // Recovered: keep the old position so the missed publications pass the duplicate
     // check in order, then move to the stream's position. Otherwise start from it.
@@ -220,19 +229,24 @@ export class Subscription<T = unknown> extends Emitter<SubscriptionEvents<T>> {
     if (!recovered) return;
     for (const publication of result.publications ?? []) this.deliver(publication);
     if (this.currentState === 'subscribed' && this.streamPosition !== undefined && now !== undefined) {
-      this.streamPosition.offset = Math.max(this.streamPosition.offset, now.offset);
+      this.streamPosition = { epoch: now.epoch, offset: Math.max(this.streamPosition.offset, now.offset) };
     }
   }
 
   /** Delivers a publication unless its offset was delivered already. */
   private deliver(publication: Publication): void {
     if (this.currentState !== 'subscribed') return;
-    const { offset } = publication;
+    const { offset, epoch } = publication;
     if (offset !== undefined && this.streamPosition !== undefined) {
-      if (offset <= this.streamPosition.offset) return;
-      this.streamPosition.offset = offset;
-      // The first publication of a stream names its epoch (subscribing before it existed gave '').
-      if (publication.epoch !== undefined) this.streamPosition.epoch = publication.epoch;
+      if (epoch !== undefined && epoch !== this.streamPosition.epoch) {
+        // The first publication of a stream names its epoch: of the channel's first stream
+        // (subscribing before it existed gave ''), or of a new one after the old was lost
+        // (an engine that lost its data). Its offsets start again at 1: follow it.
+        this.streamPosition = { epoch, offset };
+      } else {
+        if (offset <= this.streamPosition.offset) return;
+        this.streamPosition.offset = offset;
+      }
     }
     this.emit('publication', {
       channel: this.channel,
@@ -244,33 +258,46 @@ export class Subscription<T = unknown> extends Emitter<SubscriptionEvents<T>> {
 
   private handleFailure(error: unknown): void {
     const failure = error instanceof VolleyError ? error : VolleyError.client(ClientErrorCode.tokenError, String(error));
-    if (failure.code === ClientErrorCode.connectionClosed) return; // resubscribed on the next connection
-    this.emit('error', { type: 'subscribe', error: failure });
-    if (failure.code === ClientErrorCode.timeout) {
-      this.host.reconnect({ code: ClientCode.subscribeTimeout, reason: `subscribe to ${this.channel} timed out` });
-      return;
+    const action = subscribeFailureAction(failure.code, this.options.getToken !== undefined);
+    switch (action) {
+      case 'awaitConnection':
+        return;
+      case 'reconnect':
+        this.emit('error', { type: 'subscribe', error: failure });
+        this.host.reconnect({ code: ClientCode.subscribeTimeout, reason: `subscribe to ${this.channel} timed out` });
+        return;
+      case 'retryWithNewToken':
+      case 'retry': {
+        if (action === 'retryWithNewToken') this.token = undefined;
+        // Still `subscribing`: the app hears of the refusal and of when the next try is.
+        const retryInMs = this.retryLater();
+        this.emit('error', { type: 'subscribe', error: failure, retryInMs });
+        return;
+      }
+      case 'end':
+        this.emit('error', { type: 'subscribe', error: failure });
+        this.streamPosition = undefined;
+        this.attempt = 0;
+        this.setState('unsubscribed', { code: failure.code, reason: failure.message });
     }
-    if (failure.code === WireErrorCode.tokenExpired && this.options.getToken !== undefined) {
-      this.token = undefined;
-      this.retryLater();
-      return;
-    }
-    // Temporary wire errors (isTemporary) and a failing getToken may go away on their own.
-    if (isTemporary(failure.code) || failure.code === ClientErrorCode.tokenError) {
-      this.retryLater();
-      return;
-    }
-    this.streamPosition = undefined;
-    this.setState('unsubscribed', { code: failure.code, reason: failure.message });
   }
 
-  private retryLater(): void {
+  /**
+   * Subscribes again after a backoff delay (the client's reconnect rule: full jitter under
+   * a ceiling that doubles up to maxReconnectDelayMs). One timer per subscription: a new
+   * one replaces any pending. If the connection is gone when it fires, the next connection
+   * resubscribes instead. Returns the delay.
+   */
+  private retryLater(): number {
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
     const generation = this.generation;
+    const delay = this.host.retryDelay(this.attempt++);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       if (generation === this.generation && this.currentState === 'subscribing' && this.host.isConnected) void this.sendSubscribe();
-    }, this.host.retryDelay(this.attempt++));
+    }, delay);
     unrefTimer(this.retryTimer);
+    return delay;
   }
 
   private cancelAttempt(): void {

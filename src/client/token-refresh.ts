@@ -12,7 +12,8 @@ export interface TokenRefresherOptions {
   /** Sends `refresh` with the new token on the current connection. */
   refresh(token: string): Promise<RefreshResult>;
   retryDelay(attempt: number): number;
-  onError(error: unknown): void;
+  /** A refresh failed; it is tried again after `retryInMs`. */
+  onError(error: unknown, retryInMs: number): void;
 }
 
 export class TokenRefresher {
@@ -57,8 +58,9 @@ export class TokenRefresher {
       if (result.expires !== undefined) this.schedule(result.expires);
     } catch (error) {
       if (generation !== this.generation) return;
-      this.options.onError(error);
-      this.arm(this.options.retryDelay(this.attempt++));
+      const retryInMs = this.options.retryDelay(this.attempt++);
+      this.arm(retryInMs);
+      this.options.onError(error, retryInMs);
     }
   }
 }

@@ -118,3 +118,25 @@ test('server restart on the in-memory broker: resubscribed with recovered: false
   await until(() => entry!.got.length === 2, 'publications of the new server');
   assert.deepEqual(entry!.got, [1, 2]);
 });
+
+test('cut before the channel had a stream: its first publications, made meanwhile, are recovered', async () => {
+  const t = await startServer();
+  cleanups.push(() => t.server.close());
+  const proxy = new TcpProxy(t.port);
+  await proxy.listen();
+  cleanups.push(() => proxy.close());
+  const channel = 'chat:fresh-stream';
+  const [entry] = await subscribers(proxy.url, channel, 1);
+  assert.equal(entry!.subscribed[0]!.position!.epoch, '', 'subscribing creates no stream');
+  proxy.down();
+  await until(() => entry!.client.state === 'connecting', 'the client to notice the cut');
+  await t.server.publish(channel, { n: 1 });
+  await t.server.publish(channel, { n: 2 });
+  proxy.up();
+  await until(() => entry!.subscribed.length === 2, 'resubscribed');
+  assert.equal(entry!.subscribed[1]!.recovered, true, 'the stream that began meanwhile is recovered');
+  await t.server.publish(channel, { n: 3 });
+  await until(() => entry!.got.length >= 3, 'every publication');
+  assert.deepEqual(entry!.got, [1, 2, 3]);
+  assert.notEqual(entry!.client.getSubscription(channel)!.position!.epoch, '', 'the position follows the stream now');
+});

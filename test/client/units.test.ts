@@ -47,3 +47,23 @@ test('subscription: recovered publications and pushes are delivered once each, i
   assert.deepEqual(got, [3, 4, 5, 6]);
   assert.deepEqual(sub.position, { epoch: 'e1', offset: 6 });
 });
+
+test('subscription: a new stream (its first publication names another epoch) is followed from offset 1', async () => {
+  const host = {
+    isConnected: true,
+    send: async () => ({ recoverable: true, epoch: 'e1', offset: 6 }),
+    retryDelay: () => 0,
+    reconnect: () => {},
+  } as unknown as SubscriptionHost;
+  const sub = new Subscription<string>('chat:reset', host);
+  const got: string[] = [];
+  sub.on('publication', ({ data }) => got.push(data));
+  sub.subscribe();
+  await sub.ready();
+  sub.handlePush({ push: 'pub', channel: 'chat:reset', pub: { offset: 6, data: 'old 6' } }); // already had it
+  sub.handlePush({ push: 'pub', channel: 'chat:reset', pub: { offset: 1, epoch: 'e2', data: 'new 1' } });
+  sub.handlePush({ push: 'pub', channel: 'chat:reset', pub: { offset: 2, data: 'new 2' } });
+  sub.handlePush({ push: 'pub', channel: 'chat:reset', pub: { offset: 2, data: 'new 2 again' } });
+  assert.deepEqual(got, ['new 1', 'new 2']);
+  assert.deepEqual(sub.position, { epoch: 'e2', offset: 2 });
+});
