@@ -80,7 +80,7 @@ export function openClientConnection(
 ): { url: string; abort: (err: Error) => void } {
   const url = parseWebSocketUrl(address);
   const offeredProtocols = parseProtocols(protocols);
-  const limits = resolveLimits(options);
+  const limits = resolveLimits(options, 'client');
   const compression = clientCompression(options.perMessageDeflate ?? true, limits.maxPayload);
   const key = generateKey();
   const secure = url.protocol === 'wss:';

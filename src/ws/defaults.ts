@@ -10,7 +10,7 @@ export { DEFAULT_MAX_FRAGMENTS };
 export const DEFAULT_CLOSE_TIMEOUT = 30_000;
 /** Milliseconds for an opening handshake: the client's whole handshake, the server's request headers and verifyUpgrade. */
 export const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
-/** Outgoing bytes above which a connection stops reading from its peer until they drain. */
+/** Outgoing bytes above which a server's connection stops reading from its peer until they drain (clients: 0, off). */
 export const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
 /** Outgoing bytes above which a connection is failed (1008): the peer does not read. Room for two largest messages. */
 export const DEFAULT_MAX_BUFFERED_AMOUNT = 2 * DEFAULT_MAX_PAYLOAD;

@@ -14,7 +14,8 @@ export interface ConnectionLimitOptions {
   /**
    * Outgoing bytes (bufferedAmount) above which the connection stops reading from its peer
    * until the socket has drained, so that a peer that does not read cannot make us queue
-   * without end; default 1 MiB; 0 = never pause.
+   * without end. Default 1 MiB on a server; 0 (never pause) on a client, where pausing could
+   * deadlock an application that writes more than the mark before it reads.
    */
   highWaterMark?: number;
   /** Outgoing bytes above which the connection is failed with 1008 (the peer does not read); default 128 MiB; 0 = no limit. */
@@ -25,13 +26,13 @@ export interface ConnectionLimitOptions {
 
 export type ConnectionLimits = Required<ConnectionLimitOptions>;
 
-/** The options with every default filled in. */
-export function resolveLimits(options: ConnectionLimitOptions): ConnectionLimits {
+/** The options with every default filled in, for a connection in `role`. */
+export function resolveLimits(options: ConnectionLimitOptions, role: 'server' | 'client'): ConnectionLimits {
   return {
     maxPayload: options.maxPayload ?? DEFAULT_MAX_PAYLOAD,
     maxFragments: options.maxFragments ?? DEFAULT_MAX_FRAGMENTS,
     closeTimeout: options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT,
-    highWaterMark: options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK,
+    highWaterMark: options.highWaterMark ?? (role === 'server' ? DEFAULT_HIGH_WATER_MARK : 0),
     maxBufferedAmount: options.maxBufferedAmount ?? DEFAULT_MAX_BUFFERED_AMOUNT,
     drainTimeout: options.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT,
   };

@@ -85,7 +85,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     if (modes !== 1) throw new TypeError('Exactly one of the "port", "server" and "noServer" options must be given');
     this.options = options;
     this.heartbeat = options.heartbeatInterval ? new Heartbeat(options.heartbeatInterval) : null;
-    this.limits = resolveLimits(options);
+    this.limits = resolveLimits(options, 'server');
     this.compression = serverCompression(options.perMessageDeflate ?? false, this.limits.maxPayload);
 
     if (options.port !== undefined) {
