@@ -32,6 +32,25 @@ test('server: 100k empty continuations of a message that never ends close the pe
   await new Promise((r) => wss.close(r));
 });
 
+test('server: a compressed message that never ends is held to the same limit (1009)', async () => {
+  const { wss, port } = await startServer({ perMessageDeflate: true, maxFragments: 1000 });
+  const serverSide = once(wss, 'connection');
+  const peer = await rawClient(port, { 'Sec-WebSocket-Extensions': 'permessage-deflate' });
+  const [ws] = (await serverSide) as [WebSocket];
+  assert.match(ws.extensions, /permessage-deflate/);
+  let error: any;
+  ws.on('error', (e) => (error = e));
+  // RSV1 on the first frame: a compressed text message; its deflate data never ends either.
+  const first = clientFrame(0x1, Buffer.from([0x4a, 0x04, 0x00]), false);
+  first[0]! |= 0x40;
+  peer.socket.write(first);
+  peer.socket.write(repeated(clientFrame(0x0, '', false), 5000));
+  const [code] = await closed(ws);
+  assert.equal(code, 1009);
+  assert.equal(error.code, ErrorCode.TooManyFragments);
+  await new Promise((r) => wss.close(r));
+});
+
 test('server: with no fragment limit, 1-byte continuations cost their bytes, not an object each', async (t) => {
   const { wss, port } = await startServer({ maxFragments: 0 });
   const serverSide = once(wss, 'connection');

@@ -25,7 +25,7 @@ export function repeated(bytes: Buffer, count: number): Buffer {
 }
 
 /** A raw TCP client that completed the opening handshake; `received()` is what came after the 101. */
-export async function rawClient(port: number) {
+export async function rawClient(port: number, headers: Record<string, string> = {}) {
   const socket = net.connect(port, '127.0.0.1');
   await once(socket, 'connect');
   let buffered = Buffer.alloc(0);
@@ -45,7 +45,7 @@ export async function rawClient(port: number) {
   });
   const closedPromise = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   socket.on('error', () => {});
-  socket.write(upgradeRequest('/'));
+  socket.write(upgradeRequest('/', headers));
   await upgraded;
   return {
     socket,
