@@ -13,7 +13,7 @@ import { binaryToBuffer } from './data.js';
 import type { ConnectionLimits } from './limits.js';
 import type { PreparedMessage } from './prepared-message.js';
 import { FrameSender, type BacklogWatcher, type WriteCallback } from './sender.js';
-import { listenToSocket, type SocketOwner } from './socket-glue.js';
+import { listenToSocket, watchDrain, type SocketOwner } from './socket-glue.js';
 
 export type ReadyState = 0 | 1 | 2 | 3;
 export type SendData = string | Buffer | ArrayBuffer | ArrayBufferView | Blob;
@@ -296,6 +296,7 @@ export class Connection<T extends EventEmitter<WebSocketEvents>> implements Rece
     if (this.backpressured || this.highWaterMark === 0 || this.socket!.writableLength <= this.highWaterMark) return;
     this.backpressured = true;
     this.socket!.pause();
+    watchDrain(this.socket!);
     if (this.drainTimeoutMs > 0) {
       // A closure only in this rare state; an idle or reading connection has no timer.
       this.drainTimer = setTimeout(() => this.onDrainTimeout(), this.drainTimeoutMs);

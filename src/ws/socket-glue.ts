@@ -20,6 +20,10 @@ export function listenToSocket(socket: Socket, owner: SocketOwner): void {
   socket.on('end', socketOnEnd);
   socket.on('close', socketOnClose);
   socket.on('error', socketOnError);
+}
+
+/** Reports the socket's next 'drain' (listened to only while paused: an idle connection carries no listener for it). */
+export function watchDrain(socket: Socket): void {
   socket.on('drain', socketOnDrain);
 }
 
@@ -33,6 +37,7 @@ function socketOnClose(this: OwnedSocket): void {
   this[kOwner].onSocketClose();
 }
 function socketOnDrain(this: OwnedSocket): void {
+  this.off('drain', socketOnDrain);
   this[kOwner].onSocketDrain();
 }
 function socketOnError(this: Socket): void {
