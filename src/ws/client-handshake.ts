@@ -152,7 +152,7 @@ export function openClientConnection(
     settled = true;
     clearTimeout(timer);
     ws.attach({
-      ...limits,
+      limits,
       role: 'client',
       socket,
       head,

@@ -44,7 +44,9 @@ export interface WebSocketEvents {
 }
 
 /** What the client handshake or the server hands to a connection once the upgrade is done. */
-export interface SocketSetup<T> extends ConnectionLimits {
+export interface SocketSetup<T> {
+  /** Shared by every connection of a server: kept by reference, not copied. */
+  limits: Readonly<ConnectionLimits>;
   role: 'server' | 'client';
   socket: Socket;
   head: Buffer;
@@ -62,6 +64,7 @@ const CLOSING = 2;
 const CLOSED = 3;
 const EMPTY = Buffer.alloc(0);
 const NOT_READING_REASON = Buffer.from('Peer does not read');
+const NO_LIMITS: Readonly<ConnectionLimits> = Object.freeze({ maxPayload: 0, maxFragments: 0, closeTimeout: 0, highWaterMark: 0, maxBufferedAmount: 0, drainTimeout: 0 });
 
 export class Connection<T extends EventEmitter<WebSocketEvents>> implements ReceiverHandlers, SocketOwner, BacklogWatcher {
   /** The WebSocket whose events this connection emits. */
@@ -80,10 +83,7 @@ export class Connection<T extends EventEmitter<WebSocketEvents>> implements Rece
   private sender: FrameSender | null = null;
   private deflate: NegotiatedDeflate | null = null;
   private onClosed: ((target: T) => void) | null = null;
-  private closeTimeoutMs = 0;
-  private highWaterMark = 0;
-  private maxBufferedAmount = 0;
-  private drainTimeoutMs = 0;
+  private limits: Readonly<ConnectionLimits> = NO_LIMITS;
   private closeTimer: NodeJS.Timeout | null = null;
   private drainTimer: NodeJS.Timeout | null = null;
   private closeFrameSent = false;
@@ -123,16 +123,13 @@ export class Connection<T extends EventEmitter<WebSocketEvents>> implements Rece
     this.socket = socket;
     this.protocol = setup.protocol;
     this.extensions = setup.extensions;
-    this.closeTimeoutMs = setup.closeTimeout;
-    this.highWaterMark = setup.highWaterMark;
-    this.maxBufferedAmount = setup.maxBufferedAmount;
-    this.drainTimeoutMs = setup.drainTimeout;
+    this.limits = setup.limits;
     this.deflate = setup.deflate;
     this.onClosed = setup.onClosed ?? null;
     this.abortConnect = null;
     this.sender = new FrameSender(socket, setup.role === 'client', setup.deflate, this);
     this.receiver = new Receiver(
-      { role: setup.role, maxPayload: setup.maxPayload, maxFragments: setup.maxFragments, inflater: setup.deflate },
+      { role: setup.role, maxPayload: setup.limits.maxPayload, maxFragments: setup.limits.maxFragments, inflater: setup.deflate },
       this,
     );
     socket.setTimeout(0);
@@ -287,19 +284,19 @@ export class Connection<T extends EventEmitter<WebSocketEvents>> implements Rece
   /** The socket could not take a write at once: pause reading above highWaterMark, fail above maxBufferedAmount. */
   onWriteBacklog(): void {
     if (this.state === CLOSED) return;
-    const amount = this.bufferedAmount;
-    if (this.maxBufferedAmount > 0 && amount > this.maxBufferedAmount) {
-      this.failNotReading(new WebSocketError(ErrorCode.BufferLimit, `Outgoing buffer passed maxBufferedAmount (${this.maxBufferedAmount} bytes)`));
+    const { maxBufferedAmount, highWaterMark, drainTimeout } = this.limits;
+    if (maxBufferedAmount > 0 && this.bufferedAmount > maxBufferedAmount) {
+      this.failNotReading(new WebSocketError(ErrorCode.BufferLimit, `Outgoing buffer passed maxBufferedAmount (${maxBufferedAmount} bytes)`));
       return;
     }
     // Pause only once the socket holds the bytes: its 'drain' is then sure to come.
-    if (this.backpressured || this.highWaterMark === 0 || this.socket!.writableLength <= this.highWaterMark) return;
+    if (this.backpressured || highWaterMark === 0 || this.socket!.writableLength <= highWaterMark) return;
     this.backpressured = true;
     this.socket!.pause();
     watchDrain(this.socket!);
-    if (this.drainTimeoutMs > 0) {
+    if (drainTimeout > 0) {
       // A closure only in this rare state; an idle or reading connection has no timer.
-      this.drainTimer = setTimeout(() => this.onDrainTimeout(), this.drainTimeoutMs);
+      this.drainTimer = setTimeout(() => this.onDrainTimeout(), drainTimeout);
       this.drainTimer.unref?.();
     }
   }
@@ -314,7 +311,8 @@ export class Connection<T extends EventEmitter<WebSocketEvents>> implements Rece
 
   /** @returns whether the peer is not reading what we send (the outgoing buffer above the mark). */
   private isStalled(): boolean {
-    return this.backpressured || (this.highWaterMark > 0 && this.bufferedAmount > this.highWaterMark);
+    const { highWaterMark } = this.limits;
+    return this.backpressured || (highWaterMark > 0 && this.bufferedAmount > highWaterMark);
   }
 
   /** Fails a connection whose peer does not read: 1008, and the socket destroyed (a close frame could not get through). */
@@ -329,7 +327,7 @@ export class Connection<T extends EventEmitter<WebSocketEvents>> implements Rece
 
   private onDrainTimeout(): void {
     this.drainTimer = null;
-    this.failNotReading(new WebSocketError(ErrorCode.DrainTimeout, `The outgoing buffer did not drain within drainTimeout (${this.drainTimeoutMs} ms)`));
+    this.failNotReading(new WebSocketError(ErrorCode.DrainTimeout, `The outgoing buffer did not drain within drainTimeout (${this.limits.drainTimeout} ms)`));
   }
 
   private clearDrainTimer(): void {
@@ -412,7 +410,7 @@ export class Connection<T extends EventEmitter<WebSocketEvents>> implements Rece
   private armCloseTimer(): void {
     if (this.closeTimer !== null || this.socket === null) return;
     const socket = this.socket;
-    this.closeTimer = setTimeout(() => socket.destroy(), this.closeTimeoutMs);
+    this.closeTimer = setTimeout(() => socket.destroy(), this.limits.closeTimeout);
     this.closeTimer.unref?.();
   }
 

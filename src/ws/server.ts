@@ -213,7 +213,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     socket.off('error', onHandshakeSocketError);
 
     const ws = acceptWebSocket({
-      ...this.limits,
+      limits: this.limits,
       role: 'server',
       socket: socket as Socket,
       head,
