@@ -14,6 +14,7 @@ export const ErrorCode = {
   ExpectedContinuation: 'WS_ERR_EXPECTED_CONTINUATION',
   InvalidLength: 'WS_ERR_INVALID_FRAME_LENGTH',
   MessageTooBig: 'WS_ERR_MESSAGE_TOO_BIG',
+  TooManyFragments: 'WS_ERR_TOO_MANY_FRAGMENTS',
   InvalidUtf8: 'WS_ERR_INVALID_UTF8',
   InvalidCloseCode: 'WS_ERR_INVALID_CLOSE_CODE',
   InvalidClosePayload: 'WS_ERR_INVALID_CLOSE_PAYLOAD',
@@ -34,6 +35,10 @@ export const ErrorCode = {
   // Transport
   ConnectionFailed: 'WS_ERR_CONNECTION_FAILED',
   CloseTimeout: 'WS_ERR_CLOSE_TIMEOUT',
+  /** The peer does not read: the outgoing buffer passed maxBufferedAmount. */
+  BufferLimit: 'WS_ERR_BUFFER_LIMIT',
+  /** The peer does not read: reading was paused for backpressure longer than drainTimeout. */
+  DrainTimeout: 'WS_ERR_DRAIN_TIMEOUT',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -12,7 +12,7 @@ export { isValidWireCloseCode, isValidApplicationCloseCode, parseClosePayload, b
 export { Utf8Validator, isValidUtf8 } from './utf8.js';
 export { applyMask, randomMaskKey } from './mask.js';
 export { type FrameOptions, encodeFrame, encodeServerFrame, encodeTextFrame } from './frame.js';
-export { type MessageInflater, type ReceiverHandlers, type ReceiverOptions, Receiver } from './receiver.js';
+export { type MessageInflater, type ReceiverHandlers, type ReceiverOptions, Receiver, DEFAULT_MAX_FRAGMENTS } from './receiver.js';
 export {
   PerMessageDeflate, type PerMessageDeflateOptions, type NegotiatedParams, type SharedFrameCache,
   compressStateless, compressStatelessSync, statelessKey, ConcurrencyLimiter, sharedLimiter,

@@ -32,6 +32,26 @@ export interface ReceiverOptions {
   maxPayload: number;
   /** Set when permessage-deflate was negotiated: allows RSV1 on the first frame of a message. */
   inflater?: MessageInflater | null;
+  /**
+   * Most frames one data message may arrive in; one more fails the connection with 1009.
+   * Default DEFAULT_MAX_FRAGMENTS; 0 means no limit.
+   */
+  maxFragments?: number;
+}
+
+/** Default of ReceiverOptions.maxFragments: enough for 64 MiB in 4 KiB fragments. */
+export const DEFAULT_MAX_FRAGMENTS = 16_384;
+
+// A list of buffers (received chunks, or the fragments of a message) is merged into one
+// buffer once it holds at least COMPACT_MIN_ENTRIES entries averaging under
+// COMPACT_MIN_AVERAGE bytes: a peer dribbling 1-byte TCP segments or 1-byte fragments then
+// costs its bytes, not an object per byte. Each merge copies at most COMPACT_MIN_AVERAGE bytes
+// per entry added since the last one, so the cost stays linear.
+const COMPACT_MIN_ENTRIES = 64;
+const COMPACT_MIN_AVERAGE = 1024;
+
+function isSparse(entries: number, bytes: number): boolean {
+  return entries >= COMPACT_MIN_ENTRIES && bytes < entries * COMPACT_MIN_AVERAGE;
 }
 
 // Scratch space for the current frame's mask key at unmask time (parsing is synchronous).
@@ -52,6 +72,7 @@ export class Receiver {
   private readonly expectMasked: boolean;
   private readonly maxPayload: number;
   private readonly inflater: MessageInflater | null;
+  private readonly maxFragments: number;
 
   private chunks: Buffer[] = [];
   private head = 0; // read position in chunks[0]
@@ -72,6 +93,7 @@ export class Receiver {
   private messageOpcode = 0;
   private compressed = false;
   private messageLength = 0;
+  private frameCount = 0; // frames of the message so far
   private fragments: Buffer[] | null = null; // allocated for fragmented messages only
   private utf8: Utf8Validator | null = null;
 
@@ -80,6 +102,7 @@ export class Receiver {
     this.expectMasked = options.role === 'server';
     this.maxPayload = options.maxPayload;
     this.inflater = options.inflater ?? null;
+    this.maxFragments = options.maxFragments ?? DEFAULT_MAX_FRAGMENTS;
   }
 
   /**
@@ -90,6 +113,7 @@ export class Receiver {
     if (this.stopped || chunk.length === 0) return !this.waiting;
     this.chunks.push(chunk);
     this.buffered += chunk.length;
+    if (isSparse(this.chunks.length, this.buffered)) this.compactChunks();
     if (!this.waiting && !this.running) this.run();
     return !this.waiting;
   }
@@ -100,6 +124,18 @@ export class Receiver {
     this.chunks = [];
     this.buffered = 0;
     this.fragments = null;
+  }
+
+  /** Merges the unread bytes into one buffer (see COMPACT_MIN_ENTRIES). */
+  private compactChunks(): void {
+    const merged = Buffer.allocUnsafe(this.buffered);
+    let offset = 0;
+    for (let i = 0; i < this.chunks.length; i++) {
+      const chunk = this.chunks[i]!;
+      offset += chunk.copy(merged, offset, i === 0 ? this.head : 0);
+    }
+    this.chunks = [merged];
+    this.head = 0;
   }
 
   get isStopped(): boolean {
@@ -239,6 +275,10 @@ export class Receiver {
       if (opcode !== Opcode.Continuation) {
         this.messageOpcode = opcode;
         this.compressed = rsv1;
+        this.frameCount = 1;
+      } else if (++this.frameCount > this.maxFragments && this.maxFragments > 0) {
+        // Even empty fragments count: a message that never ends must not keep us busy forever.
+        return this.fail(ErrorCode.TooManyFragments, CloseCode.MessageTooBig, `Message exceeds the ${this.maxFragments}-fragment limit`);
       }
       this.messageLength = total;
     }
@@ -298,15 +338,23 @@ export class Receiver {
       this.fail(ErrorCode.InvalidUtf8, CloseCode.InvalidPayload, 'Text message is not valid UTF-8');
       return;
     }
-    (this.fragments ??= []).push(payload);
+    if (payload.length > 0) this.keepFragment(payload);
     if (!this.fin) return;
     if (isText && !this.utf8!.complete) {
       this.fail(ErrorCode.InvalidUtf8, CloseCode.InvalidPayload, 'Text message ends inside a UTF-8 sequence');
       return;
     }
-    const data = Buffer.concat(this.fragments, this.messageLength);
+    const data = this.fragments === null ? Buffer.alloc(0) : Buffer.concat(this.fragments, this.messageLength);
     this.endMessage();
     this.handlers.onMessage(data, !isText);
+  }
+
+  private keepFragment(payload: Buffer): void {
+    // A small view would pin the whole chunk it was cut from: keep a copy instead.
+    const own = payload.byteLength * 2 < payload.buffer.byteLength ? Buffer.from(payload) : payload;
+    const fragments = (this.fragments ??= []);
+    fragments.push(own);
+    if (isSparse(fragments.length, this.messageLength)) this.fragments = [Buffer.concat(fragments)];
   }
 
   private inflateFragment(payload: Buffer): void {
@@ -343,6 +391,7 @@ export class Receiver {
     this.messageOpcode = 0;
     this.compressed = false;
     this.messageLength = 0;
+    this.frameCount = 0;
     this.fragments = null;
     this.utf8?.reset();
   }

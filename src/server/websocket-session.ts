@@ -25,6 +25,11 @@ export class WebSocketSession implements Session {
     }
   }
 
+  /**
+   * Closes with `code`. A peer that stopped reading (the hub's slow-consumer cut) never sees a
+   * close frame: volley/ws then destroys the socket at once (close() above highWaterMark), so
+   * the cut frees its descriptor and buffers now rather than after the close timeout.
+   */
   close(code: number, reason: string): void {
     try {
       this.ws.close(code, truncateUtf8(reason, MAX_REASON_BYTES));

@@ -6,20 +6,17 @@ import { ErrorCode, WebSocketError } from '../protocol/errors.js';
 import { isToken } from '../protocol/extension-header.js';
 import { buildClientHeaders, generateKey, validateUpgradeResponse } from '../protocol/handshake.js';
 import { clientCompression, type CompressionOption } from './compression.js';
-import type { WebSocket } from './websocket.js';
-import { DEFAULT_CLOSE_TIMEOUT, DEFAULT_MAX_PAYLOAD } from './defaults.js';
+import type { SocketSetup } from './connection.js';
+import { DEFAULT_HANDSHAKE_TIMEOUT } from './defaults.js';
+import { resolveLimits, type ConnectionLimitOptions } from './limits.js';
 
-export interface ClientOptions {
+export interface ClientOptions extends ConnectionLimitOptions {
   /** Extra request headers. */
   headers?: Record<string, string>;
   /** The Origin header to send (browsers always send one; Node clients only when set). */
   origin?: string;
-  /** Milliseconds to wait for the opening handshake to complete; default 10000. */
+  /** Milliseconds for the whole opening handshake (connect, TLS, the server's 101); default 10000. */
   handshakeTimeout?: number;
-  /** Largest message accepted, in bytes; default 64 MiB. 0 means no limit. */
-  maxPayload?: number;
-  /** Milliseconds to wait for the server to close TCP after the closing handshake; default 30000. */
-  closeTimeout?: number;
   /** Offer permessage-deflate (default true, as browsers do); false to never offer it, or options. */
   perMessageDeflate?: CompressionOption;
   /** wss:// only: trusted CAs (default: Node's bundled list). */
@@ -35,7 +32,11 @@ export interface ClientOptions {
   requestOptions?: http.RequestOptions & https.RequestOptions;
 }
 
-export const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
+/** What a client handshake reports to: the connection it opens. */
+export interface HandshakeTarget {
+  attach(setup: SocketSetup<any>): void;
+  failConnect(err: Error): void;
+}
 
 function urlError(message: string): WebSocketError {
   return new WebSocketError(ErrorCode.InvalidUrl, message);
@@ -72,14 +73,15 @@ function parseProtocols(protocols: string | string[] | undefined): string[] {
  * Every failure reaches the socket as failConnect(err): 'error', then 'close' with 1006.
  */
 export function openClientConnection(
-  ws: WebSocket,
+  ws: HandshakeTarget,
   address: string | URL,
   protocols: string | string[] | undefined,
   options: ClientOptions,
 ): { url: string; abort: (err: Error) => void } {
   const url = parseWebSocketUrl(address);
   const offeredProtocols = parseProtocols(protocols);
-  const compression = clientCompression(options.perMessageDeflate ?? true, options.maxPayload ?? DEFAULT_MAX_PAYLOAD);
+  const limits = resolveLimits(options, 'client');
+  const compression = clientCompression(options.perMessageDeflate ?? true, limits.maxPayload);
   const key = generateKey();
   const secure = url.protocol === 'wss:';
   const headers = buildClientHeaders({
@@ -150,13 +152,12 @@ export function openClientConnection(
     settled = true;
     clearTimeout(timer);
     ws.attach({
+      limits,
       role: 'client',
       socket,
       head,
       protocol: accepted.protocol,
       extensions: (res.headers['sec-websocket-extensions'] as string | undefined) ?? '',
-      maxPayload: options.maxPayload ?? DEFAULT_MAX_PAYLOAD,
-      closeTimeout: options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT,
       deflate,
     });
   });

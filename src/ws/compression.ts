@@ -1,12 +1,12 @@
 import type { ExtensionOffer } from '../protocol/extension-header.js';
 import { formatExtensionHeader } from '../protocol/extension-header.js';
 import { PerMessageDeflate, type PerMessageDeflateOptions } from '../protocol/permessage-deflate.js';
-import type { SocketSetup } from './websocket.js';
 
 /** The perMessageDeflate option: false (off), true (defaults) or options. */
 export type CompressionOption = boolean | PerMessageDeflateOptions;
 
-export type NegotiatedDeflate = NonNullable<SocketSetup['deflate']>;
+/** A negotiated permessage-deflate, as a connection uses it (inflater, deflater, shared frames). */
+export type NegotiatedDeflate = PerMessageDeflate;
 
 function optionsOf(option: CompressionOption): PerMessageDeflateOptions {
   return option === true ? {} : (option as PerMessageDeflateOptions);

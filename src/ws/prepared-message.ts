@@ -1,5 +1,6 @@
 import { Opcode } from '../protocol/constants.js';
 import { encodeServerFrame } from '../protocol/frame.js';
+import { binaryToBuffer, type BinaryData } from './data.js';
 
 /** What a prepared message needs to know of a connection's negotiated compression. */
 export interface CompressionInfo {
@@ -39,12 +40,9 @@ export class PreparedMessage {
 }
 
 /** Encodes and frames a message once for many sends. Strings are text unless `binary` is set. */
-export function prepareMessage(data: string | Buffer | ArrayBuffer | ArrayBufferView, options: { binary?: boolean } = {}): PreparedMessage {
+export function prepareMessage(data: string | BinaryData, options: { binary?: boolean } = {}): PreparedMessage {
   if (typeof data === 'string') return new PreparedMessage(Buffer.from(data), options.binary ?? false);
-  const bytes = Buffer.isBuffer(data)
-    ? data
-    : data instanceof ArrayBuffer
-      ? Buffer.from(data)
-      : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const bytes = binaryToBuffer(data);
+  if (bytes === null) throw new TypeError('prepareMessage takes a string, a Buffer, an ArrayBuffer or a typed array');
   return new PreparedMessage(bytes, options.binary ?? true);
 }

@@ -10,6 +10,11 @@ export interface MessageDeflater {
   compress(data: Buffer, fin: boolean, cb: (err: Error | null, out?: Buffer) => void): void;
 }
 
+/** Told when the outgoing buffer may have grown past a mark (a write the socket could not take at once). */
+export interface BacklogWatcher {
+  onWriteBacklog(): void;
+}
+
 /** One unit of output; calls `done` once its frames are handed to the socket. */
 type Step = (done: () => void) => void;
 
@@ -23,16 +28,18 @@ export class FrameSender {
   private readonly socket: Socket;
   private readonly mask: boolean;
   private readonly deflater: MessageDeflater | null;
+  private readonly watcher: BacklogWatcher;
   private corked = false;
   private busy = false; // an asynchronous step is in flight
   private queue: Array<{ step: Step; bytes: number }> | null = null; // only once something waited
   /** Bytes accepted but not yet handed to the socket. */
   private queuedBytes = 0;
 
-  constructor(socket: Socket, mask: boolean, deflater: MessageDeflater | null) {
+  constructor(socket: Socket, mask: boolean, deflater: MessageDeflater | null, watcher: BacklogWatcher) {
     this.socket = socket;
     this.mask = mask;
     this.deflater = deflater;
+    this.watcher = watcher;
   }
 
   /** Bytes not yet handed to the kernel. */
@@ -123,6 +130,7 @@ export class FrameSender {
     if (this.busy) {
       this.queuedBytes += bytes;
       (this.queue ??= []).push({ step, bytes });
+      this.watcher.onWriteBacklog();
       return;
     }
     this.execute(step);
@@ -152,14 +160,15 @@ export class FrameSender {
 
   // The broadcast path: one ready frame, no array.
   private writeOne(frame: Buffer, cb?: WriteCallback): void {
-    if (this.beginWrite(cb)) this.socket.write(frame, cb);
+    // write() is false once the socket holds more than its own small mark: only then look further.
+    if (this.beginWrite(cb) && !this.socket.write(frame, cb)) this.watcher.onWriteBacklog();
   }
 
   private writeBuffers(buffers: Buffer[], cb?: WriteCallback): void {
     if (!this.beginWrite(cb)) return;
     const last = buffers.length - 1;
     for (let i = 0; i < last; i++) this.socket.write(buffers[i]!);
-    this.socket.write(buffers[last]!, cb);
+    if (!this.socket.write(buffers[last]!, cb)) this.watcher.onWriteBacklog();
   }
 
   /** Corks the socket for this burst; false (and `cb` told) when it cannot be written. */

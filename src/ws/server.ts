@@ -6,15 +6,16 @@ import { CloseCode } from '../protocol/constants.js';
 import { ErrorCode, HandshakeError } from '../protocol/errors.js';
 import { buildRejectResponse, buildUpgradeResponse, validateUpgradeRequest, type ValidatedUpgrade } from '../protocol/handshake.js';
 import { serverCompression, type CompressionOption } from './compression.js';
-import { DEFAULT_CLOSE_TIMEOUT, DEFAULT_MAX_PAYLOAD } from './defaults.js';
+import { DEFAULT_HANDSHAKE_TIMEOUT } from './defaults.js';
 import { Heartbeat } from './heartbeat.js';
+import { resolveLimits, type ConnectionLimitOptions, type ConnectionLimits } from './limits.js';
 import { PreparedMessage, prepareMessage } from './prepared-message.js';
-import { SERVER_SIDE, WebSocket } from './websocket.js';
+import { acceptWebSocket, WebSocket } from './websocket.js';
 
 /** The answer of a `verifyUpgrade` hook: accept, or refuse with an HTTP status. */
 export type UpgradeVerdict = boolean | void | { status: number; message?: string; headers?: Record<string, string> };
 
-export interface WebSocketServerOptions {
+export interface WebSocketServerOptions extends ConnectionLimitOptions {
   /** Listen on this port (a server is created). Exactly one of port, server and noServer. */
   port?: number;
   /** Host to listen on with `port`; default: all interfaces. */
@@ -26,8 +27,6 @@ export interface WebSocketServerOptions {
   noServer?: boolean;
   /** Accept upgrades only on this path (exact match, query ignored); default: any path. */
   path?: string;
-  /** Largest message accepted, in bytes after decompression; default 64 MiB; 0 = no limit. */
-  maxPayload?: number;
   /** Picks the subprotocol from the client's list; false for none. Default: the first offered. */
   handleProtocols?: (protocols: Set<string>, req: http.IncomingMessage) => string | false;
   /**
@@ -38,19 +37,18 @@ export interface WebSocketServerOptions {
   verifyUpgrade?: (req: http.IncomingMessage, info: ValidatedUpgrade) => UpgradeVerdict | Promise<UpgradeVerdict>;
   /** Origins allowed (exact match of the Origin header); others get 403. Default: any origin. */
   origins?: string[];
-  /** Milliseconds for verifyUpgrade to answer; after that the request gets 408. Default 10000. */
+  /**
+   * Milliseconds for verifyUpgrade to answer (then 408); with `port`, also the time the
+   * request's headers may take to arrive (a slow or incomplete request is dropped). Default 10000.
+   */
   handshakeTimeout?: number;
   /** Ping every connection this often (ms) and terminate those that did not answer the last ping. Default 0 (off). */
   heartbeatInterval?: number;
   /** Keep `clients`; default true. */
   clientTracking?: boolean;
-  /** Milliseconds to wait for the client's part of the closing handshake; default 30000. */
-  closeTimeout?: number;
   /** permessage-deflate: off by default (false); true or options to enable it. */
   perMessageDeflate?: CompressionOption;
 }
-
-export const DEFAULT_SERVER_HANDSHAKE_TIMEOUT = 10_000;
 
 export interface WebSocketServerEvents {
   connection: [ws: WebSocket, req: http.IncomingMessage];
@@ -72,7 +70,13 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
   private ownsServer = false;
   private readonly heartbeat: Heartbeat | null;
   private readonly compression;
+  private readonly limits: ConnectionLimits;
   private closing = false;
+  // Told by each connection as it closes: one function for all of them.
+  private readonly onClientClosed = (ws: WebSocket): void => {
+    this.clients.delete(ws);
+    this.heartbeat?.delete(ws);
+  };
   private readonly detach: () => void = () => {};
 
   constructor(options: WebSocketServerOptions, onListening?: () => void) {
@@ -81,17 +85,23 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     if (modes !== 1) throw new TypeError('Exactly one of the "port", "server" and "noServer" options must be given');
     this.options = options;
     this.heartbeat = options.heartbeatInterval ? new Heartbeat(options.heartbeatInterval) : null;
-    this.compression = serverCompression(options.perMessageDeflate ?? false, options.maxPayload ?? DEFAULT_MAX_PAYLOAD);
+    this.limits = resolveLimits(options, 'server');
+    this.compression = serverCompression(options.perMessageDeflate ?? false, this.limits.maxPayload);
 
     if (options.port !== undefined) {
       this.ownsServer = true;
-      this.httpServer = http.createServer((_req, res) => {
+      const handshakeTimeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
+      // Node checks the header timeout every connectionsCheckingInterval (30 s by default): check
+      // often enough that a slow or incomplete request goes close to handshakeTimeout.
+      const timeouts = { headersTimeout: handshakeTimeout, requestTimeout: handshakeTimeout, connectionsCheckingInterval: Math.min(1000, handshakeTimeout) };
+      this.httpServer = http.createServer(timeouts, (_req, res) => {
         const body = 'Upgrade Required';
         res.writeHead(426, { 'Content-Type': 'text/plain', 'Content-Length': body.length, Upgrade: 'websocket', Connection: 'close' });
         res.end(body);
       });
-      this.httpServer.headersTimeout = options.handshakeTimeout ?? DEFAULT_SERVER_HANDSHAKE_TIMEOUT;
-      this.httpServer.requestTimeout = options.handshakeTimeout ?? DEFAULT_SERVER_HANDSHAKE_TIMEOUT;
+      // A socket that sends nothing at all is not covered by headersTimeout: drop it after the
+      // same time of silence (an upgraded socket clears this timeout).
+      this.httpServer.timeout = handshakeTimeout;
       this.httpServer.listen(options.port, options.host, options.backlog, onListening);
     } else if (options.server) {
       this.httpServer = options.server;
@@ -158,7 +168,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     const verify = this.options.verifyUpgrade;
     if (!verify) return this.completeUpgrade(info, req, socket, head, cb);
 
-    const timeoutMs = this.options.handshakeTimeout ?? DEFAULT_SERVER_HANDSHAKE_TIMEOUT;
+    const timeoutMs = this.options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
     let decided = false;
     const timer = setTimeout(() => {
       decided = true;
@@ -205,27 +215,19 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     socket.write(buildUpgradeResponse({ key: info.key, protocol, extensions: negotiated?.header }));
     socket.off('error', onHandshakeSocketError);
 
-    const ws = new WebSocket(SERVER_SIDE as unknown as string);
-    ws.attach({
+    const ws = acceptWebSocket({
+      limits: this.limits,
       role: 'server',
       socket: socket as Socket,
       head,
       protocol,
       extensions: negotiated?.header ?? '',
-      maxPayload: this.options.maxPayload ?? DEFAULT_MAX_PAYLOAD,
-      closeTimeout: this.options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT,
       deflate: negotiated?.deflate ?? null,
+      onClosed: this.onClientClosed,
     });
     if (this.options.clientTracking !== false) this.clients.add(ws);
     this.heartbeat?.add(ws);
-    ws.owner = this;
     cb(ws, req);
-  }
-
-  /** @internal Called by a connection of this server when it closes. */
-  onClientClosed(ws: WebSocket): void {
-    this.clients.delete(ws);
-    this.heartbeat?.delete(ws);
   }
 
   /**

@@ -1,66 +1,46 @@
-// The glue between a WebSocket, its node:net socket and its frame parser: shared listener
-// functions and one bridge object per connection instead of a closure per event.
+// The glue between a connection and its node:net socket: shared listener functions (not a
+// closure per event and connection), reaching their connection through one symbol property.
 
 import type { Socket } from 'node:net';
-import type { ProtocolError } from '../protocol/errors.js';
-import type { ReceiverHandlers } from '../protocol/receiver.js';
-import type { WebSocket } from './websocket.js';
 
-const kOwner = Symbol('volley.websocket');
-type SocketWithOwner = Socket & { [kOwner]: WebSocket };
+/** What the socket's events are routed to. */
+export interface SocketOwner {
+  onSocketData(chunk: Buffer): void;
+  onSocketEnd(): void;
+  onSocketClose(): void;
+  onSocketDrain(): void;
+}
 
-/** Shared listener functions (not closures) keep an idle connection small. */
-export function listenToSocket(socket: Socket, ws: WebSocket): void {
-  (socket as SocketWithOwner)[kOwner] = ws;
+const kOwner = Symbol('volley.connection');
+type OwnedSocket = Socket & { [kOwner]: SocketOwner };
+
+export function listenToSocket(socket: Socket, owner: SocketOwner): void {
+  (socket as OwnedSocket)[kOwner] = owner;
   socket.on('data', socketOnData);
   socket.on('end', socketOnEnd);
   socket.on('close', socketOnClose);
   socket.on('error', socketOnError);
 }
 
-function socketOnData(this: SocketWithOwner, chunk: Buffer): void {
-  if (!this[kOwner].feed(chunk)) this.pause();
-}
-/** Parses the bytes that came with the upgrade, then lets the socket flow. */
-export function startReading(ws: WebSocket, head: Buffer): void {
-  if (ws.readyState === ws.CLOSED) return;
-  if (head.length === 0 || ws.feed(head)) ws.resumeReading();
+/** Reports the socket's next 'drain' (listened to only while paused: an idle connection carries no listener for it). */
+export function watchDrain(socket: Socket): void {
+  socket.on('drain', socketOnDrain);
 }
 
-function socketOnEnd(this: SocketWithOwner): void {
+function socketOnData(this: OwnedSocket, chunk: Buffer): void {
+  this[kOwner].onSocketData(chunk);
+}
+function socketOnEnd(this: OwnedSocket): void {
   this[kOwner].onSocketEnd();
 }
-function socketOnClose(this: SocketWithOwner): void {
+function socketOnClose(this: OwnedSocket): void {
   this[kOwner].onSocketClose();
 }
-function socketOnError(this: SocketWithOwner): void {
+function socketOnDrain(this: OwnedSocket): void {
+  this.off('drain', socketOnDrain);
+  this[kOwner].onSocketDrain();
+}
+function socketOnError(this: Socket): void {
   // A reset or a write after the peer left: the 'close' that follows reports 1006.
   this.destroy();
-}
-
-/** Routes the receiver's events to its WebSocket: one small object instead of a closure each. */
-export class ReceiverBridge implements ReceiverHandlers {
-  private readonly ws: WebSocket;
-  constructor(ws: WebSocket) {
-    this.ws = ws;
-  }
-  onMessage(data: Buffer, isBinary: boolean): void {
-    this.ws.onMessage(data, isBinary);
-  }
-  onPing(data: Buffer): void {
-    this.ws.onPing(data);
-  }
-  onPong(data: Buffer): void {
-    this.ws.isAlive = true;
-    this.ws.emit('pong', data);
-  }
-  onClose(code: number, reason: Buffer): void {
-    this.ws.onCloseFrame(code, reason);
-  }
-  onError(err: ProtocolError): void {
-    this.ws.onProtocolError(err);
-  }
-  onResume(): void {
-    this.ws.resumeReading();
-  }
 }

@@ -17,6 +17,8 @@ function rng(seed: number) {
 
 const RFC_FAILURE_CODES = new Set([1002, 1007, 1009]);
 const MAX_PAYLOAD = 4096;
+// Small, so that random streams of fragments reach it.
+const MAX_FRAGMENTS = 3;
 
 function randomFrame(role: 'server' | 'client', r: (n: number) => number): Buffer {
   const opcodes = [0, 1, 2, 8, 9, 10, r(16)];
@@ -56,7 +58,7 @@ function isTerminal(e: Event | undefined): boolean {
 
 function runCase(role: 'server' | 'client', seed: number): number {
   const r = rng(seed);
-  const { receiver, events } = recordingReceiver(role, MAX_PAYLOAD);
+  const { receiver, events } = recordingReceiver(role, MAX_PAYLOAD, null, MAX_FRAGMENTS);
   const frames = 1 + r(3);
   const input = Buffer.concat(Array.from({ length: frames }, () => mutate(randomFrame(role, r), r)));
   let i = 0;

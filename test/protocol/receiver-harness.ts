@@ -10,10 +10,10 @@ export type Event =
   | { type: 'error'; code: string; closeCode: number };
 
 /** A receiver that records what it emits. */
-export function recordingReceiver(role: 'server' | 'client', maxPayload = 0, inflater: MessageInflater | null = null) {
+export function recordingReceiver(role: 'server' | 'client', maxPayload = 0, inflater: MessageInflater | null = null, maxFragments?: number) {
   const events: Event[] = [];
   const receiver = new Receiver(
-    { role, maxPayload, inflater },
+    { role, maxPayload, inflater, maxFragments },
     {
       onMessage: (data, binary) => events.push({ type: 'message', data: Buffer.from(data), binary }),
       onPing: (data) => events.push({ type: 'ping', data: Buffer.from(data) }),

@@ -10,7 +10,7 @@ import { WebSocket } from '../../src/ws/websocket.js';
 import { WebSocketServer } from '../../src/ws/server.js';
 import { prepareMessage } from '../../src/ws/prepared-message.js';
 import { encodeFrame } from '../../src/protocol/frame.js';
-import { closed, nextMessages, rawExchange, startServer, upgradeRequest } from './helpers.js';
+import { closed, nextMessages, rawExchange, recordingSocket, startServer, upgradeRequest } from './helpers.js';
 
 const TEXT = '你好，世界 🌏 '.repeat(400); // compressible, above the threshold
 const echo = (wss: WebSocketServer) => wss.on('connection', (ws) => ws.on('message', (d, b) => ws.send(d, { binary: b })));
@@ -30,12 +30,13 @@ describe('negotiation through the socket layer', () => {
     const { wss, url } = await startServer({ perMessageDeflate: true });
     const serverSide = once(wss, 'connection');
     echo(wss);
-    const client = new WebSocket(url);
+    const recorded = recordingSocket();
+    const client = new WebSocket(url, [], recorded.options);
     await once(client, 'open');
     const [peer] = (await serverSide) as [WebSocket];
     assert.match(client.extensions, /^permessage-deflate/);
     assert.equal(peer.extensions, client.extensions);
-    const socket = (client as any).socket;
+    const socket = recorded.socket();
     const before = socket.bytesRead;
     const got = nextMessages(client, 3);
     client.send(TEXT);

@@ -1,8 +1,10 @@
 import { once } from 'node:events';
+import * as http from 'node:http';
 import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocketServerOptions } from '../../src/ws/server.js';
 import type { WebSocket } from '../../src/ws/websocket.js';
+import type { ClientOptions } from '../../src/ws/client-handshake.js';
 
 /** A server on a free loopback port; `url` points at it. */
 export async function startServer(options: Omit<WebSocketServerOptions, 'port'> = {}) {
@@ -54,4 +56,16 @@ export function upgradeRequest(path = '/', extra: Record<string, string> = {}, o
   };
   for (const h of omit) delete headers[h];
   return `${method} ${path} HTTP/1.1\r\n` + Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('') + '\r\n';
+}
+
+/**
+ * Client options that keep the client's TCP socket (a WebSocket's socket is private), for
+ * tests that act below the WebSocket: pause reading, count bytes on the wire.
+ */
+export function recordingSocket(): { options: ClientOptions; socket: () => net.Socket } {
+  let recorded: net.Socket | null = null;
+  const agent = new http.Agent();
+  const create = (agent as any).createConnection.bind(agent);
+  (agent as any).createConnection = (...args: unknown[]) => (recorded = create(...args));
+  return { options: { requestOptions: { agent } }, socket: () => recorded! };
 }

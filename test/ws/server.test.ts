@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocket } from '../../src/ws/websocket.js';
 import { WebSocketServer } from '../../src/ws/server.js';
 import { prepareMessage } from '../../src/ws/prepared-message.js';
-import { closed, nextMessages, rawExchange, startServer, upgradeRequest } from './helpers.js';
+import { closed, nextMessages, rawExchange, recordingSocket, startServer, upgradeRequest } from './helpers.js';
 
 const statusLine = (b: Buffer) => b.toString().split('\r\n')[0];
 
@@ -124,7 +124,8 @@ describe('server options', () => {
   test('the heartbeat terminates a peer that stops answering pings, with one timer for all', async () => {
     const { wss, url } = await startServer({ heartbeatInterval: 50 });
     const serverSide = once(wss, 'connection');
-    const client = new WebSocket(url);
+    const recorded = recordingSocket();
+    const client = new WebSocket(url, [], recorded.options);
     await once(client, 'open');
     const [ws] = (await serverSide) as [WebSocket];
     // Stop the client's automatic pong by pausing its socket: it goes silent.
@@ -133,7 +134,7 @@ describe('server options', () => {
     await new Promise((r) => setTimeout(r, 180));
     assert.ok(pings >= 1, 'pings arrive and are answered');
     assert.equal(ws.readyState, WebSocket.OPEN);
-    (client as any).socket.pause();
+    recorded.socket().pause();
     const [code] = await closed(ws);
     assert.equal(code, 1006);
     await new Promise((r) => wss.close(r));
