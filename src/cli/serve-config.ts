@@ -26,9 +26,10 @@ export const SERVE_DEFAULTS = {
 } as const;
 
 /** A copy of a field with another default in its docs (the serve default differs). */
-function withDefault<T extends z.ZodType>(field: z.ZodOptional<T>, value: unknown): z.ZodOptional<T> {
+function withDefault<T extends z.ZodType>(field: z.ZodOptional<T>, value: unknown, description?: string): z.ZodOptional<T> {
   const inner = field.unwrap();
-  return inner.meta({ ...z.globalRegistry.get(inner), default: value }).optional() as z.ZodOptional<T>;
+  const meta = { ...z.globalRegistry.get(inner), default: value, ...(description === undefined ? {} : { description }) };
+  return inner.meta(meta).optional() as z.ZodOptional<T>;
 }
 
 export const serveConfigSchema = z
@@ -36,7 +37,7 @@ export const serveConfigSchema = z
     {
       $schema: z.string().meta({ description: 'where editors find this schema; ignored by the server' }).optional(),
       port: withDefault(serverFields.port, SERVE_DEFAULTS.port),
-      host: withDefault(serverFields.host, SERVE_DEFAULTS.host),
+      host: withDefault(serverFields.host, SERVE_DEFAULTS.host, 'address to listen on; `0.0.0.0` (or `::`) accepts other machines'),
       broker: z
         .string()
         .regex(/^(memory|(redis|rediss|nats):\/\/.+)$/, { error: '"memory", a redis:// or rediss:// URL, or a nats:// URL' })

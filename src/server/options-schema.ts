@@ -86,7 +86,7 @@ export const limitsSchema = object(
       default: LIMIT_DEFAULTS.highWaterMark,
     }).optional(),
   },
-  { description: 'per-connection limits' },
+  { description: 'per-connection limits: `maxMessageSize`, `maxPublicationSize`, `maxChannelsPerConnection`, `publishRate`, `publishBurst`, `highWaterMark`' },
 );
 
 const stringOrList = (doc: { description: string }) =>
@@ -186,7 +186,7 @@ export const connectionLimitFields = {
 export const serverFields = {
   hub: programmatic<Hub>('a Hub', (v) => v instanceof Hub, { description: 'use this hub (not closed by `close()`) instead of one made from the hub options' }).optional(),
   port: integer(0, 65535, { description: 'port to listen on; `0` picks a free one', default: SERVER_DEFAULTS.port }).optional(),
-  host: text({ description: 'address to listen on; all interfaces when absent' }).optional(),
+  host: text({ description: 'address to listen on; every interface when absent' }).optional(),
   server: programmatic<http.Server>('an http.Server', (v) => v instanceof http.Server, {
     description: 'attach to this `http.Server` instead of creating one (then `listen()` is yours)',
   }).optional(),
