@@ -44,7 +44,8 @@ function toOptionError(schema: z.ZodType, input: unknown, issue: z.core.$ZodIssu
   if (issue.code === 'invalid_key') {
     // A bad name in a record (a namespace name): zod reports it on the record.
     const why = issue.issues[0]?.message ?? 'a valid name';
-    return new OptionError(dotted(issue.path), `a key in ${name(issue.path)} must be ${why}, got ${show(issue.input)}`);
+    const key = String(issue.path.at(-1) ?? issue.input);
+    return new OptionError(dotted(issue.path), `key "${key}" in ${name(issue.path.slice(0, -1))} must be ${why}`);
   }
   const value = valueAt(input, issue.path);
   const secret = isWriteOnly(schemaAt(schema, issue.path));
