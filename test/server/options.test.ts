@@ -61,12 +61,14 @@ describe('createServer options', () => {
   });
 
   it('accepts the values only code can give: a hub, a server, a broker, a clock, a KeyObject', async () => {
-    const hub = new Hub({ allowAnonymous: true, sweepIntervalMs: 0 });
+    const hubBroker = new MemoryBroker();
+    const hub = new Hub({ broker: hubBroker, allowAnonymous: true, sweepIntervalMs: 0 });
     const existing = http.createServer();
     const a = createServer({ hub, server: existing, heartbeatIntervalMs: 0 });
     assert.equal(a.hub, hub);
     await a.close();
     await hub.close();
+    await hubBroker.close();
     const broker = new MemoryBroker();
     const b = createServer({ detached: true, broker, now: () => 0, sweepIntervalMs: 0, heartbeatIntervalMs: 0 });
     await b.close();
