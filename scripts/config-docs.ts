@@ -79,7 +79,7 @@ export function generatedBlocks(): Record<string, { file: string; text: string }
 /** The JSON Schema of a `volley serve` config file. */
 export function configJsonSchema(): string {
   const schema = z.toJSONSchema(serveConfigSchema, { io: 'input', target: 'draft-2020-12' });
-  return `${JSON.stringify({ ...schema, title: 'volley serve configuration', $id: 'https://volley.dev/volley.config.schema.json' }, null, 2)}\n`;
+  return `${JSON.stringify({ ...schema, title: 'volley serve configuration (docs/cli.md)' }, null, 2)}\n`;
 }
 
 /** Every derived file's expected content, by path from the repository root. */
