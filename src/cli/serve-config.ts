@@ -121,7 +121,7 @@ export function readConfigFile(path: string): ServeConfigInput {
   } catch (err) {
     throw new UsageError(`config file ${path} is not valid JSON: ${(err as Error).message}`, 'serve');
   }
-  return checkLayer(parsed, (keys) => [path, ...keys.map(String)].join('.'));
+  return checkLayer(parsed, (keys) => (keys.length === 0 ? path : `${path}: ${keys.map(String).join('.')}`));
 }
 
 /** Environment variables and the keys they set. */
