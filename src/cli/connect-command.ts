@@ -63,7 +63,6 @@ const SPECS = {
 } as const;
 
 const DEFAULT_WAIT_MS = 2000;
-const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 /** How long to wait for the server's answer to our close frame before dropping the connection. */
 const CLOSE_TIMEOUT_MS = 5000;
 const MAX_MS = 24 * 60 * 60 * 1000;
@@ -82,10 +81,10 @@ export async function connectCommand(argv: string[]): Promise<number> {
   const waitMs = flags.wait === undefined ? DEFAULT_WAIT_MS : parseInteger(flags.wait as string, '--wait', 0, MAX_MS, 'connect');
   const options: ClientOptions = {
     headers: parseHeaders((flags.header as string[] | undefined) ?? []),
-    handshakeTimeout:
-      flags.timeout === undefined ? DEFAULT_HANDSHAKE_TIMEOUT_MS : parseInteger(flags.timeout as string, '--timeout', 1, MAX_MS, 'connect'),
     closeTimeout: CLOSE_TIMEOUT_MS,
   };
+  // Without --timeout, the library's own handshake timeout (10 s) applies.
+  if (flags.timeout !== undefined) options.handshakeTimeout = parseInteger(flags.timeout as string, '--timeout', 1, MAX_MS, 'connect');
   if (flags.origin !== undefined) options.origin = flags.origin as string;
   if (flags.insecure) options.rejectUnauthorized = false;
 

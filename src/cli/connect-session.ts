@@ -34,22 +34,14 @@ export class ConnectSession {
       output.message('in', data, isBinary);
       driver.received?.(data, isBinary);
     };
-    // A message that came in the same packet as the server's 101 can be emitted before
-    // 'open' (while readyState is still CONNECTING): hold it until the session has started.
-    let early: Array<[Buffer, boolean]> | null = [];
     return new Promise((resolve) => {
+      // ws/ emits 'open' before any message, even one that came in the packet of the 101.
       ws.on('open', () => {
         this.opened = true;
         output.opened(ws.url, ws.protocol);
         driver.start(this);
-        const held = early ?? [];
-        early = null;
-        for (const [data, isBinary] of held) onMessage(data, isBinary);
       });
-      ws.on('message', (data, isBinary) => {
-        if (early) early.push([data, isBinary]);
-        else onMessage(data, isBinary);
-      });
+      ws.on('message', onMessage);
       ws.on('ping', (data) => output.control('in', 'ping', data));
       ws.on('pong', (data) => output.control('in', 'pong', data));
       ws.on('error', (err) => {

@@ -1,17 +1,24 @@
 // The /echo endpoint of `volley serve`. A stable contract that outside tools rely on:
 // every message comes back unchanged (text as text, binary as binary), no greeting,
-// no subprotocol required (an offered one is accepted: the first of the list).
+// no subprotocol required (an offered one is accepted: the first of the list), and
+// permessage-deflate only when the server runs with --deflate.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { pathOf, sendText } from '../server/http-util.js';
 import { WebSocketServer } from '../ws/index.js';
-import { pathOf, sendText, type Mount } from './mount.js';
+import type { ServeRoute } from './serve-route.js';
 
 /** Ping interval that lets the server drop peers that vanished without a close. */
 const HEARTBEAT_MS = 30_000;
 
-export function createEchoEndpoint(path = '/echo'): Mount {
-  const wss = new WebSocketServer({ noServer: true, heartbeatInterval: HEARTBEAT_MS });
+export interface EchoOptions {
+  /** Offer permessage-deflate. Default false. */
+  perMessageDeflate?: boolean;
+}
+
+export function createEchoEndpoint(path = '/echo', options: EchoOptions = {}): ServeRoute {
+  const wss = new WebSocketServer({ noServer: true, heartbeatInterval: HEARTBEAT_MS, perMessageDeflate: options.perMessageDeflate ?? false });
   wss.on('connection', (ws) => {
     ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
     // A peer's protocol error closes its connection; nothing else to do here.

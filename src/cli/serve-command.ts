@@ -2,6 +2,7 @@
 
 import { parseCommandArgs, parseInteger, UsageError } from './args.js';
 import { ExitCode } from './exit-codes.js';
+import { OptionError } from '../server/option-errors.js';
 import { startServer, type RunningServer } from './serve.js';
 import { SERVE_DEFAULTS, checkFlags, readConfigFile, readEnvironment, resolveServeConfig, type ServeConfig } from './serve-config.js';
 import { packageVersion } from './version.js';
@@ -23,10 +24,10 @@ Options (flags win over environment variables, which win over the config file):
   --secret S          HS256 secret for tokens, 32+ chars ($VOLLEY_SECRET, default none)
   --no-demo           no demo pages and no market feed
   --no-anonymous      refuse connections without a token
-  --deflate           offer permessage-deflate to WebSocket clients
-  -c, --config FILE   JSON config file ($VOLLEY_CONFIG); keys: port, host, broker, demo,
-                      apiKey, secret, allowAnonymous, origins, perMessageDeflate,
-                      maxMessageSize, namespaces (see docs/cli.md)
+  --deflate           offer permessage-deflate to WebSocket clients (hub and /echo)
+  -c, --config FILE   JSON config file ($VOLLEY_CONFIG): the keys above and the hub's
+                      limits, namespaces, presenceTtlMs, connection limits and timeouts
+                      (docs/cli.md; schema/volley.config.schema.json for editors)
   -h, --help          show this help
 
 Ctrl-C or SIGTERM shuts down gracefully: clients are closed with 1001 (going away).
@@ -59,6 +60,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
   try {
     running = await startServer({ config, version: packageVersion() });
   } catch (err) {
+    // The config was checked as a whole already; this is createServer's own check, as a usage error too.
+    if (err instanceof OptionError) throw new UsageError(err.message, 'serve');
     process.stderr.write(`volley serve: ${listenFailure(err, config.host, config.port)}\n`);
     return ExitCode.Failure;
   }

@@ -1,143 +1,114 @@
 // The configuration of `volley serve`: defaults, then a JSON config file, then environment
-// variables, then flags. Every key is checked; a typo or a bad value stops the start with a
-// message that names the key and what it accepts, so a half-configured server never runs.
+// variables, then flags. The config file is a JSON subset of createServer's options, checked
+// by the same schema (src/server/options-schema.ts) plus the keys only `volley serve` has;
+// a typo or a bad value stops the start with a message that names the key, so a
+// half-configured server never runs. schema/volley.config.schema.json is generated from it.
 
 import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { SERVER_DEFAULTS } from '../server/defaults.js';
+import { checkOptions, OptionError, type KeyPath } from '../server/option-errors.js';
+import { connectionLimitFields, hubFields, limitsSchema, serverFields } from '../server/options-schema.js';
+import { boolean, integer, text } from '../server/schema-fields.js';
 import { UsageError } from './args.js';
 
-export interface ServeConfig {
-  /** Port to listen on; 0 picks a free one. Default 8080. */
-  port: number;
-  /** Address to listen on. Default 127.0.0.1 (this machine only). */
-  host: string;
-  /** Fan-out engine: 'memory', 'redis://…' or 'nats://…'. Default 'memory'. */
-  broker: string;
-  /** Serve the demo pages and run their market feed. Default true. */
-  demo: boolean;
-  /** Key for the HTTP publish API at /api (Authorization: apikey KEY). Default: no API. */
-  apiKey?: string;
-  /** HS256 secret for connection tokens (also what `volley token` signs with). Default: none. */
-  secret?: string;
-  /** Accept connections without a token. Default true (the demo needs it). */
-  allowAnonymous: boolean;
-  /** Allowed Origin values for WebSocket upgrades. Default: any. */
-  origins?: string[];
-  /** permessage-deflate for WebSocket clients. Default false. */
-  perMessageDeflate: boolean;
-  /** Largest WebSocket message, bytes. Default 65536. */
-  maxMessageSize: number;
-  /** Extra or overriding namespaces: { name: { presence, joinLeave, historySize, historyTtlMs, publish, allowAnonymous } }. */
-  namespaces: Record<string, NamespaceConfig>;
-}
-
-export interface NamespaceConfig {
-  presence?: boolean;
-  joinLeave?: boolean;
-  historySize?: number;
-  historyTtlMs?: number;
-  publish?: 'subscribers' | 'authenticated' | 'server';
-  allowAnonymous?: boolean;
-}
-
-export const SERVE_DEFAULTS: Readonly<ServeConfig> = {
+/** The values `volley serve` uses where the config says nothing. */
+export const SERVE_DEFAULTS = {
   port: 8080,
   host: '127.0.0.1',
   broker: 'memory',
   demo: true,
   allowAnonymous: true,
-  perMessageDeflate: false,
-  maxMessageSize: 65536,
+  perMessageDeflate: SERVER_DEFAULTS.perMessageDeflate,
+  /** Shorter than a library server's: a person pressing Ctrl-C waits for it. */
+  shutdownTimeoutMs: 5_000,
   namespaces: {},
-};
+} as const;
 
-type Check = (value: unknown, where: string) => unknown;
-
-const fail = (where: string, expected: string, value: unknown): never => {
-  throw new UsageError(`${where} must be ${expected}, got ${JSON.stringify(value)}`, 'serve');
-};
-const integer = (min: number, max: number): Check => (v, where) =>
-  Number.isInteger(v) && (v as number) >= min && (v as number) <= max ? v : fail(where, `an integer from ${min} to ${max}`, v);
-const boolean: Check = (v, where) => (typeof v === 'boolean' ? v : fail(where, 'true or false', v));
-const text: Check = (v, where) => (typeof v === 'string' && v.length > 0 ? v : fail(where, 'a non-empty string', v));
-const oneOf = (...allowed: string[]): Check => (v, where) =>
-  typeof v === 'string' && allowed.includes(v) ? v : fail(where, `one of ${allowed.map((a) => `"${a}"`).join(', ')}`, v);
-const brokerUrl: Check = (v, where) =>
-  typeof v === 'string' && (v === 'memory' || /^(redis|rediss|nats):\/\//.test(v)) ? v : fail(where, '"memory", a redis:// or rediss:// URL, or a nats:// URL', v);
-const textList: Check = (v, where) => (Array.isArray(v) && v.every((x) => typeof x === 'string') ? v : fail(where, 'a list of strings', v));
-
-const NAMESPACE_KEYS: Record<keyof NamespaceConfig, Check> = {
-  presence: boolean,
-  joinLeave: boolean,
-  historySize: integer(0, 1_000_000),
-  historyTtlMs: integer(0, 30 * 24 * 3600 * 1000),
-  publish: oneOf('subscribers', 'authenticated', 'server'),
-  allowAnonymous: boolean,
-};
-
-const namespaces: Check = (v, where) => {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return fail(where, 'an object of namespaces', v);
-  const out: Record<string, NamespaceConfig> = {};
-  for (const [name, options] of Object.entries(v)) {
-    if (!/^[a-zA-Z0-9_-]+$/.test(name)) fail(`${where} name "${name}"`, 'letters, digits, "_" or "-"', name);
-    out[name] = checkObject(options, NAMESPACE_KEYS, `${where}.${name}`) as NamespaceConfig;
-  }
-  return out;
-};
-
-const KEYS: Record<keyof ServeConfig, Check> = {
-  port: integer(0, 65535),
-  host: text,
-  broker: brokerUrl,
-  demo: boolean,
-  apiKey: text,
-  secret: (v, where) => (typeof v === 'string' && v.length >= 32 ? v : fail(where, 'a string of at least 32 characters (HS256 needs 256 bits)', v)),
-  allowAnonymous: boolean,
-  origins: textList,
-  perMessageDeflate: boolean,
-  maxMessageSize: integer(126, 64 * 1024 * 1024),
-  namespaces,
-};
-
-function checkObject(value: unknown, keys: Record<string, Check>, where: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail(where, 'an object', value);
-  const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) {
-    const check = keys[key];
-    if (check === undefined) {
-      const hint = closest(key, Object.keys(keys));
-      throw new UsageError(
-        `unknown key "${key}" in ${where}${hint ? ` (did you mean "${hint}"?)` : ''}; allowed: ${Object.keys(keys).join(', ')}`,
-        'serve',
-      );
-    }
-    out[key] = check(v, `${where}.${key}`);
-  }
-  return out;
+/** A copy of a field with another default in its docs (the serve default differs). */
+function withDefault<T extends z.ZodType>(field: z.ZodOptional<T>, value: unknown, description?: string): z.ZodOptional<T> {
+  const inner = field.unwrap();
+  const meta = { ...z.globalRegistry.get(inner), default: value, ...(description === undefined ? {} : { description }) };
+  return inner.meta(meta).optional() as z.ZodOptional<T>;
 }
 
-/** The known key nearest to a typo, by edit distance, if it is close enough. */
-function closest(key: string, known: string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(key.length / 3)) + 1;
-  for (const k of known) {
-    const d = editDistance(key.toLowerCase(), k.toLowerCase());
-    if (d < bestDistance) [best, bestDistance] = [k, d];
+export const serveConfigSchema = z
+  .strictObject(
+    {
+      $schema: z.string().meta({ description: 'where editors find this schema; ignored by the server' }).optional(),
+      port: withDefault(serverFields.port, SERVE_DEFAULTS.port),
+      host: withDefault(serverFields.host, SERVE_DEFAULTS.host, 'address to listen on; `0.0.0.0` (or `::`) accepts other machines'),
+      broker: z
+        .string()
+        .regex(/^(memory|(redis|rediss|nats):\/\/.+)$/, { error: '"memory", a redis:// or rediss:// URL, or a nats:// URL' })
+        .meta({ description: 'fan-out engine: `memory`, `redis://…` / `rediss://…`, or `nats://…`', default: SERVE_DEFAULTS.broker })
+        .optional(),
+      demo: boolean({ description: 'serve the demo pages and run their market feed', default: SERVE_DEFAULTS.demo }).optional(),
+      apiKey: text({ description: 'enables `/api` (`Authorization: apikey KEY`); no API when absent', writeOnly: true }).optional(),
+      secret: text(
+        { description: 'HS256 secret for connection tokens, 32+ characters; `volley token` signs with it; no tokens when absent', writeOnly: true },
+        32,
+        'a string of at least 32 characters (HS256 needs 256 bits)',
+      ).optional(),
+      allowAnonymous: withDefault(hubFields.allowAnonymous, SERVE_DEFAULTS.allowAnonymous),
+      origins: serverFields.origins,
+      perMessageDeflate: boolean({
+        description: 'negotiate permessage-deflate with WebSocket clients (the hub and `/echo`)',
+        default: SERVE_DEFAULTS.perMessageDeflate,
+      }).optional(),
+      maxMessageSize: integer(1, 64 * 1024 * 1024, {
+        description: 'the same as `limits.maxMessageSize` (kept for older config files)',
+        default: limitsSchema.shape.maxMessageSize.unwrap().meta()?.default,
+      }).optional(),
+      channels: hubFields.channels,
+      namespaces: hubFields.namespaces.unwrap().meta({
+        ...hubFields.namespaces.unwrap().meta(),
+        description: "extra or overriding namespaces, merged over the demo's `chat` and `market`",
+      }).optional(),
+      limits: hubFields.limits,
+      connectTimeoutMs: hubFields.connectTimeoutMs,
+      presenceTtlMs: hubFields.presenceTtlMs,
+      heartbeatIntervalMs: serverFields.heartbeatIntervalMs,
+      shutdownTimeoutMs: withDefault(serverFields.shutdownTimeoutMs, SERVE_DEFAULTS.shutdownTimeoutMs),
+      ...connectionLimitFields,
+    },
+    { error: 'an object' },
+  )
+  .refine((c) => c.maxMessageSize === undefined || c.limits?.maxMessageSize === undefined || c.maxMessageSize === c.limits.maxMessageSize, {
+    path: ['maxMessageSize'],
+    error: 'left out when limits.maxMessageSize is given (they are the same setting)',
+  })
+  .refine((c) => (c.requestTimeoutMs ?? SERVER_DEFAULTS.requestTimeoutMs) >= (c.handshakeTimeoutMs ?? SERVER_DEFAULTS.handshakeTimeoutMs), {
+    path: ['requestTimeoutMs'],
+    error: `at least handshakeTimeoutMs (which defaults to ${SERVER_DEFAULTS.handshakeTimeoutMs})`,
+  });
+
+/** What a config file (or any layer) may hold. */
+export type ServeConfigInput = z.input<typeof serveConfigSchema>;
+/** The resolved configuration: every layer merged over SERVE_DEFAULTS. */
+export type ServeConfig = Omit<z.output<typeof serveConfigSchema>, keyof typeof SERVE_DEFAULTS> & {
+  port: number;
+  host: string;
+  broker: string;
+  demo: boolean;
+  allowAnonymous: boolean;
+  perMessageDeflate: boolean;
+  shutdownTimeoutMs: number;
+  namespaces: NonNullable<ServeConfigInput['namespaces']>;
+};
+
+/** Checks one layer; errors name the key as the user wrote it (file path, variable, flag). */
+function checkLayer(input: unknown, name: (path: KeyPath) => string): ServeConfigInput {
+  try {
+    return checkOptions(serveConfigSchema, input, name);
+  } catch (err) {
+    if (err instanceof OptionError) throw new UsageError(err.message, 'serve');
+    throw err;
   }
-  return best;
 }
 
-function editDistance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    row = next;
-  }
-  return row[b.length]!;
-}
-
-/** Reads and checks a JSON config file. */
-export function readConfigFile(path: string): Partial<ServeConfig> {
+/** Reads and checks a JSON config file (a UTF-8 byte order mark is fine). */
+export function readConfigFile(path: string): ServeConfigInput {
   let raw: string;
   try {
     raw = readFileSync(path, 'utf8');
@@ -146,11 +117,11 @@ export function readConfigFile(path: string): Partial<ServeConfig> {
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(raw);
+    parsed = JSON.parse(raw.replace(/^\uFEFF/, ''));
   } catch (err) {
     throw new UsageError(`config file ${path} is not valid JSON: ${(err as Error).message}`, 'serve');
   }
-  return checkObject(parsed, KEYS, path) as Partial<ServeConfig>;
+  return checkLayer(parsed, (keys) => (keys.length === 0 ? path : `${path}: ${keys.map(String).join('.')}`));
 }
 
 /** Environment variables and the keys they set. */
@@ -160,32 +131,46 @@ export const ENV_KEYS = {
   VOLLEY_BROKER: 'broker',
   VOLLEY_API_KEY: 'apiKey',
   VOLLEY_SECRET: 'secret',
-} as const satisfies Record<string, keyof ServeConfig>;
+} as const satisfies Record<string, keyof ServeConfigInput>;
+
+/** The flags and the keys they set (for messages and the docs table). */
+export const FLAG_KEYS = {
+  '-p, --port P': 'port',
+  '--host H': 'host',
+  '--broker URL': 'broker',
+  '--api-key KEY': 'apiKey',
+  '--secret S': 'secret',
+  '--no-anonymous': 'allowAnonymous',
+  '--no-demo': 'demo',
+  '--deflate': 'perMessageDeflate',
+} as const satisfies Record<string, keyof ServeConfigInput>;
 
 /** Reads the VOLLEY_* environment variables (strings, converted and checked). */
-export function readEnvironment(env: NodeJS.ProcessEnv): Partial<ServeConfig> {
+export function readEnvironment(env: NodeJS.ProcessEnv): ServeConfigInput {
   const out: Record<string, unknown> = {};
   for (const [name, key] of Object.entries(ENV_KEYS)) {
     const value = env[name];
     if (value === undefined || value === '') continue;
-    const converted = key === 'port' ? (/^\d+$/.test(value) ? Number(value) : value) : value;
-    out[key] = KEYS[key](converted, name);
+    const converted = key === 'port' && /^\d+$/.test(value) ? Number(value) : value;
+    Object.assign(out, checkLayer({ [key]: converted }, () => name));
   }
-  return out as Partial<ServeConfig>;
+  return out;
 }
 
 /** Checks values given as flags (already converted to their types). */
-export function checkFlags(flags: Partial<Record<keyof ServeConfig, unknown>>): Partial<ServeConfig> {
+export function checkFlags(flags: Partial<Record<keyof ServeConfigInput, unknown>>): ServeConfigInput {
   const out: Record<string, unknown> = {};
-  const names: Partial<Record<keyof ServeConfig, string>> = { apiKey: '--api-key', perMessageDeflate: '--deflate', demo: '--no-demo' };
   for (const [key, value] of Object.entries(flags)) {
     if (value === undefined) continue;
-    out[key] = KEYS[key as keyof ServeConfig](value, names[key as keyof ServeConfig] ?? `--${key}`);
+    const flag = Object.entries(FLAG_KEYS).find(([, k]) => k === key)?.[0].split(' ').find((f) => f.startsWith('--')) ?? `--${key}`;
+    Object.assign(out, checkLayer({ [key]: value }, () => flag));
   }
-  return out as Partial<ServeConfig>;
+  return out;
 }
 
-/** Defaults < config file < environment < flags. */
-export function resolveServeConfig(layers: Array<Partial<ServeConfig>>): ServeConfig {
-  return Object.assign({}, SERVE_DEFAULTS, ...layers);
+/** Defaults < config file < environment < flags; the merged result is checked as a whole too. */
+export function resolveServeConfig(layers: ServeConfigInput[]): ServeConfig {
+  const merged = Object.assign({}, SERVE_DEFAULTS, ...layers) as Record<string, unknown>;
+  delete merged.$schema;
+  return checkLayer(merged, (keys) => keys.map(String).join('.') || 'the configuration') as ServeConfig;
 }

@@ -1,25 +1,27 @@
-// The server behind `volley serve`: one HTTP server on one port, and the mounts that share it.
-// Every request and upgrade goes to the first mount that claims its path; unclaimed paths get
-// 404. Order: the /echo contract, the page listing the endpoints, then the real-time server
-// (which, with the demo on, serves the demo pages for every remaining path).
+// The server behind `volley serve`: one VolleyServer (hub endpoint, publish API, client
+// bundle, demo pages, connection limits) on the broker the config names, with the routes
+// only `volley serve` has asked first: the /echo contract, the page listing the endpoints
+// and the demo's status endpoint.
 
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { abortHandshake } from '../ws/index.js';
+import { brokerFromUrl } from '../broker/index.js';
+import type { Broker } from '../broker/broker.js';
+import { demoServerOptions, demoStaticDir, startDemo, type Demo } from '../demo/index.js';
+import { STATUS_PATH } from '../demo/protocol.js';
+import { SERVER_DEFAULTS } from '../server/defaults.js';
+import { createServer, type VolleyServer, type VolleyServerOptions } from '../server/index.js';
 import { createEchoEndpoint } from './echo-endpoint.js';
-import { sendText, type Endpoint, type Mount } from './mount.js';
-import { createStatusPage } from './status-page.js';
 import type { ServeConfig } from './serve-config.js';
-import { createVolleyMount } from './volley-mount.js';
+import type { Endpoint, ServeRoute } from './serve-route.js';
+import { createStatusPage } from './status-page.js';
 
 export interface ServeOptions {
   config: ServeConfig;
-  /** Milliseconds close() waits for clients to finish their closing handshake. */
-  gracePeriodMs?: number;
   version: string;
 }
 
 export interface RunningServer {
+  readonly server: VolleyServer;
   readonly address: AddressInfo;
   /** Every endpoint with its URL as seen from this machine. */
   readonly endpoints: readonly (Endpoint & { url: string })[];
@@ -29,66 +31,86 @@ export interface RunningServer {
   terminate(): void;
 }
 
-const DEFAULT_GRACE_MS = 5_000;
-
-async function createMounts(config: ServeConfig, version: string, gracePeriodMs: number): Promise<Mount[]> {
-  const mounts: Mount[] = [createEchoEndpoint('/echo')];
-  const endpoints = () => mounts.flatMap((m) => m.endpoints);
-  // With the demo, its index page is `/` and this list moves aside.
-  mounts.push(createStatusPage(endpoints, version, config.demo ? '/endpoints' : '/'));
-  mounts.push(await createVolleyMount(config, gracePeriodMs));
-  return mounts;
+/** createServer's options for a config; `volley serve` adds its routes and broker. */
+export function serverOptionsOf(config: ServeConfig): VolleyServerOptions {
+  const limits = { ...(config.maxMessageSize === undefined ? {} : { maxMessageSize: config.maxMessageSize }), ...config.limits };
+  const passThrough = [
+    'host', 'origins', 'channels', 'connectTimeoutMs', 'presenceTtlMs', 'heartbeatIntervalMs', 'shutdownTimeoutMs',
+    'maxConnections', 'maxConnectionsPerAddress', 'exemptLoopback', 'handshakeTimeoutMs', 'requestTimeoutMs', 'idleTimeoutMs',
+  ] as const satisfies readonly (keyof ServeConfig & keyof VolleyServerOptions)[];
+  const options: VolleyServerOptions = {
+    port: config.port,
+    allowAnonymous: config.allowAnonymous,
+    perMessageDeflate: config.perMessageDeflate,
+    namespaces: { ...(config.demo ? demoServerOptions().namespaces : {}), ...config.namespaces },
+    limits,
+  };
+  for (const key of passThrough) if (config[key] !== undefined) Object.assign(options, { [key]: config[key] });
+  if (config.secret !== undefined) options.auth = { hmacSecret: config.secret };
+  if (config.apiKey !== undefined) options.api = { apiKey: config.apiKey };
+  if (config.demo) options.staticDir = demoStaticDir();
+  return options;
 }
 
-export async function startServer(options: ServeOptions): Promise<RunningServer> {
-  const { port, host } = options.config;
-  const gracePeriodMs = options.gracePeriodMs ?? DEFAULT_GRACE_MS;
-  const mounts = await createMounts(options.config, options.version, gracePeriodMs);
-  const server = http.createServer((req, res) => {
-    if (!mounts.some((m) => m.handleRequest?.(req, res))) sendText(res, 404, 'Not Found\n');
-  });
-  server.on('upgrade', (req, socket, head) => {
-    if (!mounts.some((m) => m.handleUpgrade?.(req, socket, head))) abortHandshake(socket, 404, 'No WebSocket endpoint at this path');
-  });
+function hubEndpoints(config: ServeConfig): Endpoint[] {
+  const endpoints: Endpoint[] = [{ kind: 'ws', path: SERVER_DEFAULTS.websocketPath, description: 'real-time hub (subprotocol volley.v1)' }];
+  if (config.apiKey !== undefined) endpoints.push({ kind: 'http', path: '/api/publish', description: 'HTTP publish API (Authorization: apikey KEY)' });
+  endpoints.push({ kind: 'http', path: '/volley-client.js', description: 'browser client (ES module)' });
+  if (config.demo) {
+    endpoints.push(
+      { kind: 'http', path: '/chat.html', description: 'demo: chat' },
+      { kind: 'http', path: '/live.html', description: 'demo: live market data' },
+      { kind: 'http', path: '/status.html', description: 'demo: server status' },
+      { kind: 'http', path: STATUS_PATH, description: 'demo: server status (JSON)' },
+    );
+  }
+  return endpoints;
+}
 
+/** Starts everything; rejects (naming the URL) when the broker is unreachable, or with the listen error. */
+export async function startServer({ config, version }: ServeOptions): Promise<RunningServer> {
+  const broker: Broker | undefined = config.broker === 'memory' ? undefined : await brokerFromUrl(config.broker);
+  let demo: Demo | null = null;
+  const echo = createEchoEndpoint('/echo', { perMessageDeflate: config.perMessageDeflate });
+  const routes: ServeRoute[] = [echo];
+  const hub = hubEndpoints(config);
+  const listing = () => [...routes.flatMap((r) => r.endpoints), ...hub];
+  // With the demo, its index page is `/` and this list moves aside.
+  routes.push(createStatusPage(listing, version, config.demo ? '/endpoints' : '/'));
+  // The demo's status endpoint is started with the server below; until then it answers nothing.
+  routes.push({ endpoints: [], handleRequest: (req, res) => demo?.handleRequest(req, res) === true });
+
+  let server: VolleyServer;
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    server = createServer({ ...serverOptionsOf(config), ...(broker === undefined ? {} : { broker }), routes });
   } catch (err) {
-    await Promise.all(mounts.map((m) => m.close()));
+    await broker?.close();
     throw err;
   }
-  const address = server.address() as AddressInfo;
+  let address: AddressInfo;
+  try {
+    address = await server.listen();
+  } catch (err) {
+    await server.close();
+    await broker?.close();
+    throw err;
+  }
+  if (config.demo) demo = startDemo(server, { mountStatus: false });
+
   const base = hostForUrl(address.address, address.port);
-  const endpoints = mounts.flatMap((m) => m.endpoints).map((e) => ({ ...e, url: `${e.kind}://${base}${e.path}` }));
-
+  const endpoints = listing().map((e) => ({ ...e, url: `${e.kind}://${base}${e.path}` }));
   let closing: Promise<void> | undefined;
-  const terminate = () => {
-    for (const m of mounts) m.terminate();
-    server.closeAllConnections();
-  };
-  const shutdown = async () => {
-    const released = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
-    const graceful = Promise.all(mounts.map((m) => m.close()));
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<void>((resolve) => (timer = setTimeout(resolve, gracePeriodMs)));
-    await Promise.race([graceful, expired]);
-    clearTimeout(timer);
-    terminate();
-    await released;
-  };
-
   return {
+    server,
     address,
     endpoints,
-    close: () => (closing ??= shutdown()),
-    terminate,
+    close: () =>
+      (closing ??= (async () => {
+        demo?.stop();
+        await server.close();
+        await broker?.close();
+      })()),
+    terminate: () => server.terminate(),
   };
 }
 

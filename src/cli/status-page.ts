@@ -2,9 +2,10 @@
 // demo pages take `/`.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pathOf, sendText, type Endpoint, type Mount } from './mount.js';
+import { pathOf, sendHtml, sendText } from '../server/http-util.js';
+import type { Endpoint, ServeRoute } from './serve-route.js';
 
-export function createStatusPage(listEndpoints: () => readonly Endpoint[], version: string, path = '/'): Mount {
+export function createStatusPage(listEndpoints: () => readonly Endpoint[], version: string, path = '/'): ServeRoute {
   return {
     endpoints: [{ kind: 'http', path, description: 'what this server offers' }],
 
@@ -14,14 +15,9 @@ export function createStatusPage(listEndpoints: () => readonly Endpoint[], versi
         sendText(res, 405, 'Method Not Allowed\n', { allow: 'GET, HEAD' });
         return true;
       }
-      const body = renderPage(req.headers.host ?? 'localhost', listEndpoints(), version);
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(body) });
-      res.end(req.method === 'HEAD' ? undefined : body);
+      sendHtml(res, 200, renderPage(req.headers.host ?? 'localhost', listEndpoints(), version));
       return true;
     },
-
-    close: () => Promise.resolve(),
-    terminate: () => {},
   };
 }
 

@@ -3,6 +3,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Hub } from '../hub/hub.js';
+import { pathOf, sendJson, sendText } from '../server/http-util.js';
 import { STATUS_PATH, type DemoStatus, type StatusSample } from './protocol.js';
 
 export interface StatusEndpointOptions {
@@ -64,21 +65,12 @@ export function createStatusEndpoint(hub: Hub, options: StatusEndpointOptions = 
     status,
     stop: () => clearInterval(timer),
     handleRequest(req, res) {
-      const url = req.url ?? '/';
-      const query = url.indexOf('?');
-      if ((query < 0 ? url : url.slice(0, query)) !== path) return false;
+      if (pathOf(req) !== path) return false;
       if (req.method !== 'GET' && req.method !== 'HEAD') {
-        res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' });
-        res.end('Method Not Allowed\n');
+        sendText(res, 405, 'Method Not Allowed\n', { allow: 'GET, HEAD' });
         return true;
       }
-      const body = JSON.stringify(status());
-      res.writeHead(200, {
-        'content-type': 'application/json; charset=utf-8',
-        'content-length': Buffer.byteLength(body),
-        'cache-control': 'no-store',
-      });
-      res.end(req.method === 'HEAD' ? undefined : body);
+      sendJson(res, 200, status(), { 'cache-control': 'no-store' });
       return true;
     },
   };

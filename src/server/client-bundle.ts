@@ -3,6 +3,7 @@
 
 import { readFile } from 'node:fs/promises';
 import type http from 'node:http';
+import { sendText } from './http-util.js';
 
 /** The URL path of the browser bundle. */
 export const CLIENT_BUNDLE_PATH = '/volley-client.js';
@@ -23,9 +24,7 @@ function loadBundle(): Promise<Buffer | null> {
 export async function serveClientBundle(res: http.ServerResponse): Promise<void> {
   const code = await loadBundle();
   if (code === null) {
-    const text = 'The client bundle is not built: run npm run build';
-    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) });
-    res.end(text);
+    sendText(res, 404, 'The client bundle is not built: run npm run build');
     return;
   }
   res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'content-length': code.length, 'cache-control': 'no-cache' });

@@ -1,58 +1,50 @@
 // VolleyServer: the hub's WebSocket endpoint, the HTTP API and static files on one
-// port, or attached to an existing http server; and a graceful shutdown.
+// port, or attached to an existing http server; connection limits; and a graceful shutdown.
 
 import http from 'node:http';
+import type https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { MemoryBroker } from '../broker/memory.js';
 import type { Broker } from '../broker/broker.js';
 import { Hub } from '../hub/hub.js';
-import type { HubOptions } from '../hub/options.js';
 import { DisconnectCode, SUBPROTOCOL } from '../wire/index.js';
-import { WebSocketServer, abortHandshake, type CompressionOption, type WebSocket } from '../ws/index.js';
-import { createHttpApi, type HttpApi, type HttpApiOptions } from './http-api.js';
-import { createStaticHandler, type StaticHandler } from './static-files.js';
+import { WebSocketServer, abortHandshake, type WebSocket } from '../ws/index.js';
 import { CLIENT_BUNDLE_PATH, serveClientBundle } from './client-bundle.js';
+import { ConnectionLimiter } from './connection-limits.js';
+import { REFUSAL_GRACE_MS, SERVER_DEFAULTS, TIMEOUT_CHECK_INTERVAL_MS } from './defaults.js';
+import { createHttpApi, type HttpApi } from './http-api.js';
+import { listen, pathOf, sendText, settleWithin } from './http-util.js';
+import { checkOptions } from './option-errors.js';
+import { volleyServerOptionsSchema, type VolleyServerOptions } from './options-schema.js';
+import type { ServerRoute } from './routes.js';
+import { createStaticHandler, type StaticHandler } from './static-files.js';
 import { WebSocketSession } from './websocket-session.js';
 
-export interface VolleyServerOptions extends HubOptions {
-  /** Use this hub instead of creating one from the hub options. */
-  hub?: Hub;
-  /** Port to listen on when no `server` is given. Default 8000 (0 picks a free port). */
-  port?: number;
-  /** Host to listen on. Default: all interfaces. */
-  host?: string;
-  /** Attach to this http server instead of creating one; listen() is then up to you. */
-  server?: http.Server;
-  /**
-   * Neither create nor attach to a server: the host routes requests and upgrades to
-   * handleRequest() / handleUpgrade(), which return false for paths that are not Volley's.
-   * Default false.
-   */
-  detached?: boolean;
-  /** Path of the WebSocket endpoint. Default '/connection/websocket'. */
-  websocketPath?: string;
-  /** Mounts the HTTP API when given (it needs an apiKey). Default: no API. */
-  api?: HttpApiOptions;
-  /** Serve the files of this directory at '/'. Default: none. */
-  staticDir?: string;
-  /** Allowed Origin header values for WebSocket upgrades. Default: any origin. */
-  origins?: string[];
-  /** WebSocket ping interval; dead peers are dropped after one missed pong. 0 disables. Default 25000. */
-  heartbeatIntervalMs?: number;
-  /** permessage-deflate for WebSocket clients. Default false. */
-  perMessageDeflate?: CompressionOption;
-  /** How long close() waits for in-flight API calls and closing handshakes. Default 10000. */
-  shutdownTimeoutMs?: number;
+export type { VolleyServerOptions } from './options-schema.js';
+
+/** Figures of the server itself (the hub keeps its own in `hub.stats`). */
+export interface ServerStats {
+  /** Connections counted against the limits now. */
+  readonly connections: number;
+  /** Connections refused with 503 because of maxConnections or maxConnectionsPerAddress. */
+  readonly connectionsRefused: number;
 }
+
+const TOO_MANY = 'Too many connections';
 
 export class VolleyServer {
   readonly hub: Hub;
   /** The server listened on or attached to; undefined when detached. */
-  readonly httpServer: http.Server | undefined;
+  readonly httpServer: http.Server | https.Server | undefined;
   readonly api: HttpApi | undefined;
+  private readonly options: VolleyServerOptions;
   private readonly wss: WebSocketServer;
   private readonly staticFiles: StaticHandler | undefined;
+  private readonly routes: readonly ServerRoute[];
+  private readonly limiter: ConnectionLimiter;
+  /** Sockets of an owned server that came in over a limit: their request gets 503. */
+  private readonly refusedSockets = new WeakSet<object>();
   private readonly ownsServer: boolean;
   private readonly ownsHub: boolean;
   /** The MemoryBroker this server made for its hub (no broker given), closed with it. */
@@ -64,29 +56,65 @@ export class VolleyServer {
   private readonly onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.handleUpgrade(req, socket, head);
   private closing: Promise<void> | undefined;
 
-  constructor(private readonly options: VolleyServerOptions = {}) {
+  /** Throws an OptionError (a TypeError) naming the first option that is wrong. */
+  constructor(input: VolleyServerOptions = {}) {
+    const options = checkOptions(volleyServerOptionsSchema, input, (path) => (path.length === 0 ? 'the options' : path.join('.')));
+    this.options = options;
     this.ownsHub = options.hub === undefined;
     this.ownBroker = options.hub === undefined && options.broker === undefined ? new MemoryBroker() : undefined;
     this.hub = options.hub ?? new Hub({ ...options, broker: options.broker ?? this.ownBroker! });
-    this.websocketPath = options.websocketPath ?? '/connection/websocket';
-    this.apiPrefix = (options.api?.prefix ?? '/api').replace(/\/$/, '');
-    this.shutdownTimeoutMs = options.shutdownTimeoutMs ?? 10_000;
+    this.routes = options.routes ?? [];
+    this.websocketPath = options.websocketPath ?? SERVER_DEFAULTS.websocketPath;
+    this.apiPrefix = (options.api?.prefix ?? SERVER_DEFAULTS.apiPrefix).replace(/\/$/, '');
+    this.shutdownTimeoutMs = options.shutdownTimeoutMs ?? SERVER_DEFAULTS.shutdownTimeoutMs;
     this.api = options.api === undefined ? undefined : createHttpApi(this.hub, options.api);
     this.staticFiles = options.staticDir === undefined ? undefined : createStaticHandler(options.staticDir);
+    this.limiter = new ConnectionLimiter({
+      maxConnections: options.maxConnections ?? SERVER_DEFAULTS.maxConnections,
+      maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? SERVER_DEFAULTS.maxConnectionsPerAddress,
+      exemptLoopback: options.exemptLoopback ?? SERVER_DEFAULTS.exemptLoopback,
+    });
+    const handshakeTimeoutMs = options.handshakeTimeoutMs ?? SERVER_DEFAULTS.handshakeTimeoutMs;
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: this.hub.options.limits.maxMessageSize,
-      heartbeatInterval: options.heartbeatIntervalMs ?? 25_000,
-      perMessageDeflate: options.perMessageDeflate ?? false,
+      heartbeatInterval: options.heartbeatIntervalMs ?? SERVER_DEFAULTS.heartbeatIntervalMs,
+      perMessageDeflate: options.perMessageDeflate ?? SERVER_DEFAULTS.perMessageDeflate,
+      handshakeTimeout: handshakeTimeoutMs,
       ...(options.origins === undefined ? {} : { origins: options.origins }),
       handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
       verifyUpgrade: (_req, info) =>
         info.protocols.includes(SUBPROTOCOL) ? true : { status: 400, message: `Subprotocol ${SUBPROTOCOL} required` },
     });
     this.ownsServer = options.server === undefined && options.detached !== true;
-    this.httpServer = options.detached ? undefined : (options.server ?? http.createServer());
+    this.httpServer = options.detached ? undefined : (options.server ?? this.createOwnServer(handshakeTimeoutMs));
     this.httpServer?.on('request', this.onRequest);
     this.httpServer?.on('upgrade', this.onUpgrade);
+  }
+
+  /**
+   * An http server whose timeouts protect it: headers within the handshake timeout (Node
+   * waits 60 s and checks only every 30 s), and every connection counted from its first byte.
+   */
+  private createOwnServer(handshakeTimeoutMs: number): http.Server {
+    const server = http.createServer({
+      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+      headersTimeout: handshakeTimeoutMs,
+      requestTimeout: this.options.requestTimeoutMs ?? SERVER_DEFAULTS.requestTimeoutMs,
+      keepAliveTimeout: this.options.idleTimeoutMs ?? SERVER_DEFAULTS.idleTimeoutMs,
+    });
+    server.on('connection', (socket) => {
+      if (this.limiter.admit(socket) === undefined) return;
+      // Over a limit: its request (if it sends one soon) is answered 503, then it is closed.
+      this.refusedSockets.add(socket);
+      socket.setTimeout(REFUSAL_GRACE_MS, () => socket.destroy());
+    });
+    return server;
+  }
+
+  /** Connection figures; the hub's own are in `hub.stats`. */
+  get stats(): ServerStats {
+    return { connections: this.limiter.connections, connectionsRefused: this.limiter.refused };
   }
 
   /** Resolves once the hub (and its broker) is ready; what a detached host awaits. */
@@ -100,14 +128,7 @@ export class VolleyServer {
     const server = this.httpServer;
     if (server === undefined) throw new Error('A detached VolleyServer does not listen: its host does; await ready() instead');
     if (!this.ownsServer) return server.address() as AddressInfo;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.options.port ?? 8000, this.options.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    return server.address() as AddressInfo;
+    return listen(server, this.options.port ?? SERVER_DEFAULTS.port, this.options.host);
   }
 
   /** Server-side publish, as hub.publish. */
@@ -117,11 +138,18 @@ export class VolleyServer {
 
   /**
    * Graceful shutdown: stop accepting connections and API calls, close every client with
-   * 1001, let in-flight API calls finish, then close the listener. Idempotent.
+   * 1001, let in-flight API calls and the routes finish, then close the listener. Idempotent.
    */
   close(): Promise<void> {
     this.closing ??= this.shutdown();
     return this.closing;
+  }
+
+  /** Cuts every connection now (a second Ctrl-C); close() then ends at once. */
+  terminate(): void {
+    for (const ws of this.wss.clients) ws.terminate();
+    for (const route of this.routes) route.terminate?.();
+    if (this.ownsServer) this.httpServer?.closeAllConnections();
   }
 
   private async shutdown(): Promise<void> {
@@ -131,21 +159,28 @@ export class VolleyServer {
       : Promise.resolve();
     const socketsClosed = new Promise<void>((resolve) => this.wss.close(() => resolve()));
     const apiDrained = this.api?.drain() ?? Promise.resolve();
+    const routesClosed = Promise.all(this.routes.map((route) => route.close?.()));
     if (this.ownsHub) await this.hub.close(DisconnectCode.shutdown, 'server shutdown');
     await this.ownBroker?.close();
-    await withTimeout(Promise.all([apiDrained, socketsClosed]), this.shutdownTimeoutMs);
+    await settleWithin(Promise.all([apiDrained, socketsClosed, routesClosed]), this.shutdownTimeoutMs);
     for (const ws of this.wss.clients) ws.terminate();
+    for (const route of this.routes) route.terminate?.();
     server?.off('request', this.onRequest);
     server?.off('upgrade', this.onUpgrade);
     if (this.ownsServer && server !== undefined) {
       server.closeIdleConnections();
-      await withTimeout(listenerClosed, this.shutdownTimeoutMs);
+      await settleWithin(listenerClosed, this.shutdownTimeoutMs);
       server.closeAllConnections();
     }
   }
 
   /** Takes an upgrade on the WebSocket path; returns false for any other path (detached hosts route it on). */
   handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    if (this.refusedSockets.has(socket)) {
+      abortHandshake(socket, 503, TOO_MANY, { 'retry-after': '5' });
+      return true;
+    }
+    for (const route of this.routes) if (route.handleUpgrade?.(req, socket, head)) return true;
     if (pathOf(req) !== this.websocketPath) {
       // On a shared server another 'upgrade' listener may own this path.
       if (this.ownsServer || this.httpServer?.listenerCount('upgrade') === 1) {
@@ -153,6 +188,11 @@ export class VolleyServer {
         return true;
       }
       return false;
+    }
+    // Attached or detached, connections are counted here, at the upgrade.
+    if (this.limiter.admit(socket) !== undefined) {
+      abortHandshake(socket, 503, TOO_MANY, { 'retry-after': '5' });
+      return true;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
     return true;
@@ -169,27 +209,32 @@ export class VolleyServer {
   }
 
   /**
-   * Answers Volley's paths (API, client bundle, WebSocket path, static files) and returns true;
-   * returns false for other paths when detached or on a shared server, so the host routes them on.
+   * Answers Volley's paths (routes, API, client bundle, WebSocket path, static files) and returns
+   * true; returns false for other paths when detached or on a shared server, so the host routes them on.
    */
   handleRequest(req: http.IncomingMessage, res: http.ServerResponse): boolean {
+    if (this.refusedSockets.has(req.socket)) {
+      sendText(res, 503, TOO_MANY, { connection: 'close', 'retry-after': '5' });
+      return true;
+    }
+    for (const route of this.routes) if (route.handleRequest?.(req, res)) return true;
     const path = pathOf(req);
     if (this.api !== undefined && (path === this.apiPrefix || path.startsWith(`${this.apiPrefix}/`))) {
       this.api(req, res);
       return true;
     }
     if (path === CLIENT_BUNDLE_PATH && (req.method === 'GET' || req.method === 'HEAD')) {
-      serveClientBundle(res).catch(() => respond(res, 500, 'Internal Server Error'));
+      serveClientBundle(res).catch(() => sendText(res, 500, 'Internal Server Error'));
       return true;
     }
     if (path === this.websocketPath) {
-      respond(res, 426, 'Upgrade Required', { upgrade: 'websocket', 'sec-websocket-version': '13' });
+      sendText(res, 426, 'Upgrade Required', { upgrade: 'websocket', 'sec-websocket-version': '13' });
       return true;
     }
     // Attached to someone else's server (or detached): leave other paths to their handlers.
     const ownsOtherPaths = this.ownsServer || this.httpServer?.listenerCount('request') === 1;
     if (this.staticFiles === undefined) {
-      if (ownsOtherPaths) respond(res, 404, 'Not Found');
+      if (ownsOtherPaths) sendText(res, 404, 'Not Found');
       return ownsOtherPaths;
     }
     // Static files take every remaining path; a missing file is a 404 unless another
@@ -197,9 +242,9 @@ export class VolleyServer {
     const answersMisses = ownsOtherPaths || this.options.detached === true;
     this.staticFiles(req, res).then(
       (served) => {
-        if (!served && answersMisses) respond(res, 404, 'Not Found');
+        if (!served && answersMisses) sendText(res, 404, 'Not Found');
       },
-      () => respond(res, 500, 'Internal Server Error'),
+      () => sendText(res, 500, 'Internal Server Error'),
     );
     return true;
   }
@@ -207,22 +252,4 @@ export class VolleyServer {
 
 export function createServer(options: VolleyServerOptions = {}): VolleyServer {
   return new VolleyServer(options);
-}
-
-function pathOf(req: http.IncomingMessage): string {
-  const url = req.url ?? '/';
-  const query = url.indexOf('?');
-  return query < 0 ? url : url.slice(0, query);
-}
-
-function respond(res: http.ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
-  if (res.headersSent) return;
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
-}
-
-async function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
-  clearTimeout(timer);
 }

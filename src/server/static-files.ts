@@ -1,7 +1,8 @@
-// Serves files from one directory for GET and HEAD, never outside it.
+// Serves files from one directory for GET and HEAD, never outside it: neither by `..` in
+// the path nor through a symbolic link that points elsewhere.
 
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
 
@@ -28,6 +29,17 @@ export type StaticHandler = (req: IncomingMessage, res: ServerResponse) => Promi
 /** Resolves to true when it answered the request, false when there is no such file. */
 export function createStaticHandler(directory: string): StaticHandler {
   const root = resolve(directory);
+  // The folder itself may be reached through a link; what it contains may not lead out.
+  let realRoot: Promise<string> | undefined;
+  /** The file's real path when it lies inside the folder; undefined otherwise. */
+  const realInside = async (file: string): Promise<string | undefined> => {
+    realRoot ??= realpath(root).catch(() => {
+      realRoot = undefined; // not there yet: ask again next time
+      return root;
+    });
+    const [base, real] = await Promise.all([realRoot, realpath(file).catch(() => undefined)]);
+    return real !== undefined && real.startsWith(base + sep) ? real : undefined;
+  };
   return async (req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     let pathname: string;
@@ -45,6 +57,8 @@ export function createStaticHandler(directory: string): StaticHandler {
       info = await stat(file).catch(() => undefined);
     }
     if (info === undefined || !info.isFile()) return false;
+    const real = await realInside(file);
+    if (real === undefined) return false;
     res.writeHead(200, {
       'content-type': CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
       'content-length': info.size,
@@ -54,7 +68,7 @@ export function createStaticHandler(directory: string): StaticHandler {
       res.end();
       return true;
     }
-    const stream = createReadStream(file);
+    const stream = createReadStream(real);
     stream.on('error', () => res.destroy());
     stream.pipe(res);
     return true;

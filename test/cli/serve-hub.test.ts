@@ -121,6 +121,60 @@ describe('volley serve with the hub', () => {
     assert.match(badEnv.stderr, /VOLLEY_BROKER must be/);
   });
 
+  test('prototype names, out-of-range values and a BOM: exit 2 naming the key, before anything listens', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'volley-config-'));
+    const file = join(dir, 'volley.json');
+    for (const [text, named] of [
+      ['{"__proto__": {"port": 1}}', /unknown key "__proto__"/],
+      ['{"constructor": {}}', /unknown key "constructor"/],
+      ['{"toString": 1}', /unknown key "toString"/],
+      ['{"namespaces": {"chat": {"historyTtlMs": 0}}}', /namespaces\.chat\.historyTtlMs must be an integer from 1/],
+    ] as const) {
+      writeFileSync(file, text);
+      const result = await runCli(['serve', '--port', '0', '--config', file]);
+      assert.equal(result.code, 2, `${text}: ${result.stderr}`);
+      assert.match(result.stderr, named);
+      assert.doesNotMatch(result.stderr, /^\s+at /m, 'no stack trace');
+    }
+  });
+
+  test('limits, presence lifetime and connection limits from the config file reach the running server', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'volley-config-'));
+    const file = join(dir, 'volley.json');
+    // With a byte order mark, as some editors save JSON.
+    const config = { limits: { publishRate: 0.001, publishBurst: 1 }, presenceTtlMs: 3000, maxConnectionsPerAddress: 2, exemptLoopback: false };
+    writeFileSync(file, `\uFEFF${JSON.stringify(config)}`);
+    const served = await startServe(['--no-demo', '--config', file]);
+    try {
+      const hubUrl = served.echoUrl.replace(/\/echo$/, '/connection/websocket');
+      const ws = new WebSocket(hubUrl, ['volley.v1']);
+      await once(ws, 'open');
+      const replies: any[] = [];
+      ws.on('message', (d) => replies.push(JSON.parse(d.toString())));
+      for (const [id, method, params] of [
+        [1, 'connect', {}],
+        [2, 'subscribe', { channel: 'room' }],
+        [3, 'publish', { channel: 'room', data: 1 }],
+        [4, 'publish', { channel: 'room', data: 2 }],
+      ] as const) ws.send(JSON.stringify({ id, method, params }));
+      while (!replies.some((r) => r.id === 4)) await once(ws, 'message');
+      assert.ok(replies.find((r) => r.id === 3).result, 'the burst allows one');
+      assert.equal(replies.find((r) => r.id === 4).error.code, 111, 'then the rate of the config applies');
+
+      // The WebSocket and one more connection are the two this address may hold.
+      const second = tcpConnect(Number(new URL(hubUrl).port), '127.0.0.1');
+      await once(second, 'connect');
+      const third = await fetch(`${served.httpBase}/endpoints`);
+      assert.equal(third.status, 503);
+      await third.arrayBuffer();
+      second.destroy();
+      ws.close();
+      await once(ws, 'close');
+    } finally {
+      await served.stop();
+    }
+  });
+
   test('an unreachable broker stops the start with its URL named', async () => {
     const result = await runCli(['serve', '--port', '0', '--broker', 'redis://127.0.0.1:1']);
     assert.equal(result.code, 1);

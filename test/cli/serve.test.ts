@@ -93,6 +93,35 @@ describe('volley serve', () => {
     });
   });
 
+  test('/echo negotiates permessage-deflate with --deflate, and not without it', async () => {
+    const plain = await startServe(['--no-demo']);
+    const deflating = await startServe(['--no-demo', '--deflate']);
+    try {
+      const a = await open(plain.echoUrl);
+      assert.equal(a.extensions, '');
+      const aClosed = once(a, 'close');
+      a.close();
+      const b = await open(deflating.echoUrl);
+      assert.match(b.extensions, /permessage-deflate/);
+      const text = 'compressible '.repeat(1000);
+      b.send(text);
+      const [data] = await nextMessage(b);
+      assert.equal(data.toString(), text);
+      const bClosed = once(b, 'close');
+      b.close();
+      await Promise.all([aClosed, bClosed]);
+    } finally {
+      await Promise.all([plain.stop(), deflating.stop()]);
+    }
+  });
+
+  test('a short --secret is refused with exit 2 and is not printed', async () => {
+    const result = await runCli(['serve', '--secret', 'hunter2hunter2']);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /--secret must be a string of at least 32 characters/);
+    assert.doesNotMatch(result.stderr + result.stdout, /hunter2/);
+  });
+
   test('SIGTERM closes clients with 1001 and exits 0', async () => {
     const served = await startServe();
     const ws = await open(served.echoUrl);

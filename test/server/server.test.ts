@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -154,6 +154,26 @@ describe('VolleyServer', () => {
     const missing = await fetch(`${base}/missing.txt`);
     assert.equal(missing.status, 404);
     await missing.arrayBuffer();
+  });
+
+  it('does not follow a symbolic link out of the static directory; links inside it work', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'volley-outside-'));
+    try {
+      writeFileSync(join(outside, 'secret.txt'), 'not for the web');
+      symlinkSync(join(outside, 'secret.txt'), join(staticDir, 'leak.txt'));
+      symlinkSync(outside, join(staticDir, 'leakdir'));
+      symlinkSync(join(staticDir, 'js', 'app.js'), join(staticDir, 'alias.js'));
+      for (const path of ['/leak.txt', '/leakdir/secret.txt', '/leakdir/']) {
+        const res = await fetch(`${base}${path}`);
+        assert.equal(res.status, 404, path);
+        assert.doesNotMatch(await res.text(), /not for the web/);
+      }
+      const inside = await fetch(`${base}/alias.js`);
+      assert.equal(inside.status, 200);
+      assert.equal(await inside.text(), 'console.log(1)');
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
   });
 });
 
