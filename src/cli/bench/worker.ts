@@ -5,7 +5,8 @@
 
 import type { Counters, ParentMessage, WorkerMessage, WorkerPlan } from './ipc.js';
 import { Recorder } from './recorder.js';
-import { createScenario, type Scenario } from './scenario.js';
+import { createScenario } from './create-scenario.js';
+import type { Scenario } from './scenario.js';
 
 /** Slack on top of set-up, run and close time before the worker gives up on itself. */
 const HARD_DEADLINE_SLACK_MS = 15_000;
