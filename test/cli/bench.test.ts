@@ -21,8 +21,11 @@ function column(stdout: string, header: string): number {
 
 function assertTable(result: CliResult, unit: string): void {
   assert.equal(result.code, 0, result.stderr);
-  for (const header of [`${unit}/s`, 'MB/s', 'p50 ms', 'p99 ms', 'p999 ms', 'errors']) assert.match(result.stdout, new RegExp(header.replace('/', '\\/')));
+  for (const header of [`${unit}/s`, 'MB/s', 'p50 ms', 'p99 ms', 'p999 ms', 'errors', 'client CPU %']) {
+    assert.ok(result.stdout.includes(header), `no "${header}" in:\n${result.stdout}`);
+  }
   assert.ok(column(result.stdout, `${unit}/s`) > 0, result.stdout);
+  assert.ok(column(result.stdout, 'client CPU %') > 0, 'the workers report the CPU they used');
 }
 
 interface Summary {
@@ -31,6 +34,10 @@ interface Summary {
   perSecond: number;
   mbPerSecond: number;
   latencyMs: { p50: number; p99: number; p999: number };
+  clientCpuPercent: number;
+  rate: number;
+  warmupSeconds: number;
+  seconds: number;
   errors: number;
   connectionsOk: number;
   connectionsFailed: number;
@@ -82,6 +89,20 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+/** The child processes of `pid` (Linux). */
+function childrenOf(pid: number): number[] {
+  const text = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+  return text === '' ? [] : text.split(/\s+/).map(Number);
+}
+
+/** Waits until `condition()` holds, checking every 50 ms; fails after `limitMs` (generous: the machine may be busy). */
+async function waitFor(condition: () => boolean, what: string, limitMs = 30_000): Promise<void> {
+  for (const started = Date.now(); !condition(); ) {
+    if (Date.now() - started > limitMs) assert.fail(`still waiting after ${limitMs} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** Alive and not a zombie (an orphan's reaper may be slow to collect it). */
 function running(pid: number): boolean {
   try {
@@ -107,7 +128,16 @@ describe('volley bench', () => {
     assertTable(result, 'messages');
     assert.equal(column(result.stdout, 'connections ok'), 4);
     assert.equal(column(result.stdout, 'connections failed'), 0);
-    assert.match(result.stderr, /bench:/, 'progress lines on a stderr that is not a terminal');
+    assert.match(result.stderr, /^volley bench: echo, 4 connections over 2 workers, 1 s$/m);
+    assert.match(result.stderr, /^bench: done {2}[\d,]+ messages {2}0 errors$/m, 'progress lines on a stderr that is not a terminal, the last one at the end');
+  });
+
+  test('--warmup loads before the window: the window stays --duration long', async () => {
+    const result = await runCli(['bench', served.echoUrl, ...RUN, '--warmup', '1', '--json']);
+    const summary = parseSummary(result);
+    assert.equal(summary.warmupSeconds, 1);
+    // The window is timed by the workers: about 1 s, never the 2 s of warm-up plus window.
+    assert.ok(summary.seconds >= 0.9 && summary.seconds < 1.9, `window of ${summary.seconds} s`);
   });
 
   test('echo --json prints one object with the figures (binary, several in flight)', async () => {
@@ -138,6 +168,15 @@ describe('volley bench', () => {
       assertTable(await runCli(['bench', server.url, '--scenario', 'broadcast', ...RUN]), 'deliveries');
     });
 
+    test('--rate publishes at a fixed pace: about rate x seconds x subscribers deliveries', async () => {
+      const summary = parseSummary(await runCli(['bench', server.url, '--scenario', 'broadcast', ...RUN, '--rate', '20', '--json']));
+      assert.equal(summary.rate, 20);
+      assert.equal(summary.errors, 0);
+      // Paced, not flooded: a window of ~1 s at 20/s to 4 subscribers is ~80 deliveries
+      // (bounds wide enough for a busy machine: the pace catches up, it never runs ahead).
+      assert.ok(summary.completed >= 4 && summary.completed <= 4 * 20 * (summary.seconds + 1), `${summary.completed} deliveries`);
+    });
+
     test('--sub-url and --pub-url, --json', async () => {
       const args = ['bench', '--scenario', 'broadcast', '--sub-url', `${server.url}/sub`, '--pub-url', `${server.url}/pub`, ...RUN, '--json'];
       const summary = parseSummary(await runCli(args));
@@ -146,17 +185,27 @@ describe('volley bench', () => {
     });
   });
 
+  test('idle holds the connections and reports them', async () => {
+    const result = await runCli(['bench', served.echoUrl, '--scenario', 'idle', '--duration', '1', '--workers', '2', '--connections', '6']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(column(result.stdout, 'connections ok'), 6);
+    assert.equal(column(result.stdout, 'errors'), 0);
+    assert.match(result.stdout, /^6 connections held for [\d.]+ s$/m);
+    assert.doesNotMatch(result.stdout, /p50 ms/, 'no latency for a run that moves no messages');
+  });
+
   test('the workers stop by themselves when the parent dies', { skip: !existsSync('/proc/self/task') }, async () => {
     const child = spawnCli(['bench', served.echoUrl, '--duration', '60', '--workers', '2', '--connections', '2']);
     let stderr = '';
     child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    while (!/bench: /.test(stderr)) await new Promise((r) => setTimeout(r, 50));
+    // A progress line ("bench: 1.0/60 s ...") comes only once every worker has reported
+    // ready, so both have been forked by then (the "volley bench: ..." line comes before).
+    await waitFor(() => /^bench: \d/m.test(stderr), `a progress line; stderr so far: ${stderr}`);
     const pid = child.pid!;
-    const workers = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
-    assert.equal(workers.length, 2);
+    const workers = childrenOf(pid);
+    assert.equal(workers.length, 2, `children of the bench: ${workers.join(' ')}`);
     child.kill('SIGKILL');
-    for (let waited = 0; workers.some(running) && waited < 5000; waited += 50) await new Promise((r) => setTimeout(r, 50));
-    assert.deepEqual(workers.filter(running), [], 'workers still running after their parent died');
+    await waitFor(() => !workers.some(running), `workers ${workers.filter(running).join(' ')} still running after their parent died`);
   });
 
   test('an unreachable server: exit 1 with the reason', async () => {
@@ -183,6 +232,11 @@ describe('volley bench', () => {
     [['--scenario', 'storm'], '--scenario'],
     [['--sub-url', 'ws://127.0.0.1:1/sub'], '--sub-url'],
     [['--binary=yes'], '--binary'],
+    [['--warmup', '601'], '--warmup'],
+    [['--rate', '20'], '--rate'],
+    [['--scenario', 'broadcast', '--rate', '0'], '--rate'],
+    [['--scenario', 'broadcast', '--rate', '20', '--in-flight', '4'], '--rate'],
+    [['--scenario', 'idle', '--in-flight', '4'], '--in-flight'],
   ] as const) {
     test(`usage error: ${args.join(' ')} → exit 2 naming ${flag}`, async () => {
       const result = await runCli(['bench', 'ws://127.0.0.1:1/echo', ...args]);
@@ -204,7 +258,7 @@ describe('volley bench', () => {
   test('--help documents the flags; volley --help lists bench', async () => {
     const help = await runCli(['bench', '--help']);
     assert.equal(help.code, 0);
-    for (const flag of ['--scenario', '--connections', '--in-flight', '--size', '--duration', '--workers', '--binary', '--json', '--sub-url', '--pub-url']) {
+    for (const flag of ['--scenario', '--connections', '--in-flight', '--size', '--rate', '--warmup', '--duration', '--workers', '--binary', '--json', '--sub-url', '--pub-url', 'idle']) {
       assert.ok(help.stdout.includes(flag), flag);
     }
     assert.match((await runCli(['--help'])).stdout, /bench URL/);
