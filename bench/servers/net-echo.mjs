@@ -5,6 +5,7 @@
 // No real server can do less per message in Node; it is the ceiling the others are read
 // against, not a WebSocket server to use.
 // Usage: node net-echo.mjs [port]  (0 or none: any free port; the ready line names it)
+import './exit-with-parent.mjs';
 import { createHash } from 'node:crypto';
 import net from 'node:net';
 

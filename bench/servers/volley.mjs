@@ -1,6 +1,7 @@
 // Bench server on Volley, importing only the public package entry `volley/ws`:
 // echo on any path; connections on /pub publish to every connection on /sub.
 // Usage: node volley.mjs [port]  (0 or none: any free port; the ready line names it). Needs `npm run build`.
+import './exit-with-parent.mjs';
 import { WebSocketServer, prepareMessage } from 'volley/ws';
 
 const port = Number(process.argv[2] ?? process.env.PORT ?? 0);

@@ -1,5 +1,6 @@
 // Bench server on npm `ws`: echo on any path; connections on /pub publish to
 // every connection on /sub. Usage: node ws.mjs [port]  (0 or none: any free port; the ready line names it)
+import './exit-with-parent.mjs';
 import { WebSocketServer } from 'ws';
 
 const port = Number(process.argv[2] ?? process.env.PORT ?? 0);
