@@ -41,7 +41,7 @@ function sample(pid: number): Sample {
 
 /** The load of `scenario` as `volley bench` arguments against `url`. */
 function benchArgs(scenario: SuiteScenario, url: string, o: SuiteOptions): string[] {
-  return [url, ...scenario.load, '--warmup', String(o.warmupSeconds), '--duration', String(o.durationSeconds), '--workers', String(o.workers), '--json'];
+  return [url, '--scenario', scenario.kind, ...scenario.load, '--warmup', String(o.warmupSeconds), '--duration', String(o.durationSeconds), '--workers', String(o.workers), '--json'];
 }
 
 /** Runs the load on a running server; fills in the figures of `record`. */
@@ -85,7 +85,7 @@ async function load(scenario: SuiteScenario, server: RunningServer, o: SuiteOpti
   if (summary.connectionsFailed > 0) record.problems.push(`failed connections=${summary.connectionsFailed}`);
   for (const { message, count } of summary.errorMessages.slice(0, 2)) record.problems.push(`${count} x ${message}`);
   // Whose figure is it? Idle runs load nothing, so only throughput runs are judged.
-  if (scenario.name.startsWith('idle')) return;
+  if (scenario.kind === 'idle') return;
   if (record.clientCpu !== null && record.clientCpu / plans.length > 90) record.problems.push('loadgen saturated');
   if (scenario.saturating && record.serverCpu !== null && record.serverCpu < 80) record.problems.push('server idle');
 }

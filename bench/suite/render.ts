@@ -97,7 +97,7 @@ export function markdownReport(doc: SuiteResults): string {
       `${cpuText(s.volley?.serverCpu)} / ${cpuText(s.ws?.serverCpu)} / ${cpuText(s.net?.serverCpu)} |`);
   }
   lines.push('');
-  const loadCpu = doc.scenarios.filter((r) => !r.name.startsWith('idle')).flatMap((r) => r.runs.map((x) => x.clientCpu)).filter((v): v is number => v !== null);
+  const loadCpu = doc.scenarios.filter((r) => r.kind !== 'idle').flatMap((r) => r.runs.map((x) => x.clientCpu)).filter((v): v is number => v !== null);
   if (loadCpu.length) {
     const saturated = doc.scenarios.flatMap((r) => r.runs).filter((x) => x.problems.includes('loadgen saturated')).length;
     lines.push(`How busy the load generator was: at most ${cpuText(Math.max(...loadCpu))} of one core in any measured run` +

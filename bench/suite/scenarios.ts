@@ -2,6 +2,7 @@
 // URL), so any run can be repeated by hand against a server of your own; the figure is read
 // from volley bench's summary or, for memory, from the server process.
 
+import type { ScenarioName } from '../../src/cli/bench/ipc.js';
 import type { BenchSummary } from '../../src/cli/bench/report.js';
 import type { Size } from './options.js';
 
@@ -17,7 +18,9 @@ export interface RunFigures {
 export interface SuiteScenario {
   name: string;
   title: string;
-  /** `volley bench` flags of the load (after the URL; duration, warm-up and workers are added). */
+  /** volley bench's scenario: what the load does. */
+  kind: ScenarioName;
+  /** The other `volley bench` flags of the load (--warmup, --duration and --workers are added). */
   load: string[];
   figure: (run: RunFigures) => number | null;
   unit: string;
@@ -41,14 +44,14 @@ export function suiteScenarios(size: Size): SuiteScenario[] {
   // The tiny size keeps every scenario but with a few connections: it tests the pipeline.
   const n = (full: number, tiny: number) => (size === 'tiny' ? tiny : full);
   const echo = (name: string, title: string, conns: number, inFlight: number, bytes: number, binary: boolean, target: number): SuiteScenario => ({
-    name, title, target, unit: binary ? 'MB/s' : 'msg/s', better: 'higher', saturating: true, servers: ALL,
-    load: ['--scenario', 'echo', '--connections', String(conns), '--in-flight', String(inFlight), '--size', String(bytes), ...(binary ? ['--binary'] : [])],
+    name, title, target, unit: binary ? 'MB/s' : 'msg/s', better: 'higher', saturating: true, servers: ALL, kind: 'echo',
+    load: ['--connections', String(conns), '--in-flight', String(inFlight), '--size', String(bytes), ...(binary ? ['--binary'] : [])],
     figure: binary ? megabytesPerSecond : perSecond, connections: conns,
   });
   const broadcast = (name: string, subscribers: number, target: number): SuiteScenario => ({
     name, title: `broadcast 64 B to ${subscribers.toLocaleString('en-US')} subscribers, 4 in flight`, target,
-    unit: 'deliveries/s', better: 'higher', saturating: true, servers: WEBSOCKET_SERVERS,
-    load: ['--scenario', 'broadcast', '--connections', String(subscribers), '--in-flight', '4', '--size', '64'],
+    unit: 'deliveries/s', better: 'higher', saturating: true, servers: WEBSOCKET_SERVERS, kind: 'broadcast',
+    load: ['--connections', String(subscribers), '--in-flight', '4', '--size', '64'],
     figure: perSecond, connections: subscribers + 1,
   });
   const idleConnections = n(10_000, 20);
@@ -60,18 +63,21 @@ export function suiteScenarios(size: Size): SuiteScenario[] {
     broadcast('broadcast-10k', n(10_000, 20), 5),
     {
       name: 'broadcast-1k-p99', title: `p99 latency, broadcast to ${n(1000, 10).toLocaleString('en-US')} subscribers at 20 msg/s`,
-      load: ['--scenario', 'broadcast', '--connections', String(n(1000, 10)), '--rate', '20', '--size', '64'],
+      kind: 'broadcast',
+      load: ['--connections', String(n(1000, 10)), '--rate', '20', '--size', '64'],
       figure: ({ summary }) => (summary.completed > 0 ? summary.latencyMs.p99 * 1000 : null), unit: 'µs',
       better: 'lower', target: 0.7, saturating: false, servers: WEBSOCKET_SERVERS, connections: n(1000, 10) + 1,
     },
     {
       name: 'connect', title: 'connect + handshake + one echo + close, 64 at once',
-      load: ['--scenario', 'connect', '--in-flight', String(n(64, 4)), '--size', '64'],
+      kind: 'connect',
+      load: ['--in-flight', String(n(64, 4)), '--size', '64'],
       figure: perSecond, unit: 'conn/s', better: 'higher', target: 2, saturating: true, servers: ALL, connections: n(64, 4),
     },
     {
       name: 'idle-10k', title: `${idleConnections.toLocaleString('en-US')} idle connections, server RSS per connection`,
-      load: ['--scenario', 'idle', '--connections', String(idleConnections)],
+      kind: 'idle',
+      load: ['--connections', String(idleConnections)],
       figure: ({ summary, serverRssGrowth }) =>
         serverRssGrowth === null || summary.connectionsOk === 0 ? null : Math.round(serverRssGrowth / summary.connectionsOk),
       unit: 'B/conn', better: 'lower', target: 0.7, saturating: false, servers: ALL, connections: idleConnections,

@@ -1,5 +1,6 @@
 // Medians, spreads and ratios over the interleaved repetitions of one scenario.
 
+import type { ScenarioName } from '../../src/cli/bench/ipc.js';
 import type { RunRecord } from './measure.js';
 import type { ServerName, SuiteScenario } from './scenarios.js';
 
@@ -26,6 +27,7 @@ export interface ScenarioResult {
   unit: string;
   better: 'higher' | 'lower';
   target: number;
+  kind: ScenarioName;
   /** The load as `volley bench` flags. */
   load: string[];
   runs: RunRecord[];
@@ -67,8 +69,8 @@ export function scenarioResult(scenario: SuiteScenario, servers: ServerName[], r
   }
   const base = stats.ws?.median;
   for (const s of Object.values(stats)) s.ratio = base && s.median !== null ? s.median / base : null;
-  const { name, title, unit, better, target, load } = scenario;
-  return { name, title, unit, better, target, load, runs, stats };
+  const { name, title, unit, better, target, kind } = scenario;
+  return { name, title, unit, better, target, kind, load: ['--scenario', kind, ...scenario.load], runs, stats };
 }
 
 /** Whether Volley's ratio meets the scenario's target. */
