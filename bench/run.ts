@@ -39,9 +39,29 @@ function runHubFanout(o: SuiteOptions): SuiteResults['hubFanout'] {
   return { status: r.status, table: r.status === 0 ? table : '' };
 }
 
-/** Builds dist/ (the volley server imports the package entry volley/ws); false when that failed. */
+/** The newest modification time of the sources dist/ is built from. */
+function newestSource(): number {
+  let newest = Math.max(...['package.json', 'tsconfig.json', 'tsconfig.build.json'].map((f) => fs.statSync(path.join(rootDir, f)).mtimeMs));
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else newest = Math.max(newest, fs.statSync(full).mtimeMs);
+    }
+  };
+  walk(path.join(rootDir, 'src'));
+  return newest;
+}
+
+/** The files of dist/ the servers import; the oldest of them, or 0 if one is missing. */
+function distBuiltAt(): number {
+  const files = ['dist/index.js', 'dist/ws/index.js'].map((f) => path.join(rootDir, f));
+  return files.every((f) => fs.existsSync(f)) ? Math.min(...files.map((f) => fs.statSync(f).mtimeMs)) : 0;
+}
+
+/** Builds dist/ when it is older than src/ (the servers import volley and volley/ws); false when there is no usable dist/. */
 function build(o: SuiteOptions): boolean {
-  if (o.build) {
+  if (o.build && distBuiltAt() < newestSource()) {
     console.log('npm run build');
     const b = spawnSync('npm', ['run', 'build', '--silent'], { cwd: rootDir, encoding: 'utf8' });
     if (b.status !== 0) {
@@ -49,8 +69,8 @@ function build(o: SuiteOptions): boolean {
       return false;
     }
   }
-  if (fs.existsSync(path.join(rootDir, 'dist/ws/index.js'))) return true;
-  console.warn('dist/ws/index.js is missing (run npm run build); skipping volley');
+  if (distBuiltAt() > 0) return true;
+  console.warn('dist/ is missing (run npm run build); skipping volley');
   return false;
 }
 

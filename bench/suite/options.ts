@@ -3,7 +3,8 @@
 
 import { parseCommandArgs, parseInteger, UsageError } from '../../src/cli/args.js';
 
-export type Size = 'full' | 'tiny';
+/** full: the scenarios as specified; quick: 2,000 connections where full has 10,000; tiny: a handful everywhere. */
+export type Size = 'full' | 'quick' | 'tiny';
 
 export interface SuiteOptions {
   reps: number;
@@ -18,7 +19,6 @@ export interface SuiteOptions {
   /** Worker processes of the load generator (all pinned to the load's core). */
   workers: number;
   quick: boolean;
-  /** Connection counts cut down to a few, for the test of the pipeline: figures mean nothing. */
   size: Size;
   build: boolean;
   nodeFlags: string[];
@@ -36,8 +36,9 @@ ratios to ws and every side's CPU, and writes the results as JSON and Markdown.
 
 Options:
   --quick             one repetition of 1 s, no warm-up, no waiting for a quiet
-                      machine; the hub fan-out at 1,000 subscribers only (well
-                      under two minutes; figures for a smoke test, not to quote)
+                      machine, 2,000 connections where the full run has 10,000,
+                      the hub fan-out at 1,000 subscribers only (well under two
+                      minutes; figures for a smoke test, not to quote)
   --tiny              a handful of connections per scenario, timed like --quick:
                       proves the pipeline works (the test suite uses it); the
                       figures mean nothing
@@ -49,7 +50,8 @@ Options:
   --scenario A,B      only these scenarios (names in the report; hub-fanout too)
   --servers A,B       only these servers: volley, ws, net (default all)
   --workers K         load generator processes (default ${SUITE_DEFAULTS.workers}: one core's worth)
-  --no-build          do not run npm run build first (dist/ must exist)
+  --no-build          never run npm run build (by default it runs when dist/ is
+                      older than src/; dist/ must exist)
   --node-flags "..."  extra node flags for the servers, e.g. "--cpu-prof"
   --out DIR           where the results go (default bench/.out)
   -h, --help          show this help
@@ -100,7 +102,7 @@ export function parseSuiteArgs(argv: string[], outDefault: string): SuiteOptions
     servers: list(flags.servers as string | undefined),
     workers: int('workers', 1, 64) ?? SUITE_DEFAULTS.workers,
     quick,
-    size: tiny ? 'tiny' : 'full',
+    size: tiny ? 'tiny' : quick ? 'quick' : 'full',
     build: flags['no-build'] !== true,
     nodeFlags: ((flags['node-flags'] as string | undefined) ?? '').split(' ').filter(Boolean),
     outDir: (flags.out as string | undefined) ?? outDefault,
