@@ -5,7 +5,7 @@
 export interface Scenario {
   /** Opens the long-lived connections; resolves when each one is open or has failed. */
   setup(): Promise<void>;
-  /** Starts the load; the recorder is already counting. */
+  /** Starts the load; the recorder is running (warming up, or already counting). */
   run(): void;
   /** Stops sending (the recorder has stopped) and closes every connection cleanly. */
   finish(): Promise<void>;
