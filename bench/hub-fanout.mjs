@@ -6,8 +6,9 @@
 //   hub:  createServer() + hub.publish('bench:fanout', data) — JSON push, encoded and framed once
 //   raw:  WebSocketServer + prepareMessage(data) written to every subscriber (no hub)
 // Reports deliveries/s (N x messages / time), delivery latency, and both processes' CPU, so a
-// saturated subscriber process (it is Node, not the Go loadgen, since hub pushes are JSON the
-// loadgen cannot time) shows as such. Medians over reps, interleaved A B A B.
+// saturated subscriber process shows as such. Medians over reps, interleaved A B A B.
+// (npm run bench runs it after its socket scenarios; its subscribers speak the hub protocol,
+// which volley bench's workers do not yet.)
 import { fork, execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';

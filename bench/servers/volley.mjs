@@ -1,9 +1,10 @@
 // Bench server on Volley, importing only the public package entry `volley/ws`:
 // echo on any path; connections on /pub publish to every connection on /sub.
-// Usage: node volley.mjs [port]  (or PORT=...). Needs `npm run build`.
+// Usage: node volley.mjs [port]  (0 or none: any free port; the ready line names it). Needs `npm run build`.
+import './exit-with-parent.mjs';
 import { WebSocketServer, prepareMessage } from 'volley/ws';
 
-const port = Number(process.argv[2] ?? process.env.PORT ?? 9001);
+const port = Number(process.argv[2] ?? process.env.PORT ?? 0);
 const subs = new Set();
 
 const wss = new WebSocketServer({ host: '127.0.0.1', port, maxPayload: 16 * 1024 * 1024, clientTracking: false });
@@ -25,4 +26,4 @@ wss.on('connection', (ws, req) => {
   ws.on('error', () => {});
 });
 
-wss.on('listening', () => console.log(`ready volley ${port} pid ${process.pid}`));
+wss.on('listening', () => console.log(`ready volley ${wss.address().port} pid ${process.pid}`));

@@ -1,8 +1,9 @@
 // Bench server on npm `ws`: echo on any path; connections on /pub publish to
-// every connection on /sub. Usage: node ws.mjs [port]  (or PORT=...)
+// every connection on /sub. Usage: node ws.mjs [port]  (0 or none: any free port; the ready line names it)
+import './exit-with-parent.mjs';
 import { WebSocketServer } from 'ws';
 
-const port = Number(process.argv[2] ?? process.env.PORT ?? 9001);
+const port = Number(process.argv[2] ?? process.env.PORT ?? 0);
 const subs = new Set();
 
 // clientTracking off: we keep our own subscriber set, as ws suggests for broadcast.
@@ -24,4 +25,4 @@ wss.on('connection', (ws, req) => {
   ws.on('error', () => {});
 });
 
-wss.on('listening', () => console.log(`ready ws ${port} pid ${process.pid}`));
+wss.on('listening', () => console.log(`ready ws ${wss.address().port} pid ${process.pid}`));

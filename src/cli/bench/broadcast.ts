@@ -3,7 +3,9 @@
 // worker processes agree because they run on the same machine.
 //
 // Pacing: the publisher keeps at most --in-flight messages that its worker's first
-// subscriber (the probe) has not received yet, so the server is loaded, not flooded.
+// subscriber (the probe) has not received yet, so the server is loaded, not flooded. With
+// --rate it publishes at that fixed pace instead, whatever the deliveries do (the latency of
+// a steady stream rather than of a saturated server).
 
 import type { WebSocket } from '../../ws/index.js';
 import { CLOSE_TIMEOUT_MS, closeAll, forEachLimited, OPEN_CONCURRENCY, openConnection } from './connections.js';
@@ -16,6 +18,8 @@ import type { Scenario } from './scenario.js';
 const MAX_PUBLISHER_BUFFER = 1 << 20;
 /** With no delivery to the probe for this long, the window is reopened (lost messages, a dead probe). */
 const STALL_MS = 1000;
+/** With --rate, how often the publisher catches up with its schedule (at most). */
+const RATE_TICK_MS = 50;
 
 export class BroadcastScenario implements Scenario {
   private readonly subscribers: WebSocket[] = [];
@@ -27,6 +31,7 @@ export class BroadcastScenario implements Scenario {
   private acknowledged = 0;
   private lastProgress = 0;
   private stallTimer: NodeJS.Timeout | null = null;
+  private rateTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly plan: WorkerPlan,
@@ -58,6 +63,7 @@ export class BroadcastScenario implements Scenario {
 
   run(): void {
     if (!this.publisher) return;
+    if (this.plan.rate > 0) return this.runPaced(this.plan.rate);
     this.lastProgress = nowMs();
     this.stallTimer = setInterval(() => {
       if (nowMs() - this.lastProgress < STALL_MS) return;
@@ -70,7 +76,26 @@ export class BroadcastScenario implements Scenario {
 
   async finish(): Promise<void> {
     if (this.stallTimer) clearInterval(this.stallTimer);
+    if (this.rateTimer) clearInterval(this.rateTimer);
     await closeAll(this.publisher ? [this.publisher, ...this.subscribers] : this.subscribers, CLOSE_TIMEOUT_MS);
+  }
+
+  /** `rate` publications per second, on schedule; a publisher whose socket backs up skips ahead. */
+  private runPaced(rate: number): void {
+    const ws = this.publisher!;
+    const started = nowMs();
+    let due = 0;
+    const tick = () => {
+      if (!this.recorder.running || ws.readyState !== ws.OPEN) return;
+      const target = Math.floor(((nowMs() - started) * rate) / 1000) + 1;
+      for (; due < target; due++) {
+        if (ws.bufferedAmount >= MAX_PUBLISHER_BUFFER) continue;
+        ws.send(this.payload.make(this.published++));
+        this.recorder.sent();
+      }
+    };
+    this.rateTimer = setInterval(tick, Math.max(1, Math.min(RATE_TICK_MS, 1000 / rate)));
+    tick();
   }
 
   private publish(): void {
@@ -92,7 +117,7 @@ export class BroadcastScenario implements Scenario {
       if (header.seq > expected && recorder.running) recorder.error('a subscriber missed messages (a gap in the sequence)');
       expected = header.seq + 1;
       recorder.completed(nowMs() - header.sentAt, data.length);
-      if (ws === this.probe && this.publisher) {
+      if (ws === this.probe && this.publisher && this.plan.rate === 0) {
         this.acknowledged = Math.max(this.acknowledged, header.seq + 1);
         this.lastProgress = nowMs();
         this.publish();

@@ -19,15 +19,20 @@ prints throughput and latency. Scenarios:
              deliveries/s and publish-to-delivery latency
   connect    open, one echo, close, repeated by --in-flight loops at once;
              handshakes/s (cycles) and failures; latency of a whole cycle
+  idle       --connections connections opened and held, nothing sent (watch
+             the server's memory); reports how many opened and stayed open
 
 Options:
-  --scenario S        echo, broadcast or connect (default echo)
-  --connections N     echo: connections; broadcast: subscribers (default ${DEFAULTS.connections})
+  --scenario S        echo, broadcast, connect or idle (default echo)
+  --connections N     echo, idle: connections; broadcast: subscribers (default ${DEFAULTS.connections})
   --in-flight W       echo: messages in flight per connection (default ${DEFAULTS.inFlight.echo});
                       broadcast: published and not yet delivered (default ${DEFAULTS.inFlight.broadcast});
                       connect: cycles at once (default ${DEFAULTS.inFlight.connect})
   --size BYTES        message size, at least 32 (default ${DEFAULTS.size})
   --binary            binary messages (default text)
+  --rate R            broadcast: publish R messages per second at a fixed pace
+                      instead of keeping --in-flight ahead (1-100000)
+  --warmup SECS       load this long before measuring, 0-600 (default ${DEFAULTS.warmupSeconds})
   --duration SECS     how long to measure, 1-3600 (default ${DEFAULTS.durationSeconds})
   --workers K         worker processes (default: the number of CPUs; never more
                       than there are connections or cycles)
@@ -36,7 +41,9 @@ Options:
   --json              print one JSON object instead of the table; no progress
   -h, --help          show this help
 
-Progress goes to stderr, the summary to stdout.
+Progress goes to stderr, the summary to stdout. "client CPU %" is what the
+workers themselves used (% of one core, summed): near 100% per worker, the
+load generator rather than the server may bound the figures.
 
 Exit codes:
   0  the run completed
@@ -68,9 +75,11 @@ async function measure(options: BenchOptions): Promise<BenchSummary> {
   const plans = planWorkers(options);
   const run = new BenchRun(plans);
   const mode = options.json ? 'none' : process.stderr.isTTY ? 'bar' : 'lines';
-  const progress = new ProgressDisplay(mode, UNITS[options.scenario], options.durationSeconds * 1000, () => run.current());
+  const totalSeconds = options.warmupSeconds + options.durationSeconds;
+  const progress = new ProgressDisplay(mode, UNITS[options.scenario], totalSeconds * 1000, () => run.current());
   const load = options.scenario === 'connect' ? `${options.inFlight} connect cycles at once` : `${options.connections} connections`;
-  progress.note(`volley bench: ${options.scenario}, ${load} over ${plans.length} worker${plans.length === 1 ? '' : 's'}, ${options.durationSeconds} s`);
+  const warmup = options.warmupSeconds > 0 ? ` after ${options.warmupSeconds} s of warm-up` : '';
+  progress.note(`volley bench: ${options.scenario}, ${load} over ${plans.length} worker${plans.length === 1 ? '' : 's'}, ${options.durationSeconds} s${warmup}`);
   // Ctrl-C: stop early and still print what was measured; a second one cuts the workers off.
   const onSigint = () => run.stop();
   process.on('SIGINT', onSigint);

@@ -74,7 +74,7 @@ export class ConnectScenario implements Scenario {
       const timer = setTimeout(() => onGone(new Error(`no echo within ${this.plan.handshakeTimeoutMs} ms`)), this.plan.handshakeTimeoutMs);
       const [data, isBinary] = await reply.finally(() => clearTimeout(timer));
       if (readHeader(data, isBinary) === null) throw new Error('a reply that is not the message sent');
-      if (this.recorder.running) {
+      if (this.recorder.measuring) {
         this.recorder.completed(nowMs() - started, data.length);
         this.recorder.connectionOk();
       }

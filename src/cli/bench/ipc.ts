@@ -2,10 +2,12 @@
 //
 // parent → worker: start (the plan), run (the measured window begins), stop (end early)
 // worker → parent: ready (connections opened), progress (every ~250 ms), done (final figures)
+//
+// After 'run' a worker loads for warmupMs without counting, then measures for durationMs.
 
 import type { HistogramSnapshot } from './histogram.js';
 
-export type ScenarioName = 'echo' | 'broadcast' | 'connect';
+export type ScenarioName = 'echo' | 'broadcast' | 'connect' | 'idle';
 
 /** One worker's share of the run. */
 export interface WorkerPlan {
@@ -14,14 +16,18 @@ export interface WorkerPlan {
   url: string;
   subUrl: string;
   pubUrl: string;
-  /** echo: connections; broadcast: subscribers; connect: unused. */
+  /** echo and idle: connections; broadcast: subscribers; connect: unused. */
   connections: number;
   /** echo: messages in flight per connection; broadcast: the publisher's window; connect: cycles in flight. */
   inFlight: number;
   /** broadcast: this worker also runs the one publisher. */
   publisher: boolean;
+  /** broadcast: publications per second at a fixed pace instead of the --in-flight window (0: the window). */
+  rate: number;
   size: number;
   binary: boolean;
+  /** Load runs this long before the measured window opens (JIT, caches, TCP windows). */
+  warmupMs: number;
   durationMs: number;
   handshakeTimeoutMs: number;
   progressIntervalMs: number;
@@ -48,7 +54,15 @@ export type ParentMessage = { type: 'start'; plan: WorkerPlan } | { type: 'run' 
 export type WorkerMessage =
   | { type: 'ready'; counters: Counters; errors: ErrorSamples }
   | { type: 'progress'; counters: Counters }
-  | { type: 'done'; counters: Counters; errors: ErrorSamples; histogram: HistogramSnapshot; windowMs: number };
+  | {
+      type: 'done';
+      counters: Counters;
+      errors: ErrorSamples;
+      histogram: HistogramSnapshot;
+      windowMs: number;
+      /** CPU time (user + system) this worker process used inside the measured window. */
+      cpuMs: number;
+    };
 
 export function emptyCounters(): Counters {
   return { completed: 0, sent: 0, bytes: 0, errors: 0, connectionsOk: 0, connectionsFailed: 0 };

@@ -16,6 +16,9 @@ export interface BenchOptions {
   inFlight: number;
   size: number;
   binary: boolean;
+  /** broadcast: publications per second at a fixed pace (0: keep --in-flight ahead instead). */
+  rate: number;
+  warmupSeconds: number;
   durationSeconds: number;
   workers: number;
   json: boolean;
@@ -23,17 +26,21 @@ export interface BenchOptions {
 
 export const DEFAULTS = {
   connections: 50,
-  inFlight: { echo: 1, broadcast: 16, connect: 16 } satisfies Record<ScenarioName, number>,
+  /** idle sends nothing: it has no messages in flight. */
+  inFlight: { echo: 1, broadcast: 16, connect: 16, idle: 0 } satisfies Record<ScenarioName, number>,
   size: 64,
+  warmupSeconds: 0,
   durationSeconds: 10,
 } as const;
 
-const SCENARIOS: readonly ScenarioName[] = ['echo', 'broadcast', 'connect'];
+const SCENARIOS: readonly ScenarioName[] = ['echo', 'broadcast', 'connect', 'idle'];
 const MAX_CONNECTIONS = 1_000_000;
 const MAX_IN_FLIGHT = 100_000;
 /** Below the 64 MiB a Volley server accepts by default. */
 const MAX_SIZE = 16 * 1024 * 1024;
 const MAX_DURATION_SECONDS = 3600;
+const MAX_WARMUP_SECONDS = 600;
+const MAX_RATE = 100_000;
 const MAX_WORKERS = 256;
 
 const SPECS = {
@@ -42,6 +49,8 @@ const SPECS = {
   'in-flight': { type: 'string' },
   size: { type: 'string' },
   duration: { type: 'string' },
+  warmup: { type: 'string' },
+  rate: { type: 'string' },
   workers: { type: 'string' },
   binary: { type: 'boolean' },
   json: { type: 'boolean' },
@@ -97,6 +106,13 @@ export function parseBenchArgs(argv: string[]): BenchOptions | null {
   if (scenario === 'connect' && flags.connections !== undefined) {
     throw new UsageError('--connections does not apply to --scenario connect (--in-flight sets how many cycles run at once)', 'bench');
   }
+  if (scenario === 'idle' && flags['in-flight'] !== undefined) {
+    throw new UsageError('--in-flight does not apply to --scenario idle (it sends nothing)', 'bench');
+  }
+  if (flags.rate !== undefined && scenario !== 'broadcast') throw new UsageError('--rate applies only to --scenario broadcast', 'bench');
+  if (flags.rate !== undefined && flags['in-flight'] !== undefined) {
+    throw new UsageError('--rate and --in-flight exclude each other (a fixed pace, or a window ahead of the deliveries)', 'bench');
+  }
 
   return {
     scenario,
@@ -107,6 +123,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions | null {
     inFlight: int('in-flight', 1, MAX_IN_FLIGHT) ?? DEFAULTS.inFlight[scenario],
     size: int('size', MIN_MESSAGE_SIZE, MAX_SIZE) ?? DEFAULTS.size,
     binary: flags.binary === true,
+    rate: int('rate', 1, MAX_RATE) ?? 0,
+    warmupSeconds: int('warmup', 0, MAX_WARMUP_SECONDS) ?? DEFAULTS.warmupSeconds,
     durationSeconds: int('duration', 1, MAX_DURATION_SECONDS) ?? DEFAULTS.durationSeconds,
     workers: int('workers', 1, MAX_WORKERS) ?? Math.max(1, availableParallelism()),
     json: flags.json === true,

@@ -1,5 +1,6 @@
 // Progress on stderr while the bench runs: a redrawn bar on a terminal, a plain line every
-// second otherwise, nothing with --json (stdout is then for the one JSON object).
+// second otherwise (and one at the end, so that even a short run shows one), nothing with
+// --json (stdout is then for the one JSON object).
 
 import type { Counters } from './ipc.js';
 import { formatCount } from './format.js';
@@ -40,7 +41,12 @@ export class ProgressDisplay {
   end(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    if (this.mode === 'bar' && this.startedAt) this.out.write('\r\x1b[2K');
+    if (!this.startedAt) return;
+    if (this.mode === 'bar') this.out.write('\r\x1b[2K');
+    if (this.mode === 'lines') {
+      const { completed, errors } = this.read();
+      this.out.write(`bench: done  ${formatCount(completed)} ${this.unit}  ${formatCount(errors)} errors\n`);
+    }
   }
 
   private draw(): void {

@@ -1,6 +1,7 @@
 // What a worker measures: counters, the latency histogram, and samples of what went wrong.
-// Counting only happens inside the measured window (between run and stop), so connection
-// set-up and the final drain do not distort the rates.
+// Counting only happens inside the measured window (between start and stop), so connection
+// set-up, the warm-up and the final drain do not distort the rates. The load itself runs
+// through the warm-up and the window: `running` tells the scenarios to keep it going.
 
 import { LatencyHistogram } from './histogram.js';
 import { emptyCounters, type Counters, type ErrorSamples } from './ipc.js';
@@ -15,28 +16,49 @@ export class Recorder {
   private readonly errorKinds = new Map<string, number>();
   private windowStart = 0;
   private windowEnd = 0;
-  private state: 'setup' | 'running' | 'stopped' = 'setup';
+  private state: 'setup' | 'warmup' | 'measuring' | 'stopped' = 'setup';
+  private cpuAtStart: NodeJS.CpuUsage | null = null;
+  private cpuInWindow: NodeJS.CpuUsage | null = null;
 
+  /** The load goes on (warming up or measuring). */
   get running(): boolean {
-    return this.state === 'running';
+    return this.state === 'warmup' || this.state === 'measuring';
+  }
+
+  /** Inside the measured window: what completes now is counted. */
+  get measuring(): boolean {
+    return this.state === 'measuring';
   }
 
   get stopped(): boolean {
     return this.state === 'stopped';
   }
 
+  /** The load starts, not yet counted. */
+  warmUp(): void {
+    if (this.state === 'setup') this.state = 'warmup';
+  }
+
+  /** The measured window opens. */
   start(): void {
-    this.state = 'running';
+    if (this.state === 'stopped') return;
+    this.state = 'measuring';
     this.windowStart = nowMs();
+    this.cpuAtStart = process.cpuUsage();
   }
 
   stop(): void {
-    if (this.state !== 'running') {
-      this.state = 'stopped';
-      return;
+    if (this.state === 'measuring') {
+      this.windowEnd = nowMs();
+      this.cpuInWindow = process.cpuUsage(this.cpuAtStart ?? undefined);
     }
     this.state = 'stopped';
-    this.windowEnd = nowMs();
+  }
+
+  /** CPU time (user + system) of this process inside the window, in ms (0 if it never opened). */
+  cpuMs(): number {
+    const cpu = this.cpuInWindow ?? (this.cpuAtStart ? process.cpuUsage(this.cpuAtStart) : null);
+    return cpu ? (cpu.user + cpu.system) / 1000 : 0;
   }
 
   /** Length of the measured window in ms (0 if it never started). */
@@ -47,14 +69,14 @@ export class Recorder {
 
   /** One unit of work finished (a reply, a delivery, a connect cycle) with its latency. */
   completed(latencyMs: number, bytes: number): void {
-    if (this.state !== 'running') return;
+    if (this.state !== 'measuring') return;
     this.counters.completed += 1;
     this.counters.bytes += bytes;
     this.histogram.recordMs(latencyMs);
   }
 
   sent(): void {
-    if (this.state === 'running') this.counters.sent += 1;
+    if (this.state === 'measuring') this.counters.sent += 1;
   }
 
   connectionOk(): void {

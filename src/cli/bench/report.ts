@@ -6,7 +6,7 @@ import type { BenchOptions } from './options.js';
 import type { BenchOutcome } from './runner.js';
 
 /** What the first column counts, per scenario. */
-export const UNITS: Record<ScenarioName, string> = { echo: 'messages', broadcast: 'deliveries', connect: 'handshakes' };
+export const UNITS: Record<ScenarioName, string> = { echo: 'messages', broadcast: 'deliveries', connect: 'handshakes', idle: 'connections' };
 
 export interface BenchSummary {
   scenario: ScenarioName;
@@ -18,6 +18,9 @@ export interface BenchSummary {
   inFlight: number;
   size: number;
   binary: boolean;
+  /** broadcast: the fixed publishing pace, per second (0: the --in-flight window). */
+  rate: number;
+  warmupSeconds: number;
   seconds: number;
   unit: string;
   /** Echo replies, deliveries or completed connect cycles in the measured window. */
@@ -27,6 +30,8 @@ export interface BenchSummary {
   /** Payload bytes received per second, in MB (10^6 bytes). */
   mbPerSecond: number;
   latencyMs: { p50: number; p99: number; p999: number; mean: number; max: number };
+  /** CPU the bench's own workers used in the window, in % of one core (summed over the workers). */
+  clientCpuPercent: number;
   errors: number;
   connectionsOk: number;
   connectionsFailed: number;
@@ -48,6 +53,8 @@ export function summarize(options: BenchOptions, outcome: BenchOutcome): BenchSu
     inFlight: options.inFlight,
     size: options.size,
     binary: options.binary,
+    rate: options.rate,
+    warmupSeconds: options.warmupSeconds,
     seconds: round(seconds, 3),
     unit: UNITS[options.scenario],
     completed: counters.completed,
@@ -61,6 +68,7 @@ export function summarize(options: BenchOptions, outcome: BenchOutcome): BenchSu
       mean: round(histogram.meanMs(), 3),
       max: round(histogram.maxMs(), 3),
     },
+    clientCpuPercent: round(outcome.windowMs > 0 ? (100 * outcome.cpuMs) / outcome.windowMs : 0, 1),
     errors: counters.errors,
     connectionsOk: counters.connectionsOk,
     connectionsFailed: counters.connectionsFailed,
@@ -75,10 +83,14 @@ function describeRun(s: BenchSummary): string {
   switch (s.scenario) {
     case 'echo':
       return `echo ${s.url}: ${s.connections} connections x ${s.inFlight} in flight, ${kind}, ${workers}`;
-    case 'broadcast':
-      return `broadcast ${s.pubUrl} -> ${s.subUrl}: ${s.connections} subscribers, ${s.inFlight} in flight, ${kind}, ${workers}`;
+    case 'broadcast': {
+      const pace = s.rate > 0 ? `${s.rate} per second` : `${s.inFlight} in flight`;
+      return `broadcast ${s.pubUrl} -> ${s.subUrl}: ${s.connections} subscribers, ${pace}, ${kind}, ${workers}`;
+    }
     case 'connect':
       return `connect ${s.url}: ${s.inFlight} cycles in flight, ${kind}, ${workers}`;
+    case 'idle':
+      return `idle ${s.url}: ${s.connections} connections held, ${workers}`;
   }
 }
 
@@ -91,17 +103,27 @@ function table(rows: Array<[header: string, value: string]>): string {
 
 export function formatTable(s: BenchSummary): string {
   const okLabel = s.scenario === 'connect' ? 'cycles' : 'connections';
+  // An idle run moves no messages: only its connections and errors mean something.
+  const traffic: Array<[string, string]> =
+    s.scenario === 'idle'
+      ? []
+      : [
+          [`${s.unit}/s`, formatCount(s.perSecond)],
+          ['MB/s', s.mbPerSecond.toFixed(2)],
+          ['p50 ms', formatMs(s.latencyMs.p50)],
+          ['p99 ms', formatMs(s.latencyMs.p99)],
+          ['p999 ms', formatMs(s.latencyMs.p999)],
+        ];
   const body = table([
-    [`${s.unit}/s`, formatCount(s.perSecond)],
-    ['MB/s', s.mbPerSecond.toFixed(2)],
-    ['p50 ms', formatMs(s.latencyMs.p50)],
-    ['p99 ms', formatMs(s.latencyMs.p99)],
-    ['p999 ms', formatMs(s.latencyMs.p999)],
+    ...traffic,
     ['errors', formatCount(s.errors)],
     [`${okLabel} ok`, formatCount(s.connectionsOk)],
     [`${okLabel} failed`, formatCount(s.connectionsFailed)],
+    ['client CPU %', formatCount(s.clientCpuPercent)],
   ]);
-  const totals = `${formatCount(s.completed)} ${s.unit} in ${s.seconds.toFixed(2)} s${s.interrupted ? ' (stopped early)' : ''}`;
+  const held = `${formatCount(s.connectionsOk)} connections held for ${s.seconds.toFixed(2)} s`;
+  const moved = `${formatCount(s.completed)} ${s.unit} in ${s.seconds.toFixed(2)} s`;
+  const totals = `${s.scenario === 'idle' ? held : moved}${s.interrupted ? ' (stopped early)' : ''}`;
   const problems = s.errorMessages.map(({ message, count }) => `  ${count} x ${message}\n`).join('');
   return `${describeRun(s)}\n\n${body}\n${totals}\n${problems ? `errors:\n${problems}` : ''}`;
 }

@@ -23,6 +23,8 @@ export interface BenchOutcome {
   histogram: LatencyHistogram;
   /** The measured window, in ms (the longest of the workers'). */
   windowMs: number;
+  /** CPU time the workers used inside their windows, summed, in ms: the load generator's own cost. */
+  cpuMs: number;
   errors: ErrorSamples;
   /** Stopped early by stop() (Ctrl-C). */
   interrupted: boolean;
@@ -105,7 +107,8 @@ export class BenchRun {
       handle.send({ type: 'start', plan: workerPlan });
     }
     const setupLimit = plan.handshakeTimeoutMs * 2 + SLACK_MS;
-    const killAll = setTimeout(() => this.handles.forEach((h) => h.kill()), setupLimit + plan.durationMs + 2 * CLOSE_TIMEOUT_MS + SLACK_MS);
+    const runLimit = plan.warmupMs + plan.durationMs + 2 * CLOSE_TIMEOUT_MS + SLACK_MS;
+    const killAll = setTimeout(() => this.handles.forEach((h) => h.kill()), setupLimit + runLimit);
     try {
       await withTimeout(Promise.all(this.handles.map((h) => h.ready)), setupLimit);
       // Nothing to measure when no connection opened; a worker still setting up is left out.
@@ -125,18 +128,20 @@ export class BenchRun {
     const errors = new Map<string, number>();
     const counters = emptyCounters();
     let windowMs = 0;
+    let cpuMs = 0;
     for (const h of this.handles) {
       addCounters(counters, h.done?.counters ?? h.latest);
       if (h.done) {
         histogram.merge(h.done.histogram);
         windowMs = Math.max(windowMs, h.done.windowMs);
+        cpuMs += h.done.cpuMs;
       } else {
         counters.errors += 1;
         errors.set(`worker ${h.index + 1} ended without reporting (exit code ${h.exitCode})`, 1);
       }
       for (const [message, count] of h.errors) errors.set(message, (errors.get(message) ?? 0) + count);
     }
-    return { workers: this.handles.length, counters, histogram, windowMs, errors: [...errors], interrupted: this.interrupted };
+    return { workers: this.handles.length, counters, histogram, windowMs, cpuMs, errors: [...errors], interrupted: this.interrupted };
   }
 }
 

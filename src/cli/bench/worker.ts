@@ -1,11 +1,13 @@
 // A `volley bench` worker process (forked by the parent over IPC): runs its share of the
-// connections through the phases start → ready → run → done, reporting progress as it goes.
+// connections through the phases start → ready → run (warm-up, then the measured window) →
+// done, reporting progress as it goes.
 // It always ends by itself: when the run is over, when the parent goes away, or at a hard
 // deadline should anything hang.
 
 import type { Counters, ParentMessage, WorkerMessage, WorkerPlan } from './ipc.js';
 import { Recorder } from './recorder.js';
-import { createScenario, type Scenario } from './scenario.js';
+import { createScenario } from './create-scenario.js';
+import type { Scenario } from './scenario.js';
 
 /** Slack on top of set-up, run and close time before the worker gives up on itself. */
 const HARD_DEADLINE_SLACK_MS = 15_000;
@@ -30,7 +32,7 @@ function counters(): Counters {
 
 async function start(given: WorkerPlan): Promise<void> {
   plan = given;
-  setTimeout(() => process.exit(1), plan.handshakeTimeoutMs * 2 + plan.durationMs + HARD_DEADLINE_SLACK_MS).unref();
+  setTimeout(() => process.exit(1), plan.handshakeTimeoutMs * 2 + plan.warmupMs + plan.durationMs + HARD_DEADLINE_SLACK_MS).unref();
   scenario = createScenario(plan, recorder);
   await scenario.setup();
   ready = true;
@@ -40,10 +42,16 @@ async function start(given: WorkerPlan): Promise<void> {
 
 function run(): void {
   if (!ready || stopRequested || recorder.running || !plan) return;
-  recorder.start();
+  const { durationMs, warmupMs, progressIntervalMs } = plan;
+  const measure = () => {
+    recorder.start();
+    stopTimer = setTimeout(() => void finish(), durationMs);
+  };
+  recorder.warmUp();
+  if (warmupMs === 0) measure();
   scenario!.run();
-  progressTimer = setInterval(() => send({ type: 'progress', counters: counters() }), plan.progressIntervalMs);
-  stopTimer = setTimeout(() => void finish(), plan.durationMs);
+  if (warmupMs > 0) stopTimer = setTimeout(measure, warmupMs);
+  progressTimer = setInterval(() => send({ type: 'progress', counters: counters() }), progressIntervalMs);
 }
 
 async function finish(): Promise<void> {
@@ -61,6 +69,7 @@ async function finish(): Promise<void> {
       errors: recorder.errorSamples(),
       histogram: recorder.histogram.snapshot(),
       windowMs: recorder.windowMs(),
+      cpuMs: recorder.cpuMs(),
     },
     () => process.exit(0),
   );
