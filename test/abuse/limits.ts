@@ -1,0 +1,15 @@
+// The bounds the abuse tests hold the server to, and the answers they expect from it, in
+// one place (docs/security.md quotes them).
+
+/** How much a single attack may grow the server's resident memory, in MiB. */
+export const RSS_BOUND_MIB = 150;
+
+/**
+ * The close code for a message in too many fragments (docs/ws.md, "Limits"): the receiver
+ * counts fragments and buffered chunks and closes like npm `ws` does, instead of keeping
+ * every fragment of a message that stays a few bytes long.
+ */
+export const FRAGMENT_FLOOD_CLOSE_CODES: readonly number[] = [1009, 1008];
+
+/** Slow consumer (docs/protocol.md, close codes). */
+export const SLOW_CONSUMER_CLOSE = 3002;
