@@ -44,7 +44,7 @@ export class FrameReader {
   closeCode: number | undefined;
   /** Text messages received, in order. */
   readonly texts: string[] = [];
-  private buffered = Buffer.alloc(0);
+  private buffered: Buffer = Buffer.alloc(0);
   private readonly waiters = new Set<() => void>();
 
   push(chunk: Buffer): void {
