@@ -72,6 +72,13 @@ export class HubClient {
     return id;
   }
 
+  /** Sends a command whose JSON text the caller writes (data JSON.stringify cannot make); returns its id. */
+  sendRaw(text: (id: number) => string): number {
+    const id = this.nextId++;
+    this.ws.send(text(id));
+    return id;
+  }
+
   /** Resolves with the reply to command `id`. */
   reply(id: number): Promise<Reply> {
     const known = this.replies.find((r) => r.id === id);
