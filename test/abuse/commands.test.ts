@@ -10,7 +10,7 @@ import { assertServesWellBehavedClient, HubClient } from './good-client.js';
 import { RSS_BOUND_MIB } from './limits.js';
 import { NESTING_DEPTH, nestedJson } from './payloads.js';
 import { assertAlive, rssMiB, RssSampler, stackTraceLines, startAbuseServer, type AbuseServer } from './server.js';
-import { connectionToken, subscriptionToken } from './tokens.js';
+import { cliToken, subscriptionToken } from './tokens.js';
 
 const BAD_REQUEST = 107;
 /** Channels per churn round, and rounds measured after one round of warm-up. */
@@ -49,7 +49,7 @@ describe('hub commands against volley serve', () => {
   }
 
   test('subscribe at once followed by unsubscribe gets exactly one reply each (history and private channels)', async () => {
-    const client = await HubClient.connect(server.hubUrl, await connectionToken('alice'));
+    const client = await HubClient.connect(server.hubUrl, await cliToken('alice'));
     try {
       await subscribeUnsubscribe(client, Array.from({ length: 50 }, (_, i) => `chat:race-${i}-${randomUUID()}`));
       await subscribeUnsubscribe(
