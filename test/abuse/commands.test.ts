@@ -1,27 +1,17 @@
 // Hub commands a hostile client can send on one connection: subscribe/unsubscribe races,
-// channel churn, deeply nested data, invalid names. Exactly one reply per command, the
-// documented error codes, no stack traces in the server's log, bounded memory.
+// deeply nested data, invalid names. Exactly one reply per command, the documented error
+// codes, no stack traces in the server's log. (Channel churn: churn.test.ts.)
 
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { killAll } from '../cli/helpers.js';
 import { assertServesWellBehavedClient, HubClient } from './good-client.js';
-import { RSS_BOUND_MIB } from './limits.js';
 import { NESTING_DEPTH, nestedJson } from './payloads.js';
-import { assertAlive, rssMiB, RssSampler, stackTraceLines, startAbuseServer, type AbuseServer } from './server.js';
+import { assertAlive, stackTraceLines, startAbuseServer, type AbuseServer } from './server.js';
 import { cliToken, subscriptionToken } from './tokens.js';
 
 const BAD_REQUEST = 107;
-/** Channels per churn round, and rounds measured after one round of warm-up. */
-const CHURN_ROUND = 10_000;
-const CHURN_ROUNDS = 5;
-/**
- * 50,000 new history channels kept ~0.7-1 KiB each for 30 days added 35-45 MiB. Garbage that is
- * merely not collected yet stays below this on a warmed-up server.
- */
-const CHURN_GROWTH_BOUND_MIB = 20;
-
 
 describe('hub commands against volley serve', () => {
   let server: AbuseServer;
@@ -96,41 +86,6 @@ describe('hub commands against volley serve', () => {
     }
     assertAlive(server);
     assert.deepEqual(stackTraceLines(server.stderr() + server.stdout()), [], 'the server logged a stack trace');
-    await assertServesWellBehavedClient(server);
-  });
-
-  test('subscribing to ever new channels in a history namespace does not grow memory for good', async (t) => {
-    const client = await HubClient.connect(server.hubUrl);
-    const churn = async () => {
-      for (let base = 0; base < CHURN_ROUND; base += 100) {
-        const channels = Array.from({ length: 100 }, () => `chat:churn-${randomUUID()}`);
-        const subscribed = channels.map((channel) => client.send('subscribe', { channel }));
-        for (const id of subscribed) assert.equal((await client.reply(id)).error, undefined);
-        const left = channels.map((channel) => client.send('unsubscribe', { channel }));
-        for (const id of left) assert.equal((await client.reply(id)).error, undefined);
-      }
-    };
-    try {
-      // Warm-up: the heap grows to its working size; then only what is kept adds up.
-      await churn();
-      const rss = new RssSampler(server.pid);
-      const before = rssMiB(server.pid);
-      for (let round = 0; round < CHURN_ROUNDS; round++) await churn();
-      rss.stop();
-      const afterChurn = rssMiB(server.pid);
-      t.diagnostic(
-        `${CHURN_ROUND * (CHURN_ROUNDS + 1)} channels subscribed and left: RSS ${before.toFixed(1)} MiB after the warm-up round, ` +
-          `${afterChurn.toFixed(1)} MiB after ${CHURN_ROUNDS} more rounds (peak ${rss.peak.toFixed(1)} MiB)`,
-      );
-      assertAlive(server);
-      assert.ok(rss.growth <= RSS_BOUND_MIB, `RSS peak grew by ${rss.growth.toFixed(1)} MiB`);
-      assert.ok(
-        afterChurn - before <= CHURN_GROWTH_BOUND_MIB,
-        `RSS grew by ${(afterChurn - before).toFixed(1)} MiB over ${CHURN_ROUND * CHURN_ROUNDS} channels nobody publishes to (bound ${CHURN_GROWTH_BOUND_MIB})`,
-      );
-    } finally {
-      client.close();
-    }
     await assertServesWellBehavedClient(server);
   });
 });

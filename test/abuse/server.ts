@@ -18,9 +18,9 @@ export interface AbuseServer extends Served {
 }
 
 /** `volley serve` on its defaults plus `extraArgs`, with a secret and an API key so the tests can mint tokens and read /api/info. */
-export async function startAbuseServer(extraArgs: string[] = []): Promise<AbuseServer> {
+export async function startAbuseServer(extraArgs: string[] = [], env: Record<string, string> = {}): Promise<AbuseServer> {
   await buildOnce();
-  const served = await startServe(['--secret', SECRET, '--api-key', API_KEY, ...extraArgs]);
+  const served = await startServe(['--secret', SECRET, '--api-key', API_KEY, ...extraArgs], env);
   let stderr = '';
   served.child.stderr!.on('data', (s: string) => (stderr += s));
   const port = Number(new URL(served.httpBase).port);
