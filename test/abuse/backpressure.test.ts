@@ -7,7 +7,7 @@ import { killAll } from '../cli/helpers.js';
 import { assertServesWellBehavedClient } from './good-client.js';
 import { RSS_BOUND_MIB } from './limits.js';
 import { clientFrame, flood, Opcode, openRaw } from './raw-socket.js';
-import { assertAlive, RssSampler, startAbuseServer, type AbuseServer } from './server.js';
+import { assertAlive, RssSampler, settlesWithin, startAbuseServer, type AbuseServer } from './server.js';
 
 const MESSAGE = clientFrame(Opcode.binary, Buffer.alloc(1024 * 1024, 0x61));
 /** 1.5 GB took the server to 1.5 GB RSS in 6 s; a quarter of that shows the difference. */
@@ -41,7 +41,7 @@ describe('/echo backpressure against volley serve', () => {
       assert.notEqual(outcome, 'budget', `the server took ${(sent / 1048576).toFixed(0)} MiB from a peer that never reads`);
       // Stalled: the server stopped reading us; it must still let go of the peer in the end.
       const started = Date.now();
-      const dropped = await Promise.race([peer.gone.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), DROP_DEADLINE_MS))]);
+      const dropped = await settlesWithin(peer.gone, DROP_DEADLINE_MS);
       t.diagnostic(`peer ${dropped ? `dropped ${Date.now() - started} ms after the flood ended` : 'still connected'}`);
       assert.ok(dropped, `the server still holds a peer that never reads ${DROP_DEADLINE_MS} ms after it stopped taking its data`);
       await assertServesWellBehavedClient(server);

@@ -7,7 +7,7 @@ import { killAll } from '../cli/helpers.js';
 import { assertServesWellBehavedClient } from './good-client.js';
 import { FRAGMENT_FLOOD_CLOSE_CODES, RSS_BOUND_MIB } from './limits.js';
 import { clientFrame, flood, Opcode, openRaw, repeated } from './raw-socket.js';
-import { assertAlive, RssSampler, startAbuseServer, type AbuseServer } from './server.js';
+import { assertAlive, RssSampler, settlesWithin, startAbuseServer, type AbuseServer } from './server.js';
 
 /** One fixed masking key, so a burst of identical frames is built once. */
 const MASK = Buffer.from([0x37, 0xfa, 0x21, 0x3d]);
@@ -46,11 +46,7 @@ describe('frame floods against volley serve', () => {
       t.diagnostic(rss.describe(`${path}: ${fragments} fragments of ${continuation.length} bytes (${(sent / 1048576).toFixed(1)} MiB) sent, ${outcome}`));
       assertAlive(server);
       assert.ok(rss.growth <= RSS_BOUND_MIB, `RSS grew by ${rss.growth.toFixed(1)} MiB (bound ${RSS_BOUND_MIB}) after ${fragments} fragments`);
-      await Promise.race([
-        peer.reader.until(() => peer.reader.closeCode !== undefined),
-        peer.gone,
-        new Promise((r) => setTimeout(r, CLOSE_DEADLINE_MS)),
-      ]);
+      await settlesWithin(Promise.race([peer.reader.until(() => peer.reader.closeCode !== undefined), peer.gone]), CLOSE_DEADLINE_MS);
       assert.ok(
         peer.reader.closeCode !== undefined && FRAGMENT_FLOOD_CLOSE_CODES.includes(peer.reader.closeCode),
         `expected a close with ${FRAGMENT_FLOOD_CLOSE_CODES.join(' or ')} after ${fragments} fragments, got ${peer.reader.closeCode ?? 'no close frame'} (${outcome})`,

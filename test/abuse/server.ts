@@ -101,6 +101,16 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, what:
   }
 }
 
+/** Resolves true when `promise` settles within `ms`, false otherwise; leaves no timer behind either way. */
+export async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export interface HttpAnswer {
   status: number;
   headers: http.IncomingHttpHeaders;
