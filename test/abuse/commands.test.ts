@@ -7,18 +7,23 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { killAll } from '../cli/helpers.js';
 import { assertServesWellBehavedClient, HubClient } from './good-client.js';
+import { RSS_BOUND_MIB } from './limits.js';
 import { NESTING_DEPTH, nestedJson } from './payloads.js';
-import { assertAlive, stackTraceLines, startAbuseServer, type AbuseServer } from './server.js';
+import { assertAlive, RssSampler, stackTraceLines, startAbuseServer, type AbuseServer } from './server.js';
 import { cliToken, subscriptionToken } from './tokens.js';
 
 const BAD_REQUEST = 107;
 
 describe('hub commands against volley serve', () => {
   let server: AbuseServer;
+  let rss: RssSampler;
   before(async () => {
     server = await startAbuseServer();
+    rss = new RssSampler(server.pid);
   });
   after(async () => {
+    rss?.stop();
+    if (rss) console.log(rss.describe('command tests'));
     await server?.stop();
     killAll();
   });
@@ -87,5 +92,6 @@ describe('hub commands against volley serve', () => {
     assertAlive(server);
     assert.deepEqual(stackTraceLines(server.stderr() + server.stdout()), [], 'the server logged a stack trace');
     await assertServesWellBehavedClient(server);
+    assert.ok(rss.sample() - rss.baseline <= RSS_BOUND_MIB, `RSS grew by ${(rss.sample() - rss.baseline).toFixed(1)} MiB`);
   });
 });
