@@ -2,7 +2,7 @@
 // a peer that never reads its pongs. Against a real `volley serve` on its defaults.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test, type TestContext } from 'node:test';
+import { after, afterEach, beforeEach, describe, test, type TestContext } from 'node:test';
 import { killAll } from '../cli/helpers.js';
 import { assertServesWellBehavedClient } from './good-client.js';
 import { FRAGMENT_FLOOD_CLOSE_CODES, RSS_BOUND_MIB } from './limits.js';
@@ -18,14 +18,15 @@ const FLOOD_BUDGET_BYTES = 24 * 1024 * 1024;
 const CLOSE_DEADLINE_MS = 15_000;
 
 describe('frame floods against volley serve', () => {
+  // A fresh server per attack: memory one attack left free would hide the next one's growth.
   let server: AbuseServer;
-  before(async () => {
+  beforeEach(async () => {
     server = await startAbuseServer();
   });
-  after(async () => {
+  afterEach(async () => {
     await server?.stop();
-    killAll();
   });
+  after(() => killAll());
 
   async function fragmentFlood(t: TestContext, path: string, protocol: string | undefined, continuation: Buffer) {
     const peer = await openRaw(server.port, path, protocol === undefined ? {} : { protocol });
