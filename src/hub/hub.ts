@@ -46,7 +46,25 @@ export interface HubStats {
 export interface ServerPublishOptions {
   /** A client id that must not receive this publication. */
   excludeClient?: string;
+  /** Passed to the publish interceptors as it is (a bridge marks what it published itself). */
+  tag?: string;
 }
+
+/** A publication accepted on this node, as the publish interceptors see it. */
+export interface InterceptedPublication {
+  channel: string;
+  data: unknown;
+  /** The publishing client; absent for server-side publishes. */
+  info?: ClientInfo;
+  source: 'client' | 'api' | 'server';
+  tag?: string;
+}
+
+/**
+ * Called for every publication accepted on this node, after the permission and size checks
+ * and before the broker publish; a thrown HubError refuses the publish with that error.
+ */
+export type PublishInterceptor = (publication: InterceptedPublication) => void | Promise<void>;
 
 export interface ServerHistoryOptions {
   limit?: number | undefined;
@@ -75,6 +93,7 @@ export class Hub {
   private readonly tokenExpiry = new ExpiryWheel<ClientConnection>();
   private readonly connectDeadlines = new ExpiryWheel<ClientConnection>();
   private readonly rpcHandlers = new Map<string, RpcHandler>();
+  private publishInterceptors: readonly PublishInterceptor[] = [];
   private readonly ownsBroker: boolean;
   private readonly verifierReady: Promise<TokenVerifier | undefined>;
   private readonly controlReady: Promise<void>;
@@ -140,11 +159,27 @@ export class Hub {
     return this.verifierReady;
   }
 
+  /** Adds a publish interceptor; returns the function that removes it. */
+  addPublishInterceptor(interceptor: PublishInterceptor): () => void {
+    this.publishInterceptors = [...this.publishInterceptors, interceptor];
+    return () => {
+      this.publishInterceptors = this.publishInterceptors.filter((fn) => fn !== interceptor);
+    };
+  }
+
+  /** Runs the publish interceptors in order; the first one that throws refuses the publish. */
+  async interceptPublish(publication: InterceptedPublication): Promise<void> {
+    for (const interceptor of this.publishInterceptors) await interceptor(publication);
+  }
+
   /** Publishes from the server: no publish policy applies, only the channel must exist. */
   async publish(channel: string, data: unknown, options: ServerPublishOptions = {}): Promise<PublishResult> {
     const namespace = this.channelNamespace(channel);
     const encoded = JSON.stringify(data);
     if (encoded === undefined) throw new HubError('badRequest', 'data must be JSON');
+    if (this.publishInterceptors.length > 0) {
+      await this.interceptPublish({ channel, data, source: 'server', ...(options.tag === undefined ? {} : { tag: options.tag }) });
+    }
     const retention = retentionOf(namespace);
     const position = await this.broker.publish(channel, encoded, {
       ...(retention === undefined ? {} : { history: retention }),
