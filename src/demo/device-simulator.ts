@@ -17,6 +17,8 @@ export interface DeviceSimulatorOptions {
   intervalMs?: number;
   username?: string;
   password?: string;
+  /** Called with each command a device obeys. Default: none. */
+  onCommand?: (device: string, command: DeviceCommand) => void;
 }
 
 export interface DeviceSimulator {
@@ -69,6 +71,7 @@ export async function startDeviceSimulator(options: DeviceSimulatorOptions): Pro
     }
     if (typeof command?.on !== 'boolean') return;
     commands += 1;
+    options.onCommand?.(name, command);
     heater.state = { on: command.on, changedAt: Date.now() };
     publishState(name, heater);
     publishReading(name, heater);
