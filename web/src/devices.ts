@@ -7,7 +7,7 @@ import {
   DEMO_DEVICES, commandChannel, isBridgedMessage, isDeviceReading, isDeviceState, readingChannel, stateChannel,
   type DeviceState,
 } from '../../src/demo/devices-protocol.js';
-import type { Client } from '../../src/client/index.js';
+import { ErrorCode, type Client } from '../../src/client/index.js';
 import { connectClient } from './connect.js';
 import { byId, element, showConnection } from './dom.js';
 import { LineChart, everyFrame, type Point } from './line-chart.js';
@@ -62,7 +62,11 @@ class DeviceCard {
         if (last !== undefined) this.reading(last.data, false);
       }, () => {});
     });
-    readings.on('error', ({ error }) => this.showError(error.message));
+    readings.on('error', ({ error }) => {
+      // No `devices` namespace: this server runs without an MQTT bridge.
+      if ('code' in error && error.code === ErrorCode.unknownChannel) showNotConfigured();
+      else this.showError(error.message);
+    });
 
     const states = this.client.subscribe(stateChannel(this.device));
     states.on('publication', ({ data }) => this.applyState(data));
@@ -119,6 +123,13 @@ class DeviceCard {
   private showError(text: string): void {
     this.error.textContent = text;
   }
+}
+
+function showNotConfigured(): void {
+  const note = byId('devices-note');
+  note.textContent = 'This server runs without MQTT. Start it with: volley serve --mqtt mqtt://127.0.0.1:1883';
+  note.className = 'error';
+  document.body.dataset.mqtt = 'off';
 }
 
 const client = connectClient(showConnection);

@@ -53,12 +53,12 @@ describe('the Devices demo page', { skip }, () => {
     if (outDir !== undefined) await rm(outDir, { recursive: true, force: true });
   });
 
-  async function open(): Promise<Page> {
+  async function open(at = base): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 1100, height: 640 }, deviceScaleFactor: 1 });
     const page = await context.newPage();
     await page.addInitScript(PAGE_HELPERS);
     page.on('pageerror', (error) => console.log(`# page error: ${error.message}`));
-    await page.goto(`${base}/devices.html`);
+    await page.goto(`${at}/devices.html`);
     return page;
   }
 
@@ -94,6 +94,19 @@ describe('the Devices demo page', { skip }, () => {
     const page = await open();
     await page.waitForSelector('.device[data-device="heater-2"][data-on="true"]');
     await page.waitForSelector('.device[data-device="heater-3"][data-on="false"]');
+  });
+
+  test('on a server without MQTT the page says how to turn it on', async () => {
+    const plain = createServer({ ...demoServerOptions(), port: 0, host: '127.0.0.1', staticDir: outDir });
+    const { port } = await plain.listen();
+    try {
+      const page = await open(`http://127.0.0.1:${port}`);
+      await page.waitForSelector('body[data-mqtt="off"]');
+      assert.match((await page.textContent('#devices-note')) ?? '', /volley serve --mqtt/);
+      await page.screenshot({ path: join(ARTIFACTS, 'web-devices-no-mqtt.png'), fullPage: true });
+    } finally {
+      await plain.close();
+    }
   });
 });
 
