@@ -30,6 +30,8 @@ export interface MqttBridgeRuntime {
 /** How often the same kind of drop is logged at most; the lines in between are counted. */
 const LOG_EVERY_MS = 10_000;
 const MAX_PUBLISH_RETRY_DELAY_MS = 5_000;
+/** How long close() waits for the message in progress, and for a normal disconnect. */
+const CLOSE_WAIT_MS = 5_000;
 
 export class MqttBridge {
   readonly options: ResolvedMqttBridgeOptions;
@@ -129,10 +131,13 @@ export class MqttBridge {
       this.state = 'closed';
       const client = this.client;
       if (client === undefined) return;
-      await this.inboundChain;
+      // The message in progress finishes (and is acknowledged) unless its publish hangs: then the broker keeps it.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([this.inboundChain, new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)))]);
+      clearTimeout(timer);
       client.options.reconnectPeriod = 0;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => client.end(true, {}, () => resolve()), 5_000);
+        const timer = setTimeout(() => client.end(true, {}, () => resolve()), CLOSE_WAIT_MS);
         client.end(!client.connected, {}, () => {
           clearTimeout(timer);
           resolve();
