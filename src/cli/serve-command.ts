@@ -5,6 +5,7 @@ import { ExitCode } from './exit-codes.js';
 import { startServer, type RunningServer } from './serve.js';
 import { SERVE_DEFAULTS, checkFlags, readConfigFile, readEnvironment, resolveServeConfig, type ServeConfig } from './serve-config.js';
 import { packageVersion } from './version.js';
+import { serveMqttOptions } from './serve-mqtt.js';
 
 export const SERVE_HELP = `Usage: volley serve [options]
 
@@ -24,9 +25,11 @@ Options (flags win over environment variables, which win over the config file):
   --no-demo           no demo pages and no market feed
   --no-anonymous      refuse connections without a token
   --deflate           offer permessage-deflate to WebSocket clients
+  --mqtt URL          bridge to an MQTT broker (with the demo: its Devices page) ($VOLLEY_MQTT;
+                      sets mqtt.url of a config file's mqtt object; see docs/mqtt.md)
   -c, --config FILE   JSON config file ($VOLLEY_CONFIG); keys: port, host, broker, demo,
                       apiKey, secret, allowAnonymous, origins, perMessageDeflate,
-                      maxMessageSize, namespaces (see docs/cli.md)
+                      maxMessageSize, namespaces, mqtt (see docs/cli.md)
   -h, --help          show this help
 
 Ctrl-C or SIGTERM shuts down gracefully: clients are closed with 1001 (going away).
@@ -42,6 +45,7 @@ const SPECS = {
   'no-demo': { type: 'boolean' },
   'no-anonymous': { type: 'boolean' },
   deflate: { type: 'boolean' },
+  mqtt: { type: 'string' },
   config: { type: 'string', short: 'c' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -71,8 +75,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
 export function loadServeConfig(flags: Record<string, string | boolean | string[] | undefined>, env = process.env): ServeConfig {
   const file = (flags.config as string | undefined) ?? (env.VOLLEY_CONFIG || undefined);
   const port = flags.port as string | undefined;
-  return resolveServeConfig([
-    file === undefined ? {} : readConfigFile(file),
+  const fromFile = file === undefined ? {} : readConfigFile(file);
+  const config = resolveServeConfig([
+    fromFile,
     readEnvironment(env),
     checkFlags({
       port: port === undefined ? undefined : parseInteger(port, '--port', 0, 65535, 'serve'),
@@ -83,8 +88,12 @@ export function loadServeConfig(flags: Record<string, string | boolean | string[
       demo: flags['no-demo'] ? false : undefined,
       allowAnonymous: flags['no-anonymous'] ? false : undefined,
       perMessageDeflate: flags.deflate ? true : undefined,
+      mqtt: flags.mqtt,
     }),
   ]);
+  if (typeof flags.mqtt === 'string' && fromFile.mqtt !== undefined) config.mqtt = { ...fromFile.mqtt, url: flags.mqtt };
+  serveMqttOptions(config);
+  return config;
 }
 
 function listenFailure(err: unknown, host: string, port: number): string {

@@ -28,6 +28,8 @@ export interface ServeConfig {
   maxMessageSize: number;
   /** Extra or overriding namespaces: { name: { presence, joinLeave, historySize, historyTtlMs, publish, allowAnonymous } }. */
   namespaces: Record<string, NamespaceConfig>;
+  /** The MQTT bridge: a broker URL, or the bridge's options (docs/mqtt.md; checked by serve-mqtt.ts). Default: none. */
+  mqtt?: Record<string, unknown>;
 }
 
 export interface NamespaceConfig {
@@ -84,6 +86,11 @@ const namespaces: Check = (v, where) => {
   return out;
 };
 
+const mqtt: Check = (v, where) => {
+  if (typeof v === 'string') return /^(mqtts?|wss?):\/\/[^/]+/.test(v) ? { url: v } : fail(where, 'an mqtt://, mqtts://, ws:// or wss:// URL', v);
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? v : fail(where, 'an MQTT URL or an object of bridge options (docs/mqtt.md)', v);
+};
+
 const KEYS: Record<keyof ServeConfig, Check> = {
   port: integer(0, 65535),
   host: text,
@@ -96,6 +103,7 @@ const KEYS: Record<keyof ServeConfig, Check> = {
   perMessageDeflate: boolean,
   maxMessageSize: integer(126, 64 * 1024 * 1024),
   namespaces,
+  mqtt,
 };
 
 function checkObject(value: unknown, keys: Record<string, Check>, where: string): Record<string, unknown> {
@@ -160,6 +168,7 @@ export const ENV_KEYS = {
   VOLLEY_BROKER: 'broker',
   VOLLEY_API_KEY: 'apiKey',
   VOLLEY_SECRET: 'secret',
+  VOLLEY_MQTT: 'mqtt',
 } as const satisfies Record<string, keyof ServeConfig>;
 
 /** Reads the VOLLEY_* environment variables (strings, converted and checked). */

@@ -4,6 +4,9 @@
 import { brokerFromUrl } from '../broker/index.js';
 import type { Broker } from '../broker/broker.js';
 import { demoServerOptions, demoStaticDir, startDemo } from '../demo/index.js';
+import { devicesNamespaces } from '../demo/devices.js';
+import { startDeviceSimulator, type DeviceSimulator } from '../demo/device-simulator.js';
+import { serveMqttOptions } from './serve-mqtt.js';
 import { createServer } from '../server/index.js';
 import type { Endpoint, Mount } from './mount.js';
 import type { ServeConfig } from './serve-config.js';
@@ -14,12 +17,14 @@ const WEBSOCKET_PATH = '/connection/websocket';
 export async function createVolleyMount(config: ServeConfig, gracePeriodMs: number): Promise<Mount> {
   const broker: Broker | undefined = config.broker === 'memory' ? undefined : await brokerFromUrl(config.broker);
   const demoOptions = config.demo ? demoServerOptions() : {};
+  const mqtt = serveMqttOptions(config);
   const server = createServer({
     detached: true,
     ...(broker === undefined ? {} : { broker }),
     allowAnonymous: config.allowAnonymous,
     ...(config.secret === undefined ? {} : { auth: { hmacSecret: config.secret } }),
-    namespaces: { ...demoOptions.namespaces, ...config.namespaces },
+    namespaces: { ...demoOptions.namespaces, ...(mqtt !== undefined && config.demo ? devicesNamespaces() : {}), ...config.namespaces },
+    ...(mqtt === undefined ? {} : { mqtt }),
     ...(config.apiKey === undefined ? {} : { api: { apiKey: config.apiKey } }),
     ...(config.demo ? { staticDir: demoStaticDir() } : {}),
     ...(config.origins === undefined ? {} : { origins: config.origins }),
@@ -34,6 +39,14 @@ export async function createVolleyMount(config: ServeConfig, gracePeriodMs: numb
     throw err;
   }
   const demo = config.demo ? startDemo(server, { mountStatus: false }) : null;
+  // The Devices demo's heaters, on the bridge's broker; the page works without them (it says so).
+  const devices: DeviceSimulator | undefined = mqtt !== undefined && config.demo
+    ? await startDeviceSimulator({ url: mqtt.url, ...(mqtt.username === undefined ? {} : { username: mqtt.username }), ...(mqtt.password === undefined ? {} : { password: mqtt.password }) })
+      .catch((error: unknown) => {
+        console.warn(`volley serve: the demo's MQTT devices did not start: ${(error as Error).message}`);
+        return undefined;
+      })
+    : undefined;
 
   const endpoints: Endpoint[] = [{ kind: 'ws', path: WEBSOCKET_PATH, description: 'real-time hub (subprotocol volley.v1)' }];
   if (config.apiKey !== undefined) endpoints.push({ kind: 'http', path: '/api/publish', description: 'HTTP publish API (Authorization: apikey KEY)' });
@@ -42,6 +55,7 @@ export async function createVolleyMount(config: ServeConfig, gracePeriodMs: numb
     endpoints.push(
       { kind: 'http', path: '/chat.html', description: 'demo: chat' },
       { kind: 'http', path: '/live.html', description: 'demo: live market data' },
+      ...(mqtt === undefined ? [] : [{ kind: 'http' as const, path: '/devices.html', description: 'demo: MQTT devices' }]),
       { kind: 'http', path: '/status.html', description: 'demo: server status' },
       { kind: 'http', path: '/demo/status', description: 'demo: server status (JSON)' },
     );
@@ -56,6 +70,7 @@ export async function createVolleyMount(config: ServeConfig, gracePeriodMs: numb
     close: () =>
       (closed ??= (async () => {
         demo?.stop();
+        await devices?.stop();
         await server.close();
         await broker?.close();
       })()),

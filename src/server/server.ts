@@ -12,6 +12,7 @@ import { createHttpApi, type HttpApi, type HttpApiOptions } from './http-api.js'
 import { createStaticHandler, type StaticHandler } from './static-files.js';
 import { CLIENT_BUNDLE_PATH, serveClientBundle } from './client-bundle.js';
 import { WebSocketSession } from './websocket-session.js';
+import type { MqttBridge, MqttBridgeOptions } from '../bridges/mqtt/index.js';
 
 export interface VolleyServerOptions extends HubOptions {
   /** Use this hub instead of creating one from the hub options. */
@@ -42,6 +43,8 @@ export interface VolleyServerOptions extends HubOptions {
   perMessageDeflate?: CompressionOption;
   /** How long close() waits for in-flight API calls and closing handshakes. Default 10000. */
   shutdownTimeoutMs?: number;
+  /** An MQTT bridge (docs/mqtt.md), started by ready()/listen(); MQTT.js is loaded only then. Default: none. */
+  mqtt?: MqttBridgeOptions;
 }
 
 export class VolleyServer {
@@ -59,6 +62,9 @@ export class VolleyServer {
   private readonly onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => this.handleRequest(req, res);
   private readonly onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.handleUpgrade(req, socket, head);
   private closing: Promise<void> | undefined;
+  private starting: Promise<void> | undefined;
+  /** The MQTT bridge once ready() has resolved; undefined without the `mqtt` option. */
+  mqttBridge: MqttBridge | undefined;
 
   constructor(private readonly options: VolleyServerOptions = {}) {
     this.ownsHub = options.hub === undefined;
@@ -84,14 +90,20 @@ export class VolleyServer {
     this.httpServer?.on('upgrade', this.onUpgrade);
   }
 
-  /** Resolves once the hub (and its broker) is ready; what a detached host awaits. */
+  /** Resolves once the hub (and its broker) is ready, and the MQTT bridge subscribed; what a detached host awaits. */
   ready(): Promise<void> {
-    return this.hub.ready();
+    this.starting ??= (async () => {
+      await this.hub.ready();
+      if (this.options.mqtt === undefined) return;
+      const { startMqttBridge, hubBridgeHost } = await import('../bridges/mqtt/index.js');
+      this.mqttBridge = await startMqttBridge(this.options.mqtt, hubBridgeHost(this.hub));
+    })();
+    return this.starting;
   }
 
   /** Starts listening (owned server only). Resolves with the bound address. */
   async listen(): Promise<AddressInfo> {
-    await this.hub.ready();
+    await this.ready();
     const server = this.httpServer;
     if (server === undefined) throw new Error('A detached VolleyServer does not listen: its host does; await ready() instead');
     if (!this.ownsServer) return server.address() as AddressInfo;
@@ -126,6 +138,7 @@ export class VolleyServer {
       : Promise.resolve();
     const socketsClosed = new Promise<void>((resolve) => this.wss.close(() => resolve()));
     const apiDrained = this.api?.drain() ?? Promise.resolve();
+    await this.mqttBridge?.close();
     if (this.ownsHub) await this.hub.close(DisconnectCode.shutdown, 'server shutdown');
     await withTimeout(Promise.all([apiDrained, socketsClosed]), this.shutdownTimeoutMs);
     for (const ws of this.wss.clients) ws.terminate();
