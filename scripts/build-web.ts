@@ -1,4 +1,4 @@
-// Builds the demo pages: web/src/{chat,live,status}.ts bundled with the Volley client by
+// Builds the demo pages: web/src/{chat,live,devices,status}.ts bundled with the Volley client by
 // esbuild (minified ES modules; code the pages share, the client above all, goes to one
 // chunk that the browser caches once), web/styles.css minified, and the HTML copied.
 // Output: dist/web/, which demoStaticDir() serves.
@@ -11,7 +11,7 @@ import { gzipSync } from 'node:zlib';
 
 const WEB = fileURLToPath(new URL('../web/', import.meta.url));
 export const WEB_OUT_DIR = fileURLToPath(new URL('../dist/web/', import.meta.url));
-export const PAGE_ENTRIES = ['chat', 'live', 'status'] as const;
+export const PAGE_ENTRIES = ['chat', 'live', 'devices', 'status'] as const;
 
 export interface BuiltFile {
   /** Path inside the output folder. */

@@ -6,6 +6,7 @@ import { OptionError } from '../server/option-errors.js';
 import { startServer, type RunningServer } from './serve.js';
 import { SERVE_DEFAULTS, checkFlags, readConfigFile, readEnvironment, resolveServeConfig, type ServeConfig } from './serve-config.js';
 import { packageVersion } from './version.js';
+import { serveMqttOptions } from './serve-mqtt.js';
 
 export const SERVE_HELP = `Usage: volley serve [options]
 
@@ -25,6 +26,8 @@ Options (flags win over environment variables, which win over the config file):
   --no-demo           no demo pages and no market feed
   --no-anonymous      refuse connections without a token
   --deflate           offer permessage-deflate to WebSocket clients (hub and /echo)
+  --mqtt URL          bridge to an MQTT broker ($VOLLEY_MQTT; with the demo, its Devices
+                      page); sets mqtt.url of a config file's mqtt object (docs/mqtt.md)
   -c, --config FILE   JSON config file ($VOLLEY_CONFIG): the keys above and the hub's
                       limits, namespaces, presenceTtlMs, connection limits and timeouts
                       (docs/cli.md; schema/volley.config.schema.json for editors)
@@ -43,6 +46,7 @@ const SPECS = {
   'no-demo': { type: 'boolean' },
   'no-anonymous': { type: 'boolean' },
   deflate: { type: 'boolean' },
+  mqtt: { type: 'string' },
   config: { type: 'string', short: 'c' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -74,9 +78,11 @@ export async function serveCommand(argv: string[]): Promise<number> {
 export function loadServeConfig(flags: Record<string, string | boolean | string[] | undefined>, env = process.env): ServeConfig {
   const file = (flags.config as string | undefined) ?? (env.VOLLEY_CONFIG || undefined);
   const port = flags.port as string | undefined;
-  return resolveServeConfig([
-    file === undefined ? {} : readConfigFile(file),
-    readEnvironment(env),
+  const fromFile = file === undefined ? {} : readConfigFile(file);
+  const fromEnv = readEnvironment(env);
+  const config = resolveServeConfig([
+    fromFile,
+    fromEnv,
     checkFlags({
       port: port === undefined ? undefined : parseInteger(port, '--port', 0, 65535, 'serve'),
       host: flags.host,
@@ -86,8 +92,14 @@ export function loadServeConfig(flags: Record<string, string | boolean | string[
       demo: flags['no-demo'] ? false : undefined,
       allowAnonymous: flags['no-anonymous'] ? false : undefined,
       perMessageDeflate: flags.deflate ? true : undefined,
+      mqtt: flags.mqtt,
     }),
   ]);
+  // A URL from the environment or a flag replaces only the url of the file's bridge options.
+  const url = (flags.mqtt as string | undefined) ?? (typeof fromEnv.mqtt === 'string' ? fromEnv.mqtt : undefined);
+  if (url !== undefined && typeof fromFile.mqtt === 'object') config.mqtt = { ...fromFile.mqtt, url };
+  serveMqttOptions(config);
+  return config;
 }
 
 function listenFailure(err: unknown, host: string, port: number): string {

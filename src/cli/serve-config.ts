@@ -71,6 +71,13 @@ export const serveConfigSchema = z
       heartbeatIntervalMs: serverFields.heartbeatIntervalMs,
       shutdownTimeoutMs: withDefault(serverFields.shutdownTimeoutMs, SERVE_DEFAULTS.shutdownTimeoutMs),
       ...connectionLimitFields,
+      mqtt: z
+        .union([
+          z.string().regex(/^(mqtts?|wss?):\/\/[^/]+/, { error: 'an mqtt://, mqtts://, ws:// or wss:// URL' }),
+          z.record(z.string(), z.unknown()),
+        ], { error: 'an MQTT broker URL or an object of bridge options (docs/mqtt.md)' })
+        .meta({ description: "the MQTT bridge: a broker URL, or the bridge's options (docs/mqtt.md), whose rules are checked before the start; none when absent" })
+        .optional(),
     },
     { error: 'an object' },
   )
@@ -131,6 +138,7 @@ export const ENV_KEYS = {
   VOLLEY_BROKER: 'broker',
   VOLLEY_API_KEY: 'apiKey',
   VOLLEY_SECRET: 'secret',
+  VOLLEY_MQTT: 'mqtt',
 } as const satisfies Record<string, keyof ServeConfigInput>;
 
 /** The flags and the keys they set (for messages and the docs table). */
@@ -143,6 +151,7 @@ export const FLAG_KEYS = {
   '--no-anonymous': 'allowAnonymous',
   '--no-demo': 'demo',
   '--deflate': 'perMessageDeflate',
+  '--mqtt URL': 'mqtt',
 } as const satisfies Record<string, keyof ServeConfigInput>;
 
 /** Reads the VOLLEY_* environment variables (strings, converted and checked). */

@@ -14,6 +14,9 @@ import { createEchoEndpoint } from './echo-endpoint.js';
 import type { ServeConfig } from './serve-config.js';
 import type { Endpoint, ServeRoute } from './serve-route.js';
 import { createStatusPage } from './status-page.js';
+import { serveMqttOptions } from './serve-mqtt.js';
+import { devicesNamespaces } from '../demo/devices.js';
+import { startDeviceSimulator, type DeviceSimulator } from '../demo/device-simulator.js';
 
 export interface ServeOptions {
   config: ServeConfig;
@@ -46,6 +49,11 @@ export function serverOptionsOf(config: ServeConfig): VolleyServerOptions {
     limits,
   };
   for (const key of passThrough) if (config[key] !== undefined) Object.assign(options, { [key]: config[key] });
+  const mqtt = serveMqttOptions(config);
+  if (mqtt !== undefined) {
+    options.mqtt = mqtt;
+    if (config.demo) options.namespaces = { ...devicesNamespaces(), ...options.namespaces };
+  }
   if (config.secret !== undefined) options.auth = { hmacSecret: config.secret };
   if (config.apiKey !== undefined) options.api = { apiKey: config.apiKey };
   if (config.demo) options.staticDir = demoStaticDir();
@@ -60,6 +68,7 @@ function hubEndpoints(config: ServeConfig): Endpoint[] {
     endpoints.push(
       { kind: 'http', path: '/chat.html', description: 'demo: chat' },
       { kind: 'http', path: '/live.html', description: 'demo: live market data' },
+      ...(config.mqtt === undefined ? [] : [{ kind: 'http' as const, path: '/devices.html', description: 'demo: MQTT devices' }]),
       { kind: 'http', path: '/status.html', description: 'demo: server status' },
       { kind: 'http', path: STATUS_PATH, description: 'demo: server status (JSON)' },
     );
@@ -96,6 +105,15 @@ export async function startServer({ config, version }: ServeOptions): Promise<Ru
     throw err;
   }
   if (config.demo) demo = startDemo(server, { mountStatus: false });
+  // The Devices demo's heaters, on the bridge's broker; the page works without them (it says so).
+  const mqtt = server.mqttBridge === undefined ? undefined : serveMqttOptions(config);
+  const devices: DeviceSimulator | undefined = mqtt !== undefined && config.demo
+    ? await startDeviceSimulator({ url: mqtt.url, ...(mqtt.username === undefined ? {} : { username: mqtt.username }), ...(mqtt.password === undefined ? {} : { password: mqtt.password }) })
+      .catch((error: unknown) => {
+        console.warn(`volley serve: the demo's MQTT devices did not start: ${(error as Error).message}`);
+        return undefined;
+      })
+    : undefined;
 
   const base = hostForUrl(address.address, address.port);
   const endpoints = listing().map((e) => ({ ...e, url: `${e.kind}://${base}${e.path}` }));
@@ -107,6 +125,7 @@ export async function startServer({ config, version }: ServeOptions): Promise<Ru
     close: () =>
       (closing ??= (async () => {
         demo?.stop();
+        await devices?.stop();
         await server.close();
         await broker?.close();
       })()),

@@ -12,6 +12,7 @@ import { Hub } from '../hub/hub.js';
 import { NAMESPACE_DEFAULTS } from '../hub/namespaces.js';
 import { LIMIT_DEFAULTS, resolveHubOptions, type HubOptions } from '../hub/options.js';
 import { SERVER_DEFAULTS } from './defaults.js';
+import type { MqttBridgeOptions } from '../bridges/mqtt/options.js';
 import type { ServerRoute } from './routes.js';
 import { boolean, integer, object, oneOf, positive, programmatic, text, textList } from './schema-fields.js';
 
@@ -223,6 +224,9 @@ export const serverFields = {
     default: SERVER_DEFAULTS.shutdownTimeoutMs,
   }).optional(),
   ...connectionLimitFields,
+  mqtt: programmatic<MqttBridgeOptions>('an object of MQTT bridge options', isObject, {
+    description: 'an MQTT bridge (docs/mqtt.md), checked by its own schema and started by `ready()`/`listen()`; MQTT.js is loaded only then',
+  }).optional(),
 };
 
 export const volleyServerOptionsSchema = z

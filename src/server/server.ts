@@ -20,6 +20,8 @@ import { volleyServerOptionsSchema, type VolleyServerOptions } from './options-s
 import type { ServerRoute } from './routes.js';
 import { createStaticHandler, type StaticHandler } from './static-files.js';
 import { WebSocketSession } from './websocket-session.js';
+import type { MqttBridge } from '../bridges/mqtt/index.js';
+import { resolveMqttBridgeOptions } from '../bridges/mqtt/options.js';
 
 export type { VolleyServerOptions } from './options-schema.js';
 
@@ -55,11 +57,16 @@ export class VolleyServer {
   private readonly onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => this.handleRequest(req, res);
   private readonly onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.handleUpgrade(req, socket, head);
   private closing: Promise<void> | undefined;
+  private starting: Promise<void> | undefined;
+  /** The MQTT bridge once ready() has resolved; undefined without the `mqtt` option. */
+  mqttBridge: MqttBridge | undefined;
 
   /** Throws an OptionError (a TypeError) naming the first option that is wrong. */
   constructor(input: VolleyServerOptions = {}) {
     const options = checkOptions(volleyServerOptionsSchema, input, (path) => (path.length === 0 ? 'the options' : path.join('.')));
     this.options = options;
+    // A bad bridge rule stops the construction, naming the rule, before anything starts.
+    if (options.mqtt !== undefined) resolveMqttBridgeOptions(options.mqtt, 'mqtt');
     this.ownsHub = options.hub === undefined;
     this.ownBroker = options.hub === undefined && options.broker === undefined ? new MemoryBroker() : undefined;
     this.hub = options.hub ?? new Hub({ ...options, broker: options.broker ?? this.ownBroker! });
@@ -119,12 +126,18 @@ export class VolleyServer {
 
   /** Resolves once the hub (and its broker) is ready; what a detached host awaits. */
   ready(): Promise<void> {
-    return this.hub.ready();
+    this.starting ??= (async () => {
+      await this.hub.ready();
+      if (this.options.mqtt === undefined) return;
+      const { startMqttBridge, hubBridgeHost } = await import('../bridges/mqtt/index.js');
+      this.mqttBridge = await startMqttBridge(this.options.mqtt, hubBridgeHost(this.hub));
+    })();
+    return this.starting;
   }
 
   /** Starts listening (owned server only). Resolves with the bound address. */
   async listen(): Promise<AddressInfo> {
-    await this.hub.ready();
+    await this.ready();
     const server = this.httpServer;
     if (server === undefined) throw new Error('A detached VolleyServer does not listen: its host does; await ready() instead');
     if (!this.ownsServer) return server.address() as AddressInfo;
@@ -160,6 +173,7 @@ export class VolleyServer {
     const socketsClosed = new Promise<void>((resolve) => this.wss.close(() => resolve()));
     const apiDrained = this.api?.drain() ?? Promise.resolve();
     const routesClosed = Promise.all(this.routes.map((route) => route.close?.()));
+    await this.mqttBridge?.close();
     if (this.ownsHub) await this.hub.close(DisconnectCode.shutdown, 'server shutdown');
     await this.ownBroker?.close();
     await settleWithin(Promise.all([apiDrained, socketsClosed, routesClosed]), this.shutdownTimeoutMs);
