@@ -46,7 +46,22 @@ export interface HubStats {
 export interface ServerPublishOptions {
   /** A client id that must not receive this publication. */
   excludeClient?: string;
+  /** Passed to publish interceptors, so a service can recognise its own publications. */
+  tag?: string;
 }
+
+/** A publication this node is about to publish; see Hub.addPublishInterceptor. */
+export interface InterceptedPublication {
+  channel: string;
+  data: unknown;
+  /** The publishing client; absent for server and API publications. */
+  info?: ClientInfo;
+  source: 'client' | 'api' | 'server';
+  tag?: string;
+}
+
+/** May refuse a publication by throwing a HubError (its code is the publisher's error). */
+export type PublishInterceptor = (publication: InterceptedPublication) => void | Promise<void>;
 
 export interface ServerHistoryOptions {
   limit?: number | undefined;
@@ -75,6 +90,7 @@ export class Hub {
   private readonly tokenExpiry = new ExpiryWheel<ClientConnection>();
   private readonly connectDeadlines = new ExpiryWheel<ClientConnection>();
   private readonly rpcHandlers = new Map<string, RpcHandler>();
+  private readonly publishInterceptors = new Set<PublishInterceptor>();
   private readonly ownsBroker: boolean;
   private readonly verifierReady: Promise<TokenVerifier | undefined>;
   private readonly controlReady: Promise<void>;
@@ -136,6 +152,26 @@ export class Hub {
     return this.rpcHandlers.get(method);
   }
 
+  /**
+   * Calls `interceptor` for every publication accepted on this node, after the permission
+   * and size checks and before the broker publish. A thrown HubError refuses the publish.
+   * Returns a function that removes the interceptor.
+   */
+  addPublishInterceptor(interceptor: PublishInterceptor): () => void {
+    this.publishInterceptors.add(interceptor);
+    return () => {
+      this.publishInterceptors.delete(interceptor);
+    };
+  }
+
+  /** Runs the interceptors; undefined (no await, no extra turn) when there are none. */
+  interceptPublication(publication: InterceptedPublication): Promise<void> | undefined {
+    if (this.publishInterceptors.size === 0) return undefined;
+    return (async () => {
+      for (const interceptor of [...this.publishInterceptors]) await interceptor(publication);
+    })();
+  }
+
   verifier(): Promise<TokenVerifier | undefined> {
     return this.verifierReady;
   }
@@ -145,6 +181,8 @@ export class Hub {
     const namespace = this.channelNamespace(channel);
     const encoded = JSON.stringify(data);
     if (encoded === undefined) throw new HubError('badRequest', 'data must be JSON');
+    const intercepted = this.interceptPublication({ channel, data, source: 'server', ...(options.tag === undefined ? {} : { tag: options.tag }) });
+    if (intercepted !== undefined) await intercepted;
     const retention = retentionOf(namespace);
     const position = await this.broker.publish(channel, encoded, {
       ...(retention === undefined ? {} : { history: retention }),

@@ -1,4 +1,4 @@
-export { Hub, type HubStats, type RpcCall, type RpcHandler, type ServerHistoryOptions, type ServerPublishOptions } from './hub.js';
+export { Hub, type HubStats, type RpcCall, type RpcHandler, type ServerHistoryOptions, type ServerPublishOptions, type InterceptedPublication, type PublishInterceptor } from './hub.js';
 export { ClientConnection } from './client.js';
 export { OutboundMessage, type Session } from './session.js';
 export { HubError } from './errors.js';

@@ -27,10 +27,13 @@ export async function handlePublish(client: ClientConnection, id: number, params
   if (Buffer.byteLength(encoded) > hub.options.limits.maxPublicationSize) {
     throw new HubError('messageTooLarge', 'publication data too large');
   }
+  const info = client.clientInfo(client.subscriptions.get(name.channel)?.info.chanInfo);
+  const intercepted = hub.interceptPublication({ channel: name.channel, data, info, source: 'client' });
+  if (intercepted !== undefined) await intercepted;
   const retention = retentionOf(namespace);
   const position = await hub.broker.publish(name.channel, encoded, {
     ...(retention === undefined ? {} : { history: retention }),
-    info: client.clientInfo(client.subscriptions.get(name.channel)?.info.chanInfo),
+    info,
     ...(excludeSelf ? { excludeClient: client.id } : {}),
   });
   hub.stats.publications += 1;
