@@ -43,13 +43,14 @@ export class VolleyProvider extends Emitter<VolleyProviderEvents> {
   private grantedAccess: DocumentAccess | undefined;
   private pendingUpdates: Uint8Array[] = [];
   private awarenessChanged = false;
+  private answerNewcomer = false;
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private retryDelay: number;
   private syncRound = 0;
   private destroyed = false;
-  /** The awareness ids each remote connection has sent, to clear them when it leaves. */
-  private readonly awarenessByConnection = new Map<string, Set<number>>();
+  /** The connection each remote awareness id came from last, to clear them when it leaves. */
+  private readonly connectionOfAwareness = new Map<number, string>();
   private publisherOfIncoming: string | undefined;
   private readonly offs: Array<() => void> = [];
   private readonly flushIntervalMs: number;
@@ -138,9 +139,7 @@ export class VolleyProvider extends Emitter<VolleyProviderEvents> {
       this.pendingUpdates = [];
       // Everything made here that the server has not seen (offline edits included).
       const missing = reply.access === 'write' ? Y.encodeStateAsUpdate(this.doc, serverVector) : undefined;
-      // Others ignore an awareness state at clock 0 (a new Awareness): move it on to 1.
-      const local = this.awareness.getLocalState();
-      if (local !== null && this.awareness.meta.get(this.doc.clientID)?.clock === 0) this.awareness.setLocalState(local);
+      this.renewLocalState();
       const message: DocumentMessage = { a: toBase64(encodeAwarenessUpdate(this.awareness, [this.doc.clientID])) };
       if (missing !== undefined && hasContent(missing)) message.u = toBase64(missing);
       this.retryDelay = this.retryDelayMs;
@@ -161,7 +160,10 @@ export class VolleyProvider extends Emitter<VolleyProviderEvents> {
   }
 
   private setSynced(synced: boolean): void {
-    if (!synced) this.syncRound += 1; // a sync in flight belongs to the old connection
+    if (!synced) {
+      this.syncRound += 1; // a sync in flight belongs to the old connection
+      if (this.isSynced) this.forgetRemoteStates();
+    }
     if (this.isSynced === synced) return;
     this.isSynced = synced;
     this.emit('synced', { synced });
@@ -181,19 +183,32 @@ export class VolleyProvider extends Emitter<VolleyProviderEvents> {
   ): void => {
     if (this.destroyed) return;
     if (origin === this) {
-      // Remote states: remember who sent them; answer newcomers with our own state.
+      // Remote states: remember which connection sent them; answer a newcomer (a new
+      // state, or a known one back on a new connection) with our own state.
       const publisher = this.publisherOfIncoming;
+      let newcomer = added.length > 0;
       if (publisher !== undefined) {
-        let ids = this.awarenessByConnection.get(publisher);
-        if (ids === undefined) this.awarenessByConnection.set(publisher, (ids = new Set()));
-        for (const id of [...added, ...updated]) ids.add(id);
-        for (const id of removed) ids.delete(id);
+        newcomer ||= ![...this.connectionOfAwareness.values()].includes(publisher);
+        for (const id of [...added, ...updated]) this.connectionOfAwareness.set(id, publisher);
       }
-      if (added.length > 0 && this.awareness.getLocalState() !== null) this.markAwarenessChanged();
+      for (const id of removed) this.connectionOfAwareness.delete(id);
+      if (newcomer) {
+        this.answerNewcomer = true;
+        this.markAwarenessChanged();
+      }
       return;
     }
     if ([...added, ...updated, ...removed].includes(this.doc.clientID)) this.markAwarenessChanged();
   };
+
+  /**
+   * Sets the local state again, moving its clock on: others ignore a state whose clock
+   * they have seen (a new Awareness starts at 0; one they dropped keeps its clock).
+   */
+  private renewLocalState(): void {
+    const local = this.awareness.getLocalState();
+    if (local !== null) this.awareness.setLocalState(local);
+  }
 
   private markAwarenessChanged(): void {
     if (!this.isSynced) return; // the sync sends the local state
@@ -215,6 +230,10 @@ export class VolleyProvider extends Emitter<VolleyProviderEvents> {
     if (this.pendingUpdates.length > 0) {
       message.u = toBase64(Y.mergeUpdates(this.pendingUpdates));
       this.pendingUpdates = [];
+    }
+    if (this.answerNewcomer) {
+      this.answerNewcomer = false;
+      this.renewLocalState();
     }
     if (this.awarenessChanged) {
       this.awarenessChanged = false;
@@ -267,10 +286,15 @@ export class VolleyProvider extends Emitter<VolleyProviderEvents> {
 
   /** A connection left the channel (needs join/leave pushes): its cursors go at once. */
   private onLeave({ info }: PresenceContext): void {
-    const ids = this.awarenessByConnection.get(info.client);
-    if (ids === undefined) return;
-    this.awarenessByConnection.delete(info.client);
-    removeAwarenessStates(this.awareness, [...ids].filter((id) => id !== this.doc.clientID), this);
+    const ids = [...this.connectionOfAwareness].filter(([, connection]) => connection === info.client).map(([id]) => id);
+    if (ids.length > 0) removeAwarenessStates(this.awareness, ids, this);
+  }
+
+  /** Without a connection the others' states go stale: drop them; they come back with the next sync. */
+  private forgetRemoteStates(): void {
+    const remote = [...this.awareness.getStates().keys()].filter((id) => id !== this.doc.clientID);
+    this.connectionOfAwareness.clear();
+    if (remote.length > 0) removeAwarenessStates(this.awareness, remote, this);
   }
 }
 

@@ -102,6 +102,19 @@ describe('VolleyProvider', () => {
     await until(() => !c.provider.awareness.getStates().has(a.doc.clientID), 'a\'s state to go on c');
   });
 
+  it('drops the others\' cursors while offline and gets them back after a reconnect', async () => {
+    const a = open('docs:aware-again');
+    const b = open('docs:aware-again');
+    a.provider.awareness.setLocalStateField('user', { name: 'Ada' });
+    b.provider.awareness.setLocalStateField('user', { name: 'Bob' });
+    await until(() => b.provider.awareness.getStates().get(a.doc.clientID)?.user?.name === 'Ada', 'b to see Ada');
+    b.client.disconnect();
+    assert.equal(b.provider.awareness.getStates().has(a.doc.clientID), false);
+    b.client.connect();
+    await until(() => b.provider.awareness.getStates().get(a.doc.clientID)?.user?.name === 'Ada', 'b to see Ada again');
+    await until(() => a.provider.awareness.getStates().get(b.doc.clientID)?.user?.name === 'Bob', 'a to see Bob again');
+  });
+
   it('malformed updates are refused by the server and editors carry on', async () => {
     const a = open('docs:garbage');
     await a.provider.whenSynced();
