@@ -1,7 +1,8 @@
 // Two server nodes sharing a broker, editors on different nodes: they converge, each
 // node's copy of the document sees every update, and a late joiner on a node that never
 // had the document (its own empty store, history trimmed) still gets all of it.
-// Run on an in-process cluster (MemoryEngine) and on Redis (skipped when unreachable).
+// Run on an in-process cluster (MemoryEngine), on Redis and on NATS (each skipped when
+// unreachable, except in CI).
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -9,8 +10,10 @@ import * as Y from 'yjs';
 import type { Broker } from '../../src/broker/broker.js';
 import { MemoryBroker } from '../../src/broker/memory.js';
 import { MemoryEngine } from '../../src/broker/memory-engine.js';
+import { NatsBroker } from '../../src/broker/nats/nats-broker.js';
 import { RedisBroker } from '../../src/broker/redis/redis-broker.js';
-import { REDIS_URL, serviceSkipReason, uniquePrefix } from '../cluster/engines.js';
+import { NATS_URL, REDIS_URL, serviceSkipReason, uniquePrefix } from '../cluster/engines.js';
+import { removeNatsState } from '../cluster/nats-cleanup.js';
 import { removeRedisState } from '../cluster/redis-cleanup.js';
 import { openEditor, startDocsServer, textOf, until, type DocsServer, type Editor } from './helpers.js';
 
@@ -132,6 +135,27 @@ if (skip !== undefined) {
       async close() {
         await Promise.all(created.map((broker) => broker.close()));
         await removeRedisState(REDIS_URL, prefix);
+      },
+    };
+  });
+}
+
+const natsSkip = await serviceSkipReason('NATS', NATS_URL);
+if (natsSkip !== undefined) {
+  describe('documents on two nodes: nats', { skip: natsSkip }, () => {});
+} else {
+  clusterSuite('nats', async () => {
+    const prefix = uniquePrefix('yjs');
+    const created: NatsBroker[] = [];
+    return {
+      async brokers(count) {
+        const brokers = await Promise.all(Array.from({ length: count }, () => NatsBroker.connect({ url: NATS_URL, prefix, storage: 'memory' })));
+        created.push(...brokers);
+        return brokers;
+      },
+      async close() {
+        await Promise.all(created.map((broker) => broker.close()));
+        await removeNatsState(NATS_URL, prefix);
       },
     };
   });

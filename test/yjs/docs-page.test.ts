@@ -9,38 +9,24 @@ import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import * as Y from 'yjs';
 import { toBase64 } from '../../src/yjs/index.js';
 import { buildWeb, type BuiltFile } from '../../scripts/build-web.js';
 import { FileDocumentStore } from '../../src/yjs/server/index.js';
-import { PAGE_HELPERS, chromiumSkipReason, launchChromium } from '../support/chromium.js';
+import { chromiumSkipReason, launchChromium } from '../support/chromium.js';
 import { SECRET, startDocsServer, tempDir, until, type DocsServer } from './helpers.js';
+import { ARTIFACTS, WAIT, isSubsequence, openDocs as openPage, textOf, typeAt, waitSynced, waitText, type PageDocs } from './page-helpers.js';
 
-const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 const skip = chromiumSkipReason();
 if (skip) console.log(`# skipping the Docs page in Chromium: ${skip}`);
-
-const WAIT = { timeout: 60_000 };
-
-interface PageDocs {
-  text(): string;
-  provider: { synced: boolean; access?: string; subscription: { publish(data: unknown): Promise<unknown> } };
-}
 
 async function token(claims: Record<string, unknown>): Promise<string> {
   return new SignJWT(claims)
     .setProtectedHeader({ alg: 'HS256' })
     .setExpirationTime(Math.floor(Date.now() / 1000) + 3600)
     .sign(new TextEncoder().encode(SECRET));
-}
-
-function isSubsequence(part: string, text: string): boolean {
-  let at = 0;
-  for (const char of text) if (char === part[at]) at += 1;
-  return at === part.length;
 }
 
 describe('the Docs page in Chromium', { skip }, () => {
@@ -76,32 +62,7 @@ describe('the Docs page in Chromium', { skip }, () => {
     web.remove();
   });
 
-  /** The page in a browser context of its own (another person's browser), synced. */
-  async function openDocs(path: string, name: string): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1000, height: 640 }, deviceScaleFactor: 1 });
-    contexts.push(context);
-    await context.addInitScript((value) => localStorage.setItem('volley-demo-name', value), name);
-    const page = await context.newPage();
-    await page.addInitScript(PAGE_HELPERS);
-    page.on('pageerror', (error) => console.log(`# page error (${name}): ${error.message}`));
-    await page.goto(`http://127.0.0.1:${port}${path}`);
-    await waitSynced(page);
-    return page;
-  }
-
-  const waitSynced = (page: Page) =>
-    page.waitForFunction(() => (window as unknown as { volleyDocs?: PageDocs }).volleyDocs?.provider.synced === true, undefined, WAIT);
-  const textOf = (page: Page) => page.evaluate(() => (window as unknown as { volleyDocs: PageDocs }).volleyDocs.text());
-  /** Waits until `check(text, arg)` holds in the page (`check` runs there: it sees only its arguments). */
-  const waitText = <A>(page: Page, check: (text: string, arg: A) => boolean, what: string, arg?: A) =>
-    page.waitForFunction(`(${check.toString()})(window.volleyDocs.text(), ${JSON.stringify(arg ?? null)})`, undefined, WAIT).catch(async (error: unknown) => {
-      throw new Error(`${what}: the page holds ${JSON.stringify(await textOf(page))}`, { cause: error });
-    });
-  async function typeAt(page: Page, where: 'start' | 'end', text: string): Promise<void> {
-    await page.click('.cm-content');
-    await page.keyboard.press(where === 'start' ? 'Control+Home' : 'Control+End');
-    await page.keyboard.type(text);
-  }
+  const openDocs = (path: string, name: string) => openPage(browser, contexts, `http://127.0.0.1:${port}${path}`, name);
 
   let alice: Page;
   let bob: Page;
