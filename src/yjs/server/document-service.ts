@@ -151,7 +151,7 @@ export class DocumentService {
     const limit = this.options.maxUpdateSize;
     if (message.a !== undefined) checkAwarenessUpdate(decodeField(message.a, 'awareness update', limit));
     if (message.u === undefined) return;
-    if (source === 'client' && info !== undefined && this.accessOf(info, channel) !== 'write') {
+    if (source === 'client' && (info === undefined || this.accessOf(info, channel) !== 'write')) {
       throw new HubError('permissionDenied', 'read-only access to this document');
     }
     const update = decodeField(message.u, 'document update', limit);
