@@ -42,6 +42,7 @@ export async function createVolleyMount(config: ServeConfig, gracePeriodMs: numb
     endpoints.push(
       { kind: 'http', path: '/chat.html', description: 'demo: chat' },
       { kind: 'http', path: '/live.html', description: 'demo: live market data' },
+      { kind: 'http', path: '/docs.html', description: 'demo: shared documents' },
       { kind: 'http', path: '/status.html', description: 'demo: server status' },
       { kind: 'http', path: '/demo/status', description: 'demo: server status (JSON)' },
     );
@@ -55,7 +56,7 @@ export async function createVolleyMount(config: ServeConfig, gracePeriodMs: numb
     handleUpgrade: (req, socket, head) => server.handleUpgrade(req, socket, head),
     close: () =>
       (closed ??= (async () => {
-        demo?.stop();
+        await demo?.stop();
         await server.close();
         await broker?.close();
       })()),
