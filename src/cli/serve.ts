@@ -68,6 +68,7 @@ function hubEndpoints(config: ServeConfig): Endpoint[] {
     endpoints.push(
       { kind: 'http', path: '/chat.html', description: 'demo: chat' },
       { kind: 'http', path: '/live.html', description: 'demo: live market data' },
+      { kind: 'http', path: '/docs.html', description: 'demo: shared documents' },
       ...(config.mqtt === undefined ? [] : [{ kind: 'http' as const, path: '/devices.html', description: 'demo: MQTT devices' }]),
       { kind: 'http', path: '/status.html', description: 'demo: server status' },
       { kind: 'http', path: STATUS_PATH, description: 'demo: server status (JSON)' },
@@ -124,7 +125,7 @@ export async function startServer({ config, version }: ServeOptions): Promise<Ru
     endpoints,
     close: () =>
       (closing ??= (async () => {
-        demo?.stop();
+        await demo?.stop();
         await devices?.stop();
         await server.close();
         await broker?.close();

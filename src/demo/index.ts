@@ -1,5 +1,5 @@
 // The demo behind the pages of web/: hub options, the running parts, and the built pages.
-export { demoServerOptions, CHAT_NAMESPACE_OPTIONS, MARKET_NAMESPACE_OPTIONS } from './options.js';
+export { demoServerOptions, CHAT_NAMESPACE_OPTIONS, MARKET_NAMESPACE_OPTIONS, DOCS_NAMESPACE_OPTIONS } from './options.js';
 export { startDemo, type Demo, type DemoOptions } from './start.js';
 export { demoStaticDir } from './static-dir.js';
 export { MarketFeed, DEFAULT_SYMBOLS, type MarketFeedOptions } from './market-feed.js';

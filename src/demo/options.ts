@@ -2,7 +2,8 @@
 
 import type { HubOptions } from '../hub/options.js';
 import type { NamespaceOptions } from '../hub/namespaces.js';
-import { CHAT_NAMESPACE, MARKET_NAMESPACE } from './protocol.js';
+import { documentNamespaceOptions } from '../yjs/server/options.js';
+import { CHAT_NAMESPACE, DOCS_NAMESPACE, MARKET_NAMESPACE } from './protocol.js';
 
 /** `chat:*`: presence with join/leave pushes, the last 100 messages kept 10 minutes, subscribers publish. */
 export const CHAT_NAMESPACE_OPTIONS: Readonly<NamespaceOptions> = {
@@ -23,13 +24,17 @@ export const MARKET_NAMESPACE_OPTIONS: Readonly<NamespaceOptions> = {
   publish: 'server',
 };
 
-/** Anonymous connections allowed, and the `chat` and `market` namespaces. */
+/** `docs:*`: the Docs page's documents (volley/yjs): presence, join/leave, a short history. */
+export const DOCS_NAMESPACE_OPTIONS: Readonly<NamespaceOptions> = documentNamespaceOptions();
+
+/** Anonymous connections allowed, and the `chat`, `market` and `docs` namespaces. */
 export function demoServerOptions(): HubOptions {
   return {
     allowAnonymous: true,
     namespaces: {
       [CHAT_NAMESPACE]: { ...CHAT_NAMESPACE_OPTIONS },
       [MARKET_NAMESPACE]: { ...MARKET_NAMESPACE_OPTIONS },
+      [DOCS_NAMESPACE]: { ...DOCS_NAMESPACE_OPTIONS },
     },
   };
 }

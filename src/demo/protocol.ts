@@ -6,6 +6,8 @@ export const CHAT_NAMESPACE = 'chat';
 /** The market namespace; every tick of every symbol goes to MARKET_CHANNEL. */
 export const MARKET_NAMESPACE = 'market';
 export const MARKET_CHANNEL = 'market:ticks';
+/** The Docs page's documents: `docs:NAME` (volley/yjs). */
+export const DOCS_NAMESPACE = 'docs';
 /** Where the status endpoint answers (GET/HEAD, JSON). */
 export const STATUS_PATH = '/demo/status';
 

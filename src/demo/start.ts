@@ -1,16 +1,20 @@
 // Starts what the demo pages need on a running server: the market feed, the chat's name
-// rpcs and the status endpoint.
+// rpcs, the status endpoint and the Docs page's document service.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { VolleyServer } from '../server/server.js';
 import { registerChatNames, type ChatNamesOptions } from './chat-names.js';
 import { MarketFeed, type MarketFeedOptions } from './market-feed.js';
 import { createStatusEndpoint, type StatusEndpointOptions } from './status-endpoint.js';
+import { DocumentService, type DocumentServiceOptions } from '../yjs/server/index.js';
+import { DOCS_NAMESPACE } from './protocol.js';
 
 export interface DemoOptions {
   market?: MarketFeedOptions;
   chat?: ChatNamesOptions;
   status?: StatusEndpointOptions;
+  /** The Docs page's document service (namespace `docs`; saved in `.volley/docs` by default); `false`: none. */
+  docs?: DocumentServiceOptions | false;
   /**
    * Put the status endpoint on `server.httpServer` itself. Default true. Pass false when
    * your own request router calls the returned `handleRequest` (as `volley serve` does).
@@ -21,8 +25,10 @@ export interface DemoOptions {
 export interface Demo {
   /** The status endpoint: answers its path and returns true, or returns false. */
   handleRequest(req: IncomingMessage, res: ServerResponse): boolean;
-  /** Stops the feed, the sampling timer and the rpcs, and unmounts the endpoint. Idempotent. */
-  stop(): void;
+  /** The Docs page's documents; undefined with `docs: false`. */
+  documents: DocumentService | undefined;
+  /** Stops the feed, the sampling timer and the rpcs, unmounts the endpoint, and saves the documents. Idempotent. */
+  stop(): Promise<void>;
 }
 
 export function startDemo(server: VolleyServer, options: DemoOptions = {}): Demo {
@@ -30,6 +36,7 @@ export function startDemo(server: VolleyServer, options: DemoOptions = {}): Demo
   const feed = new MarketFeed((channel, data) => server.publish(channel, data), options.market, (error) => hub.reportInternalError(error));
   const names = registerChatNames(hub, options.chat);
   const status = createStatusEndpoint(hub, options.status);
+  const documents = options.docs === false ? undefined : new DocumentService(hub, { namespace: DOCS_NAMESPACE, ...options.docs });
   const handleRequest = (req: IncomingMessage, res: ServerResponse) => status.handleRequest(req, res);
 
   // Ahead of VolleyServer's own listener: the endpoint answers synchronously, and the
@@ -41,16 +48,19 @@ export function startDemo(server: VolleyServer, options: DemoOptions = {}): Demo
   const mounted = options.mountStatus ?? true;
   if (mounted) server.httpServer?.prependListener('request', listener);
 
-  let stopped = false;
+  let stopped: Promise<void> | undefined;
   return {
     handleRequest,
+    documents,
     stop() {
-      if (stopped) return;
-      stopped = true;
-      feed.stop();
-      names.stop();
-      status.stop();
-      if (mounted) server.httpServer?.off('request', listener);
+      stopped ??= (async () => {
+        feed.stop();
+        names.stop();
+        status.stop();
+        if (mounted) server.httpServer?.off('request', listener);
+        await documents?.close();
+      })();
+      return stopped;
     },
   };
 }
