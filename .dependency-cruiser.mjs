@@ -1,7 +1,7 @@
 // The layering of src/ (docs/architecture.md), checked by `npm run lint:layers` as part of
 // `npm test`: a wrong import or an import cycle fails the build. Each rule names the layer
 // it protects; the layers, bottom up: protocol, ws | wire, broker, hub, transports, bridges,
-// server, demo, cli. client/ sits beside them and runs in browsers.
+// server, yjs, demo, cli. client/ sits beside them and runs in browsers.
 
 /** Node built-ins that do I/O or exist only in Node; layers that must stay pure forbid them. */
 const NODE_IO = '^(node:)?(net|tls|http|https|http2|dgram|fs|fs/promises|child_process|worker_threads|cluster|os|readline|tty)$';
@@ -77,6 +77,27 @@ export default {
       severity: 'error',
       from: { path: '^src/bridges/' },
       to: { path: '^src/(ws|protocol|transports|server|client|demo|cli)/' },
+    },
+    {
+      name: 'yjs-provider-runs-in-browsers',
+      comment: 'volley/yjs (the provider) is client-side: the SDK, the wire protocol, yjs and y-protocols; nothing Node-only.',
+      severity: 'error',
+      from: { path: '^src/yjs/', pathNot: '^src/yjs/server/' },
+      to: { pathNot: ['^src/(yjs|client|wire)/', 'node_modules/(yjs|y-protocols|lib0)/'] },
+    },
+    {
+      name: 'yjs-server-on-the-hub',
+      comment: 'volley/yjs/server keeps documents through the hub\'s public API and a broker; it knows no transport or front door.',
+      severity: 'error',
+      from: { path: '^src/yjs/server/' },
+      to: { path: '^src/(ws|protocol|transports|bridges|server|client|demo|cli)/' },
+    },
+    {
+      name: 'nothing-below-uses-yjs',
+      comment: 'yjs/ is an optional layer above the hub and the SDK: only the demo and the CLI build on it.',
+      severity: 'error',
+      from: { path: '^src/(protocol|ws|wire|broker|hub|transports|bridges|server|client)/' },
+      to: { path: '^src/yjs/' },
     },
     {
       name: 'server-below-front-door',

@@ -12,7 +12,7 @@ import { Connection, type ConnectionHost } from './connection.js';
 import { ExpiryWheel } from './expiry-wheel.js';
 import { LocalChannels } from './local-channels.js';
 import { Memberships } from './memberships.js';
-import { Namespaces } from './namespaces.js';
+import { Namespaces, type ResolvedNamespace } from './namespaces.js';
 import { resolveHubOptions, type HubOptions, type ResolvedHubOptions } from './options.js';
 import { Publisher, type PublishInterceptor } from './publisher.js';
 import type { Session } from './session.js';
@@ -239,6 +239,11 @@ export class Hub {
     } catch {
       // A failing error reporter must not take the hub down.
     }
+  }
+
+  /** The options of a channel's namespace; throws HubError (107, 102) for a bad name or an unknown namespace. */
+  channelOptions(channel: string): ResolvedNamespace {
+    return this.resolveChannel(channel).namespace;
   }
 
   private resolveChannel(channel: string): ChannelTarget {

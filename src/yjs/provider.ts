@@ -8,7 +8,7 @@
 
 import * as Y from 'yjs';
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
-import { ErrorCode, type Client, type Subscription, type SubscriptionOptions, type PublicationContext, type PresenceContext } from '../client/index.js';
+import { WireErrorCode, type Client, type Subscription, type SubscriptionOptions, type PublicationContext, type PresenceContext } from '../client/index.js';
 import { Emitter } from '../client/emitter.js';
 import { fromBase64, toBase64 } from './base64.js';
 import { SYNC_RPC, parseDocumentMessage, type DocumentAccess, type DocumentMessage, type SyncReply } from './messages.js';
@@ -34,7 +34,7 @@ export interface VolleyProviderEvents {
 export const PROVIDER_DEFAULTS = { flushIntervalMs: 100, retryDelayMs: 1000 } as const;
 const MAX_RETRY_DELAY_MS = 30_000;
 /** Error codes after which resending the same change cannot succeed. */
-const PERMANENT_REFUSALS = new Set<number>([ErrorCode.permissionDenied, ErrorCode.badRequest, ErrorCode.messageTooLarge, ErrorCode.limitExceeded]);
+const PERMANENT_REFUSALS = new Set<number>([WireErrorCode.permissionDenied, WireErrorCode.badRequest, WireErrorCode.messageTooLarge, WireErrorCode.limitExceeded]);
 
 export class VolleyProvider extends Emitter<VolleyProviderEvents> {
   readonly awareness: Awareness;

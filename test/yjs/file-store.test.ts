@@ -5,6 +5,7 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { describe, it } from 'node:test';
 import { Hub } from '../../src/hub/hub.js';
+import { MemoryBroker } from '../../src/broker/memory.js';
 import { DocumentService, FileDocumentStore, MemoryDocumentStore } from '../../src/yjs/server/index.js';
 import { fromBase64, toBase64 } from '../../src/yjs/index.js';
 import { tempDir } from './helpers.js';
@@ -58,7 +59,7 @@ describe('FileDocumentStore', () => {
 
 describe('DocumentService options and base64', () => {
   it('refuses out-of-range options by name', async () => {
-    const hub = new Hub({ sweepIntervalMs: 0 });
+    const hub = new Hub({ sweepIntervalMs: 0, broker: new MemoryBroker() });
     const store = new MemoryDocumentStore();
     for (const [options, name] of [
       [{ saveDelayMs: -1 }, /saveDelayMs/],

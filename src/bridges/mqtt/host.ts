@@ -4,7 +4,7 @@
 import type { Hub } from '../../hub/hub.js';
 import { HubError } from '../../hub/errors.js';
 import { parseChannelName } from '../../hub/channel-name.js';
-import type { ClientInfo } from '../../wire/index.js';
+import { isTemporary, type ClientInfo } from '../../wire/index.js';
 
 export { HubError, parseChannelName };
 
@@ -35,17 +35,13 @@ export function hubBridgeHost(hub: Hub): BridgeHost {
     },
     addPublishInterceptor: (fn) => hub.addPublishInterceptor(fn),
     maxPublicationSize: hub.options.limits.maxPublicationSize,
-    keepsHistory: (channel) => {
-      const name = parseChannelName(channel);
-      if (name === undefined) throw new HubError('badRequest', 'invalid channel name');
-      return hub.namespaces.get(name.namespace).historySize > 0;
-    },
+    keepsHistory: (channel) => hub.channelOptions(channel).historySize > 0,
   };
 }
 
 /** Whether a publish failed for a reason that passes (engine down) rather than for good (bad channel). */
 export function isTemporaryPublishError(error: unknown): boolean {
-  if (error instanceof HubError) return error.errorName === 'unavailable' || error.errorName === 'internal';
+  if (error instanceof HubError) return isTemporary(error.code);
   return true;
 }
 

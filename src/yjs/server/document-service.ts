@@ -7,7 +7,8 @@
 
 import { randomUUID } from 'node:crypto';
 import * as Y from 'yjs';
-import { HubError, parseChannelName, type Hub, type InterceptedPublication, type RpcCall } from '../../hub/index.js';
+import { parseChannelName } from '../../hub/channel-name.js';
+import { HubError, type Hub, type InterceptedPublication, type RpcCall } from '../../hub/index.js';
 import { toBase64 } from '../base64.js';
 import { SYNC_RPC, parseDocumentMessage, type DocumentAccess, type SyncReply } from '../messages.js';
 import { DocumentRegistry, Origin, type LoadedDocument } from './documents.js';

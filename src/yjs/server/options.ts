@@ -2,7 +2,8 @@
 // document namespace needs.
 
 import { join } from 'node:path';
-import type { ClientInfo, NamespaceOptions } from '../../hub/index.js';
+import type { NamespaceOptions } from '../../hub/index.js';
+import type { ClientInfo } from '../../wire/index.js';
 import type { DocumentAccess } from '../messages.js';
 import type { DocumentStore } from './store.js';
 import { FileDocumentStore } from './file-store.js';

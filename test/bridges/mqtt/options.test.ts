@@ -83,7 +83,7 @@ test('other keys: unknown keys, bad URL, no rules, bad numbers are each named', 
 test('an inbound rule into a namespace the hub does not have is refused at start, naming the rule', async () => {
   const { Hub } = await import('../../../src/hub/hub.js');
   const { MqttBridge, hubBridgeHost } = await import('../../../src/bridges/mqtt/index.js');
-  const hub = new Hub({ namespaces: { iot: {} } });
+  const hub = new Hub({ namespaces: { iot: {} }, broker: new (await import('../../../src/broker/memory.js')).MemoryBroker() });
   const bridge = new MqttBridge({ url: URL, inbound: [{ topic: 'a/+', channel: 'iot:{1}' }, { topic: 'b/+', channel: 'nope:{1}' }] }, hubBridgeHost(hub), { log: () => {} });
   await assert.rejects(bridge.start(), /mqtt\.inbound\[1\]\.channel: "nope:\{1\}": unknown namespace "nope"/);
   await hub.close();
