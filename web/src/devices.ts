@@ -7,7 +7,7 @@ import {
   DEMO_DEVICES, commandChannel, isBridgedMessage, isDeviceReading, isDeviceState, readingChannel, stateChannel,
   type DeviceState,
 } from '../../src/demo/devices-protocol.js';
-import { ErrorCode, type Client } from '../../src/client/index.js';
+import { WireErrorCode, type Client } from '../../src/client/index.js';
 import { connectClient } from './connect.js';
 import { byId, element, showConnection } from './dom.js';
 import { LineChart, everyFrame, type Point } from './line-chart.js';
@@ -64,7 +64,7 @@ class DeviceCard {
     });
     readings.on('error', ({ error }) => {
       // No `devices` namespace: this server runs without an MQTT bridge.
-      if ('code' in error && error.code === ErrorCode.unknownChannel) showNotConfigured();
+      if ('code' in error && error.code === WireErrorCode.unknownChannel) showNotConfigured();
       else this.showError(error.message);
     });
 
