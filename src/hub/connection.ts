@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { DisconnectCode, type ClientInfo, type Method, type WireError } from '../wire/index.js';
 import { decodeCommand, type Params } from './decode.js';
 import { encodeError, encodeResult } from './encode.js';
-import { HubError, toWireError } from './errors.js';
+import { HubError, isBrokerUnavailable, toWireError } from './errors.js';
 import type { LocalSubscriber } from './local-channels.js';
 import type { ResolvedNamespace } from './namespaces.js';
 import type { ResolvedHubOptions } from './options.js';
@@ -25,6 +25,8 @@ export interface ConnectionHost {
   /** The connection is being closed for a full outgoing buffer (counted in stats). */
   slowConsumer(connection: Connection): void;
   reportInternalError(error: unknown): void;
+  /** A command was refused with `unavailable` because the broker's engine is out of reach. */
+  countUnavailable(): void;
 }
 
 /** Who the connect (or refresh) command established the connection to be. */
@@ -116,7 +118,10 @@ export class Connection implements LocalSubscriber {
       this.replyError(decoded.id, decoded.error.toWire());
     } else {
       this.host.run(this, decoded.id, decoded.method, decoded.params).catch((error: unknown) => {
-        if (!(error instanceof HubError)) this.host.reportInternalError(error);
+        // An engine outage is answered with `unavailable` (117) and counted, not logged per
+        // command: a client retrying through an outage would flood the log with stack traces.
+        if (isBrokerUnavailable(error)) this.host.countUnavailable();
+        else if (!(error instanceof HubError)) this.host.reportInternalError(error);
         this.replyError(decoded.id, toWireError(error));
       });
     }

@@ -23,10 +23,15 @@ export class HubError extends Error {
  */
 export const BROKER_UNAVAILABLE = 'BrokerUnavailableError';
 
+/** Whether a thrown value is an engine outage: retriable, and not a bug worth a stack trace. */
+export function isBrokerUnavailable(error: unknown): boolean {
+  return error instanceof Error && error.name === BROKER_UNAVAILABLE;
+}
+
 /** Any thrown value as a wire error; unexpected errors hide their message. */
 export function toWireError(error: unknown): WireError {
   if (error instanceof HubError) return error.toWire();
-  if (error instanceof Error && error.name === BROKER_UNAVAILABLE) {
+  if (isBrokerUnavailable(error)) {
     return { code: WireErrorCode.unavailable, name: ErrorName[WireErrorCode.unavailable], message: 'temporarily unavailable, try again' };
   }
   return { code: WireErrorCode.internal, name: ErrorName[WireErrorCode.internal], message: 'internal server error' };

@@ -26,6 +26,8 @@ export interface HubStats {
   connectTimeouts: number;
   publications: number;
   internalErrors: number;
+  /** Commands refused with `unavailable` (117) while the broker's engine was out of reach. */
+  unavailableReplies: number;
 }
 
 export interface ServerPublishOptions {
@@ -49,6 +51,7 @@ export class Hub {
     connectTimeouts: 0,
     publications: 0,
     internalErrors: 0,
+    unavailableReplies: 0,
   };
   /** Called with unexpected errors (the client only sees "internal"). Default: console.error. */
   onInternalError: (error: unknown) => void = (error) => console.error('volley hub:', error);
@@ -109,6 +112,7 @@ export class Hub {
       closed: (connection) => this.forget(connection),
       slowConsumer: () => void (this.stats.slowConsumerDisconnects += 1),
       reportInternalError: (error) => this.reportInternalError(error),
+      countUnavailable: () => void (this.stats.unavailableReplies += 1),
     };
     this.controlReady = this.broker.subscribeControl((message) => this.handleControl(message));
     this.controlReady.catch(() => {});
