@@ -5,6 +5,7 @@
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,8 +14,8 @@ import { ExitCode } from '../src/cli/exit-codes.js';
 import { measureRun, type RunRecord } from './suite/measure.js';
 import { fdLimit, hasTaskset, LOAD_CORE, machineInfo, pinSelf, waitForQuiet } from './suite/machine.js';
 import { parseSuiteArgs, SUITE_HELP, type SuiteOptions } from './suite/options.js';
-import { consoleTable, markdownReport, runLine, type SuiteResults } from './suite/render.js';
-import { HUB_FANOUT, suiteScenarios, type ServerName } from './suite/scenarios.js';
+import { consoleTable, markdownReport, runLine, type ScriptResult, type SuiteResults } from './suite/render.js';
+import { HUB_FANOUT, MQTT_BRIDGE, MQTT_URL, suiteScenarios, type ServerName } from './suite/scenarios.js';
 import { SERVER_SCRIPTS } from './suite/servers.js';
 import { scenarioResult, type ScenarioResult } from './suite/stats.js';
 
@@ -26,17 +27,45 @@ const QUIET_BUDGET_MS = 60_000;
 /** Descriptors a process needs besides one per connection. */
 const FD_MARGIN = 200;
 
+/** A scenario that runs as a script of its own and prints its table (hub fan-out, MQTT bridge). */
+function runScript(name: string, title: string, script: string, args: string[]): ScriptResult {
+  console.log(`${name}: ${title}, node bench/${script} ${args.join(' ')}`);
+  const r = spawnSync(process.execPath, [path.join(benchDir, script), ...args], { cwd: rootDir, encoding: 'utf8', timeout: 20 * 60 * 1000 });
+  const table = (r.stdout ?? '').trim();
+  if (r.status !== 0 || !table) console.log(`${name} failed: ${(r.stderr ?? '').trim().split('\n').slice(-5).join('\n')}`);
+  else console.log(table);
+  return { status: r.status, table: r.status === 0 ? table : '' };
+}
+
 /** The hub fan-out (bench/hub-fanout.mjs): its own subscribers speak the hub protocol. */
-function runHubFanout(o: SuiteOptions): SuiteResults['hubFanout'] {
+function runHubFanout(o: SuiteOptions): ScriptResult {
   const args = o.size === 'tiny' ? ['--subs', '20', '--messages', '20', '--reps', '1']
     : o.quick ? ['--subs', '1000', '--messages', '100', '--reps', '1']
       : ['--reps', String(o.reps), '--messages', '300'];
-  console.log(`${HUB_FANOUT}: channel publish through the hub, node bench/hub-fanout.mjs ${args.join(' ')}`);
-  const r = spawnSync(process.execPath, [path.join(benchDir, 'hub-fanout.mjs'), ...args], { cwd: rootDir, encoding: 'utf8', timeout: 20 * 60 * 1000 });
-  const table = (r.stdout ?? '').trim();
-  if (r.status !== 0 || !table) console.log(`hub fan-out failed: ${(r.stderr ?? '').trim().split('\n').slice(-5).join('\n')}`);
-  else console.log(table);
-  return { status: r.status, table: r.status === 0 ? table : '' };
+  return runScript(HUB_FANOUT, 'channel publish through the hub', 'hub-fanout.mjs', args);
+}
+
+/** MQTT -> bridge -> Volley client (bench/mqtt-bridge.mjs), when an MQTT broker answers on MQTT_URL. */
+async function runMqttBridge(o: SuiteOptions): Promise<ScriptResult | null> {
+  const url = new URL(MQTT_URL);
+  if (!(await reachable(url.hostname, Number(url.port || 1883)))) {
+    console.log(`${MQTT_BRIDGE}: skipped, no MQTT broker at ${MQTT_URL} (set VOLLEY_BENCH_MQTT_URL)`);
+    return null;
+  }
+  const args = o.size === 'tiny' ? ['--latency-messages', '50', '--throughput-messages', '200']
+    : o.quick ? ['--latency-messages', '1000', '--throughput-messages', '5000']
+      : ['--latency-messages', '4000', '--throughput-messages', '40000'];
+  return runScript(MQTT_BRIDGE, 'MQTT publish to a Volley client through the bridge', 'mqtt-bridge.mjs', ['--url', MQTT_URL, ...args]);
+}
+
+function reachable(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    socket.setTimeout(2000, () => socket.destroy());
+    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('close', () => resolve(false));
+    socket.once('error', () => resolve(false));
+  });
 }
 
 /** The newest modification time of the sources dist/ is built from. */
@@ -94,7 +123,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const t0 = Date.now();
   const scenarios = suiteScenarios(o.size);
-  const known = [...scenarios.map((s) => s.name), HUB_FANOUT];
+  const known = [...scenarios.map((s) => s.name), HUB_FANOUT, MQTT_BRIDGE];
   for (const name of o.scenarios ?? []) if (!known.includes(name)) throw new UsageError(`--scenario: no scenario "${name}" (known: ${known.join(', ')})`, 'bench');
   for (const name of o.servers ?? []) if (!SERVERS.includes(name as ServerName)) throw new UsageError(`--servers: no server "${name}" (known: ${SERVERS.join(', ')})`, 'bench');
 
@@ -140,13 +169,16 @@ async function main(argv: string[]): Promise<number> {
   const withHub = (!o.scenarios || o.scenarios.includes(HUB_FANOUT)) && names.includes('volley');
   const hubFanout = withHub ? runHubFanout(o) : null;
   if (hubFanout && hubFanout.status !== 0) missing++;
+  const withMqtt = (!o.scenarios || o.scenarios.includes(MQTT_BRIDGE)) && names.includes('volley');
+  const mqttBridge = withMqtt ? await runMqttBridge(o) : null;
+  if (mqttBridge && mqttBridge.status !== 0) missing++;
 
   const date = new Date().toISOString();
   const stamp = date.replace(/[:.]/g, '-');
   const doc: SuiteResults = {
     date, file: path.relative(rootDir, path.join(o.outDir, `results-${stamp}.json`)), elapsedSeconds: Math.round((Date.now() - t0) / 1000),
     options: { reps: o.reps, durationSeconds: o.durationSeconds, warmupSeconds: o.warmupSeconds, workers: o.workers, quick: o.quick, size: o.size, servers: names, nodeFlags: o.nodeFlags },
-    machine, scenarios: results, hubFanout,
+    machine, scenarios: results, hubFanout, mqttBridge,
   };
   const files = writeResults(doc, o.outDir, stamp);
   console.log(`\nresults: ${files.map((f) => path.relative(rootDir, f)).join(', ')}; ${doc.elapsedSeconds} s.` +

@@ -5,6 +5,12 @@ import { formatCount } from '../../src/cli/bench/format.js';
 import type { MachineInfo } from './machine.js';
 import { meetsTarget, type ScenarioResult } from './stats.js';
 
+/** What a scenario run as a script of its own printed, and how it exited. */
+export interface ScriptResult {
+  status: number | null;
+  table: string;
+}
+
 export interface SuiteResults {
   date: string;
   /** The JSON file, relative to the repository. */
@@ -13,7 +19,8 @@ export interface SuiteResults {
   options: { reps: number; durationSeconds: number; warmupSeconds: number; workers: number; quick: boolean; size: string; servers: string[]; nodeFlags: string[] };
   machine: MachineInfo;
   scenarios: ScenarioResult[];
-  hubFanout: { status: number | null; table: string } | null;
+  hubFanout: ScriptResult | null;
+  mqttBridge?: ScriptResult | null;
 }
 
 /** A figure: thousands separated from 100 up, three significant digits below. */
@@ -115,6 +122,15 @@ export function markdownReport(doc: SuiteResults): string {
       'not the server, bounds the figure (then read the hub/raw ratio).', '', doc.hubFanout.table, '');
   } else {
     lines.push('Hub fan-out: not in this run.', '');
+  }
+  if (doc.mqttBridge?.table) {
+    lines.push('### MQTT bridge', '',
+      'An MQTT client publishes QoS 1 messages to the broker; the bridge (`createServer({ mqtt })`) publishes',
+      'each into a channel; a Volley client receives them. Latency is from the MQTT publish call to the',
+      'Volley client, at a fixed rate; the rate is messages/s with the bridge as the limit (`bench/mqtt-bridge.mjs`).', '',
+      '```', doc.mqttBridge.table, '```', '');
+  } else {
+    lines.push('MQTT bridge: not in this run (no MQTT broker reachable, or not selected).', '');
   }
   const flagged = doc.scenarios.map((r) => [r.name, Object.keys(r.stats).map((n) => (flagText(r, n) ? `${n}: ${flagText(r, n)}` : '')).filter(Boolean).join('; ')]).filter(([, t]) => t);
   if (flagged.length) {

@@ -89,3 +89,8 @@ export function suiteScenarios(size: Size): SuiteScenario[] {
 
 /** The hub's fan-out runs as bench/hub-fanout.mjs (its subscribers speak the hub protocol). */
 export const HUB_FANOUT = 'hub-fanout';
+
+/** The MQTT bridge's latency and rate run as bench/mqtt-bridge.mjs, when a broker answers. */
+export const MQTT_BRIDGE = 'mqtt-bridge';
+/** Where that broker is: VOLLEY_BENCH_MQTT_URL, else the local Mosquitto. */
+export const MQTT_URL = process.env.VOLLEY_BENCH_MQTT_URL || 'mqtt://127.0.0.1:1883';

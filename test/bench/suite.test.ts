@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { buildOnce, finished, killAll, spawnNode, type CliResult } from '../cli/helpers.js';
 import type { SuiteResults } from '../../bench/suite/render.js';
@@ -13,6 +14,13 @@ import type { SuiteResults } from '../../bench/suite/render.js';
 const RUN_TS = 'bench/run.ts';
 /** Every kind of stage once: echo on all three servers, a broadcast, server memory, the hub fan-out script. */
 const SCENARIOS = ['echo-64', 'broadcast-1k', 'idle-10k', 'hub-fanout'];
+
+function mosquittoUp(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port: 1883 }, () => { socket.destroy(); resolve(true); });
+    socket.once('error', () => resolve(false));
+  });
+}
 
 function bench(args: string[]): Promise<CliResult> {
   // node --import tsx bench/run.ts ARGS: what npm run bench runs, without tsx's own wrapper process.
@@ -72,6 +80,19 @@ describe('npm run bench', () => {
     assert.match(md, /--tiny/, 'the report says the figures mean nothing');
     for (const scenario of doc.scenarios) assert.ok(md.includes(`| ${scenario.title}`), scenario.title);
     assert.equal(readFileSync(join(out, files.find((f) => f.endsWith('.md') && f !== 'latest.md')!), 'utf8'), md);
+  });
+
+  test('the mqtt-bridge scenario measures the bridge through the local Mosquitto', { timeout: 120_000 }, async (t) => {
+    if (!(await mosquittoUp()) && process.env.CI !== 'true') {
+      t.skip('no MQTT broker on 127.0.0.1:1883 (Mosquitto)');
+      return;
+    }
+    const result = await bench(['--tiny', '--no-build', '--out', out, '--scenario', 'mqtt-bridge']);
+    assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
+    const doc = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as SuiteResults;
+    assert.match(doc.mqttBridge?.table ?? '', /latency +50 msgs at \d+\/s: p50 [\d.]+ ms, p99 [\d.]+ ms/);
+    assert.match(doc.mqttBridge?.table ?? '', /throughput +200 msgs: [\d.]+ msgs\/s/);
+    assert.match(readFileSync(join(out, 'latest.md'), 'utf8'), /^### MQTT bridge$/m);
   });
 
   test('--help explains the options; a bad option exits 2 naming it', async () => {
