@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { pathOf, sendText } from '../server/http-util.js';
-import { WebSocketServer } from '../ws/index.js';
+import { WebSocketServer, type ConnectionLimitOptions } from '../ws/index.js';
 import type { ServeRoute } from './serve-route.js';
 
 /** Ping interval that lets the server drop peers that vanished without a close. */
@@ -15,10 +15,12 @@ const HEARTBEAT_MS = 30_000;
 export interface EchoOptions {
   /** Offer permessage-deflate. Default false. */
   perMessageDeflate?: boolean;
+  /** The config's per-socket limits (`websocket`); the ws defaults otherwise. */
+  limits?: ConnectionLimitOptions;
 }
 
 export function createEchoEndpoint(path = '/echo', options: EchoOptions = {}): ServeRoute {
-  const wss = new WebSocketServer({ noServer: true, heartbeatInterval: HEARTBEAT_MS, perMessageDeflate: options.perMessageDeflate ?? false });
+  const wss = new WebSocketServer({ ...options.limits, noServer: true, heartbeatInterval: HEARTBEAT_MS, perMessageDeflate: options.perMessageDeflate ?? false });
   wss.on('connection', (ws) => {
     ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
     // A peer's protocol error closes its connection; nothing else to do here.

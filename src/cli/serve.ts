@@ -39,7 +39,7 @@ export function serverOptionsOf(config: ServeConfig): VolleyServerOptions {
   const limits = { ...(config.maxMessageSize === undefined ? {} : { maxMessageSize: config.maxMessageSize }), ...config.limits };
   const passThrough = [
     'host', 'origins', 'channels', 'connectTimeoutMs', 'presenceTtlMs', 'heartbeatIntervalMs', 'shutdownTimeoutMs',
-    'maxConnections', 'maxConnectionsPerAddress', 'exemptLoopback', 'handshakeTimeoutMs', 'requestTimeoutMs', 'idleTimeoutMs',
+    'websocket', 'maxConnections', 'maxConnectionsPerAddress', 'exemptLoopback', 'handshakeTimeoutMs', 'requestTimeoutMs', 'idleTimeoutMs',
   ] as const satisfies readonly (keyof ServeConfig & keyof VolleyServerOptions)[];
   const options: VolleyServerOptions = {
     port: config.port,
@@ -81,7 +81,7 @@ function hubEndpoints(config: ServeConfig): Endpoint[] {
 export async function startServer({ config, version }: ServeOptions): Promise<RunningServer> {
   const broker: Broker | undefined = config.broker === 'memory' ? undefined : await brokerFromUrl(config.broker);
   let demo: Demo | null = null;
-  const echo = createEchoEndpoint('/echo', { perMessageDeflate: config.perMessageDeflate });
+  const echo = createEchoEndpoint('/echo', { perMessageDeflate: config.perMessageDeflate, ...(config.websocket === undefined ? {} : { limits: config.websocket }) });
   const routes: ServeRoute[] = [echo];
   const hub = hubEndpoints(config);
   const listing = () => [...routes.flatMap((r) => r.endpoints), ...hub];

@@ -11,6 +11,9 @@ import type { Broker } from '../broker/broker.js';
 import { Hub } from '../hub/hub.js';
 import { NAMESPACE_DEFAULTS } from '../hub/namespaces.js';
 import { LIMIT_DEFAULTS, resolveHubOptions, type HubOptions } from '../hub/options.js';
+import {
+  DEFAULT_CLOSE_TIMEOUT, DEFAULT_DRAIN_TIMEOUT, DEFAULT_HIGH_WATER_MARK, DEFAULT_MAX_BUFFERED_AMOUNT, DEFAULT_MAX_FRAGMENTS,
+} from '../ws/defaults.js';
 import { SERVER_DEFAULTS } from './defaults.js';
 import type { MqttBridgeOptions } from '../bridges/mqtt/options.js';
 import type { ServerRoute } from './routes.js';
@@ -162,7 +165,35 @@ const deflateOptionsSchema = object(
   { description: 'permessage-deflate parameters' },
 );
 
+/** Per-socket limits of the WebSocket layer (docs/ws.md), for the hub endpoint and `volley serve`'s `/echo`. */
+export const websocketSchema = object(
+  {
+    maxFragments: integer(0, 1_000_000, {
+      description: 'most frames one message may arrive in; one more closes with 1009; `0` = no limit',
+      default: DEFAULT_MAX_FRAGMENTS,
+    }).optional(),
+    highWaterMark: integer(0, undefined, {
+      description: 'outgoing bytes above which a socket stops reading from its peer until it drains; `0` = never pause (keep it at or below `limits.highWaterMark`, so that a slow-consumer cut is final at once)',
+      default: DEFAULT_HIGH_WATER_MARK,
+    }).optional(),
+    maxBufferedAmount: integer(0, undefined, {
+      description: 'outgoing bytes above which a socket is failed with 1008 (the peer does not read); `0` = no limit',
+      default: DEFAULT_MAX_BUFFERED_AMOUNT,
+    }).optional(),
+    drainTimeout: integer(0, 3_600_000, {
+      description: 'milliseconds reading may stay paused for backpressure before the socket is failed with 1008; `0` = no limit',
+      default: DEFAULT_DRAIN_TIMEOUT,
+    }).optional(),
+    closeTimeout: integer(0, 3_600_000, {
+      description: "milliseconds to wait for the peer's part of the closing handshake before cutting TCP",
+      default: DEFAULT_CLOSE_TIMEOUT,
+    }).optional(),
+  },
+  { description: 'per-socket limits of the WebSocket layer: `maxFragments`, `highWaterMark`, `maxBufferedAmount`, `drainTimeout`, `closeTimeout` (docs/ws.md)' },
+);
+
 export const connectionLimitFields = {
+  websocket: websocketSchema.optional(),
   maxConnections: integer(1, 1_000_000, {
     description: 'connections open at once (HTTP and WebSocket); more are answered 503',
     default: SERVER_DEFAULTS.maxConnections,
@@ -231,6 +262,10 @@ export const serverFields = {
 
 export const volleyServerOptionsSchema = z
   .strictObject({ ...serverFields, ...hubFields }, { error: 'an object' })
+  .refine((o) => (o.websocket?.highWaterMark ?? DEFAULT_HIGH_WATER_MARK) <= (o.limits?.highWaterMark ?? LIMIT_DEFAULTS.highWaterMark), {
+    path: ['websocket', 'highWaterMark'],
+    error: `at most limits.highWaterMark (which defaults to ${LIMIT_DEFAULTS.highWaterMark}), so that a slow-consumer cut is final at once`,
+  })
   .refine((o) => (o.requestTimeoutMs ?? SERVER_DEFAULTS.requestTimeoutMs) >= (o.handshakeTimeoutMs ?? SERVER_DEFAULTS.handshakeTimeoutMs), {
     path: ['requestTimeoutMs'],
     error: `at least handshakeTimeoutMs (which defaults to ${SERVER_DEFAULTS.handshakeTimeoutMs})`,

@@ -88,6 +88,7 @@ export class VolleyServer {
       heartbeatInterval: options.heartbeatIntervalMs ?? SERVER_DEFAULTS.heartbeatIntervalMs,
       perMessageDeflate: options.perMessageDeflate ?? SERVER_DEFAULTS.perMessageDeflate,
       handshakeTimeout: handshakeTimeoutMs,
+      ...options.websocket,
       ...(options.origins === undefined ? {} : { origins: options.origins }),
       handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
       verifyUpgrade: (_req, info) =>

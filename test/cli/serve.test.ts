@@ -1,6 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { WebSocket } from '../../src/ws/index.js';
@@ -91,6 +94,28 @@ describe('volley serve', () => {
       const [err] = (await once(ws, 'error')) as [Error];
       assert.match(err.message, /404/);
     });
+  });
+
+  test("the config's websocket limits reach /echo: a message in more fragments than maxFragments closes with 1009", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'volley-serve-ws-'));
+    const file = join(dir, 'volley.json');
+    writeFileSync(file, JSON.stringify({ websocket: { maxFragments: 4 } }));
+    const served = await startServe(['--no-demo', '--config', file]);
+    try {
+      const ws = await open(served.echoUrl);
+      // Four fragments are a message; one more than that is a policy breach.
+      for (let i = 0; i < 3; i++) ws.send(`part ${i} `, { fin: false });
+      ws.send('end');
+      const [echoed] = await nextMessage(ws);
+      assert.equal(echoed.toString(), 'part 0 part 1 part 2 end');
+      const closed = once(ws, 'close');
+      for (let i = 0; i < 5; i++) ws.send('x', { fin: false });
+      const [code] = (await closed) as [number];
+      assert.equal(code, 1009);
+    } finally {
+      await served.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('/echo negotiates permessage-deflate with --deflate, and not without it', async () => {
