@@ -3,6 +3,7 @@
 
 import type { Hub, RpcCall } from '../../hub/hub.js';
 import { HubError } from '../../hub/errors.js';
+import { TokenBucket } from '../../hub/token-bucket.js';
 import { Match } from './match.js';
 import { matchRules, resolveGameOptions, type GameOptions, type ResolvedGameOptions } from './options.js';
 import { RPC_GAME_INPUT, RPC_GAME_JOIN, RPC_GAME_SAY, chatChannel, stateChannel, type GameSnapshot } from './protocol.js';
@@ -16,6 +17,8 @@ interface RunningMatch {
   timer: NodeJS.Timeout;
   /** Which connection plays which player id (a rejoin from a new connection moves it). */
   players: Map<string, string>;
+  /** Each player's allowance of input and chat calls. */
+  buckets: Map<string, TokenBucket>;
   lastOnlineAt: number;
   ticksSinceCheck: number;
 }
@@ -48,6 +51,10 @@ export class GameService {
     if (running === undefined) return;
     const now = this.options.now();
     const delta = running.match.tick(now);
+    for (const gone of delta?.gone ?? []) {
+      running.players.delete(gone);
+      running.buckets.delete(gone);
+    }
     if (delta !== undefined) this.hub.publish(stateChannel(name), delta).catch((error: unknown) => this.hub.reportInternalError(error));
     this.onTick?.(name, now);
     if (running.match.onlinePlayers().length > 0) running.lastOnlineAt = now;
@@ -98,6 +105,9 @@ export class GameService {
     }
     running.match.join(params.player, params.name);
     running.players.set(params.player, call.client);
+    if (!running.buckets.has(params.player)) {
+      running.buckets.set(params.player, new TokenBucket(this.options.inputRate, this.options.inputBurst, this.options.now));
+    }
     running.lastOnlineAt = this.options.now();
     return running.match.snapshot();
   }
@@ -107,6 +117,7 @@ export class GameService {
     const running = this.matches.get(params.match);
     const player = running === undefined ? undefined : this.playerOf(running, call.client);
     if (running === undefined || player === undefined) throw new HubError('notAvailable', 'join the match first');
+    this.takeToken(running, player);
     running.match.input(player, params.dx, params.dy);
     return null;
   }
@@ -116,9 +127,14 @@ export class GameService {
     const running = this.matches.get(params.match);
     const player = running === undefined ? undefined : this.playerOf(running, call.client);
     if (running === undefined || player === undefined) throw new HubError('notAvailable', 'join the match first');
+    this.takeToken(running, player);
     const name = running.match.snapshot().players.find((p) => p.id === player)?.name ?? '';
     await this.hub.publish(chatChannel(params.match), { name, text: params.text });
     return null;
+  }
+
+  private takeToken(running: RunningMatch, player: string): void {
+    if (running.buckets.get(player)?.take() === false) throw new HubError('tooManyRequests', 'too many game calls');
   }
 
   private playerOf(running: RunningMatch, client: string): string | undefined {
@@ -135,6 +151,7 @@ export class GameService {
       match: new Match(name, matchRules(this.options)),
       timer,
       players: new Map(),
+      buckets: new Map(),
       lastOnlineAt: this.options.now(),
       ticksSinceCheck: 0,
     };

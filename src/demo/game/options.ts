@@ -20,6 +20,10 @@ export interface GameOptions {
   speed?: number;
   /** Items on the floor at most. Default 8. */
   maxItems?: number;
+  /** game.input and game.say calls per second per player (the hub limits publications, not rpcs). Default 30. */
+  inputRate?: number;
+  /** Calls a player may make at once above that rate. Default 60. */
+  inputBurst?: number;
   /** The server clock (tests pass their own). */
   now?: () => number;
 }
@@ -36,10 +40,12 @@ export function resolveGameOptions(options: GameOptions = {}): ResolvedGameOptio
     presenceCheckMs: options.presenceCheckMs ?? 1_000,
     speed: options.speed ?? 200,
     maxItems: options.maxItems ?? 8,
+    inputRate: options.inputRate ?? 30,
+    inputBurst: options.inputBurst ?? 60,
     now: options.now ?? Date.now,
   };
   if (!(resolved.tickHz >= 1 && resolved.tickHz <= 120)) throw new RangeError('game tickHz must be between 1 and 120');
-  for (const key of ['maxPlayers', 'maxMatches', 'graceMs', 'idleMs', 'presenceCheckMs', 'speed', 'maxItems'] as const) {
+  for (const key of ['maxPlayers', 'maxMatches', 'graceMs', 'idleMs', 'presenceCheckMs', 'speed', 'maxItems', 'inputRate', 'inputBurst'] as const) {
     if (!Number.isFinite(resolved[key]) || resolved[key] < 0) throw new RangeError(`game ${key} must be a number >= 0`);
   }
   return resolved;

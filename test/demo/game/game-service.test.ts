@@ -115,6 +115,29 @@ describe('GameService', () => {
   });
 });
 
+describe('GameService input rate', () => {
+  it('refuses calls over inputRate/inputBurst with too_many_requests (111), then allows them again', async () => {
+    const server = createServer({ port: 0, host: '127.0.0.1', allowAnonymous: true, namespaces: { game: { ...GAME_NAMESPACE_OPTIONS } } });
+    let now = 0;
+    const game = new GameService(server.hub, { inputRate: 10, inputBurst: 3, now: () => now });
+    const { port } = await server.listen();
+    const client = new Client(`ws://127.0.0.1:${port}/connection/websocket`);
+    try {
+      client.connect();
+      await client.rpc('game.join', { match: 'rate', player: 'rate-player', name: 'R' });
+      for (let i = 0; i < 3; i++) await client.rpc('game.input', { match: 'rate', dx: 0, dy: 0 });
+      await assert.rejects(client.rpc('game.input', { match: 'rate', dx: 0, dy: 0 }), { code: 111 });
+      await assert.rejects(client.rpc('game.say', { match: 'rate', text: 'spam' }), { code: 111 });
+      now += 100; // one token back at 10 per second
+      await client.rpc('game.input', { match: 'rate', dx: 1, dy: 0 });
+    } finally {
+      client.disconnect();
+      game.stop();
+      await server.close();
+    }
+  });
+});
+
 describe('GameService limits', () => {
   it('refuses a match over maxMatches, stops idle matches and stops cleanly', async () => {
     const server = createServer({ port: 0, host: '127.0.0.1', allowAnonymous: true, namespaces: { game: { ...GAME_NAMESPACE_OPTIONS } } });
