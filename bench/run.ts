@@ -15,7 +15,7 @@ import { measureRun, type RunRecord } from './suite/measure.js';
 import { fdLimit, hasTaskset, LOAD_CORE, machineInfo, pinSelf, waitForQuiet } from './suite/machine.js';
 import { parseSuiteArgs, SUITE_HELP, type SuiteOptions } from './suite/options.js';
 import { consoleTable, markdownReport, runLine, type ScriptResult, type SuiteResults } from './suite/render.js';
-import { HUB_FANOUT, MQTT_BRIDGE, MQTT_URL, suiteScenarios, type ServerName } from './suite/scenarios.js';
+import { GAME_TICK, HUB_FANOUT, MQTT_BRIDGE, MQTT_URL, suiteScenarios, type ServerName } from './suite/scenarios.js';
 import { SERVER_SCRIPTS } from './suite/servers.js';
 import { scenarioResult, type ScenarioResult } from './suite/stats.js';
 
@@ -56,6 +56,14 @@ async function runMqttBridge(o: SuiteOptions): Promise<ScriptResult | null> {
     : o.quick ? ['--latency-messages', '1000', '--throughput-messages', '5000']
       : ['--latency-messages', '4000', '--throughput-messages', '40000'];
   return runScript(MQTT_BRIDGE, 'MQTT publish to a Volley client through the bridge', 'mqtt-bridge.mjs', ['--url', MQTT_URL, ...args]);
+}
+
+/** The Game demo with bots (bench/game-tick.mjs): server tick jitter and delta delivery. */
+function runGameTick(o: SuiteOptions): ScriptResult {
+  const args = o.size === 'tiny' ? ['--bots', '10', '--seconds', '3']
+    : o.quick ? ['--bots', '200', '--seconds', '10']
+      : ['--bots', '200', '--seconds', '30'];
+  return runScript(GAME_TICK, 'game ticks at 20 Hz with bots playing through the SDK', 'game-tick.mjs', args);
 }
 
 function reachable(host: string, port: number): Promise<boolean> {
@@ -123,7 +131,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const t0 = Date.now();
   const scenarios = suiteScenarios(o.size);
-  const known = [...scenarios.map((s) => s.name), HUB_FANOUT, MQTT_BRIDGE];
+  const known = [...scenarios.map((s) => s.name), HUB_FANOUT, MQTT_BRIDGE, GAME_TICK];
   for (const name of o.scenarios ?? []) if (!known.includes(name)) throw new UsageError(`--scenario: no scenario "${name}" (known: ${known.join(', ')})`, 'bench');
   for (const name of o.servers ?? []) if (!SERVERS.includes(name as ServerName)) throw new UsageError(`--servers: no server "${name}" (known: ${SERVERS.join(', ')})`, 'bench');
 
@@ -172,13 +180,16 @@ async function main(argv: string[]): Promise<number> {
   const withMqtt = (!o.scenarios || o.scenarios.includes(MQTT_BRIDGE)) && names.includes('volley');
   const mqttBridge = withMqtt ? await runMqttBridge(o) : null;
   if (mqttBridge && mqttBridge.status !== 0) missing++;
+  const withGame = (!o.scenarios || o.scenarios.includes(GAME_TICK)) && names.includes('volley');
+  const gameTick = withGame ? runGameTick(o) : null;
+  if (gameTick && gameTick.status !== 0) missing++;
 
   const date = new Date().toISOString();
   const stamp = date.replace(/[:.]/g, '-');
   const doc: SuiteResults = {
     date, file: path.relative(rootDir, path.join(o.outDir, `results-${stamp}.json`)), elapsedSeconds: Math.round((Date.now() - t0) / 1000),
     options: { reps: o.reps, durationSeconds: o.durationSeconds, warmupSeconds: o.warmupSeconds, workers: o.workers, quick: o.quick, size: o.size, servers: names, nodeFlags: o.nodeFlags },
-    machine, scenarios: results, hubFanout, mqttBridge,
+    machine, scenarios: results, hubFanout, mqttBridge, gameTick,
   };
   const files = writeResults(doc, o.outDir, stamp);
   console.log(`\nresults: ${files.map((f) => path.relative(rootDir, f)).join(', ')}; ${doc.elapsedSeconds} s.` +

@@ -11,7 +11,7 @@ import { gzipSync } from 'node:zlib';
 
 const WEB = fileURLToPath(new URL('../web/', import.meta.url));
 export const WEB_OUT_DIR = fileURLToPath(new URL('../dist/web/', import.meta.url));
-export const PAGE_ENTRIES = ['chat', 'live', 'devices', 'docs', 'status'] as const;
+export const PAGE_ENTRIES = ['chat', 'live', 'devices', 'docs', 'game', 'status'] as const;
 
 export interface BuiltFile {
   /** Path inside the output folder. */

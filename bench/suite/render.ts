@@ -21,6 +21,7 @@ export interface SuiteResults {
   scenarios: ScenarioResult[];
   hubFanout: ScriptResult | null;
   mqttBridge?: ScriptResult | null;
+  gameTick?: ScriptResult | null;
 }
 
 /** A figure: thousands separated from 100 up, three significant digits below. */
@@ -131,6 +132,15 @@ export function markdownReport(doc: SuiteResults): string {
       '```', doc.mqttBridge.table, '```', '');
   } else {
     lines.push('MQTT bridge: not in this run (no MQTT broker reachable, or not selected).', '');
+  }
+  if (doc.gameTick?.table) {
+    lines.push('### Game tick', '',
+      'Bots (`examples/game-bots.mjs`, one child process) play the Game demo through the Node SDK, 16 to a match;',
+      'each match ticks at 20 Hz on the server. Tick jitter is |actual interval between two ticks − 50 ms|,',
+      'measured on the server; delivery is from the tick timestamp in a delta to its arrival at a bot (`bench/game-tick.mjs`).', '',
+      '```', doc.gameTick.table, '```', '');
+  } else {
+    lines.push('Game tick: not in this run (not selected).', '');
   }
   const flagged = doc.scenarios.map((r) => [r.name, Object.keys(r.stats).map((n) => (flagText(r, n) ? `${n}: ${flagText(r, n)}` : '')).filter(Boolean).join('; ')]).filter(([, t]) => t);
   if (flagged.length) {

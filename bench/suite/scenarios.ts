@@ -92,5 +92,8 @@ export const HUB_FANOUT = 'hub-fanout';
 
 /** The MQTT bridge's latency and rate run as bench/mqtt-bridge.mjs, when a broker answers. */
 export const MQTT_BRIDGE = 'mqtt-bridge';
+
+/** The Game demo with bots (tick jitter and state delivery) runs as bench/game-tick.mjs. */
+export const GAME_TICK = 'game-tick';
 /** Where that broker is: VOLLEY_BENCH_MQTT_URL, else the local Mosquitto. */
 export const MQTT_URL = process.env.VOLLEY_BENCH_MQTT_URL || 'mqtt://127.0.0.1:1883';

@@ -69,6 +69,7 @@ function hubEndpoints(config: ServeConfig): Endpoint[] {
       { kind: 'http', path: '/chat.html', description: 'demo: chat' },
       { kind: 'http', path: '/live.html', description: 'demo: live market data' },
       { kind: 'http', path: '/docs.html', description: 'demo: shared documents' },
+      { kind: 'http', path: '/game.html', description: 'demo: multiplayer arena' },
       ...(config.mqtt === undefined ? [] : [{ kind: 'http' as const, path: '/devices.html', description: 'demo: MQTT devices' }]),
       { kind: 'http', path: '/status.html', description: 'demo: server status' },
       { kind: 'http', path: STATUS_PATH, description: 'demo: server status (JSON)' },

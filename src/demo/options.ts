@@ -4,6 +4,7 @@ import type { HubOptions } from '../hub/options.js';
 import type { NamespaceOptions } from '../hub/namespaces.js';
 import { documentNamespaceOptions } from '../yjs/server/options.js';
 import { CHAT_NAMESPACE, DOCS_NAMESPACE, MARKET_NAMESPACE } from './protocol.js';
+import { GAME_NAMESPACE, GAME_NAMESPACE_OPTIONS } from './game/index.js';
 
 /** `chat:*`: presence with join/leave pushes, the last 100 messages kept 10 minutes, subscribers publish. */
 export const CHAT_NAMESPACE_OPTIONS: Readonly<NamespaceOptions> = {
@@ -27,7 +28,7 @@ export const MARKET_NAMESPACE_OPTIONS: Readonly<NamespaceOptions> = {
 /** `docs:*`: the Docs page's documents (volley/yjs): presence, join/leave, a short history. */
 export const DOCS_NAMESPACE_OPTIONS: Readonly<NamespaceOptions> = documentNamespaceOptions();
 
-/** Anonymous connections allowed, and the `chat`, `market` and `docs` namespaces. */
+/** Anonymous connections allowed, and the `chat`, `market`, `docs` and `game` namespaces. */
 export function demoServerOptions(): HubOptions {
   return {
     allowAnonymous: true,
@@ -35,6 +36,7 @@ export function demoServerOptions(): HubOptions {
       [CHAT_NAMESPACE]: { ...CHAT_NAMESPACE_OPTIONS },
       [MARKET_NAMESPACE]: { ...MARKET_NAMESPACE_OPTIONS },
       [DOCS_NAMESPACE]: { ...DOCS_NAMESPACE_OPTIONS },
+      [GAME_NAMESPACE]: { ...GAME_NAMESPACE_OPTIONS },
     },
   };
 }

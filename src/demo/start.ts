@@ -1,5 +1,5 @@
 // Starts what the demo pages need on a running server: the market feed, the chat's name
-// rpcs, the status endpoint and the Docs page's document service.
+// rpcs, the status endpoint, the Docs page's document service and the Game page's matches.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { VolleyServer } from '../server/server.js';
@@ -8,6 +8,7 @@ import { MarketFeed, type MarketFeedOptions } from './market-feed.js';
 import { createStatusEndpoint, type StatusEndpointOptions } from './status-endpoint.js';
 import { DocumentService, type DocumentServiceOptions } from '../yjs/server/index.js';
 import { DOCS_NAMESPACE } from './protocol.js';
+import { GameService, type GameOptions } from './game/index.js';
 
 export interface DemoOptions {
   market?: MarketFeedOptions;
@@ -15,6 +16,8 @@ export interface DemoOptions {
   status?: StatusEndpointOptions;
   /** The Docs page's document service (namespace `docs`; saved in `.volley/docs` by default); `false`: none. */
   docs?: DocumentServiceOptions | false;
+  /** The Game page's matches (namespace `game`); `false`: none. */
+  game?: GameOptions | false;
   /**
    * Put the status endpoint on `server.httpServer` itself. Default true. Pass false when
    * your own request router calls the returned `handleRequest` (as `volley serve` does).
@@ -27,6 +30,8 @@ export interface Demo {
   handleRequest(req: IncomingMessage, res: ServerResponse): boolean;
   /** The Docs page's documents; undefined with `docs: false`. */
   documents: DocumentService | undefined;
+  /** The Game page's matches; undefined with `game: false`. */
+  game: GameService | undefined;
   /** Stops the feed, the sampling timer and the rpcs, unmounts the endpoint, and saves the documents. Idempotent. */
   stop(): Promise<void>;
 }
@@ -37,6 +42,7 @@ export function startDemo(server: VolleyServer, options: DemoOptions = {}): Demo
   const names = registerChatNames(hub, options.chat);
   const status = createStatusEndpoint(hub, options.status);
   const documents = options.docs === false ? undefined : new DocumentService(hub, { namespace: DOCS_NAMESPACE, ...options.docs });
+  const game = options.game === false ? undefined : new GameService(hub, options.game);
   const handleRequest = (req: IncomingMessage, res: ServerResponse) => status.handleRequest(req, res);
 
   // Ahead of VolleyServer's own listener: the endpoint answers synchronously, and the
@@ -52,11 +58,13 @@ export function startDemo(server: VolleyServer, options: DemoOptions = {}): Demo
   return {
     handleRequest,
     documents,
+    game,
     stop() {
       stopped ??= (async () => {
         feed.stop();
         names.stop();
         status.stop();
+        game?.stop();
         if (mounted) server.httpServer?.off('request', listener);
         await documents?.close();
       })();

@@ -95,6 +95,16 @@ describe('npm run bench', () => {
     assert.match(readFileSync(join(out, 'latest.md'), 'utf8'), /^### MQTT bridge$/m);
   });
 
+  test('the game-tick scenario measures tick jitter and delivery with bots', { timeout: 120_000 }, async () => {
+    const result = await bench(['--tiny', '--no-build', '--out', out, '--scenario', 'game-tick']);
+    assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
+    const doc = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as SuiteResults;
+    assert.match(doc.gameTick?.table ?? '', /10 bots \(10 joined\)/);
+    assert.match(doc.gameTick?.table ?? '', /tick jitter +\d+ ticks: p50 [\d.]+ ms, p99 [\d.]+ ms/);
+    assert.match(doc.gameTick?.table ?? '', /delivery +\d+ deltas: p50 \d+ ms, p99 \d+ ms/);
+    assert.match(readFileSync(join(out, 'latest.md'), 'utf8'), /^### Game tick$/m);
+  });
+
   test('--help explains the options; a bad option exits 2 naming it', async () => {
     const help = await bench(['--help']);
     assert.equal(help.code, 0);

@@ -75,10 +75,10 @@ test('the pages are built small', { skip }, () => {
   assert.ok(gzipTotal < 20_000, `page scripts are ${gzipTotal} bytes gzipped`);
 });
 
-test('the index links the five pages', { skip }, async () => {
+test('the index links the six pages', { skip }, async () => {
   const page = await openPage('/');
   const links = await page.locator('.cards a').evaluateAll((anchors) => anchors.map((a) => a.getAttribute('href')));
-  assert.deepEqual(links, ['chat.html', 'live.html', 'docs.html', 'devices.html', 'status.html']);
+  assert.deepEqual(links, ['chat.html', 'live.html', 'docs.html', 'game.html', 'devices.html', 'status.html']);
   await screenshot(page, 'index');
 });
 

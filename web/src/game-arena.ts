@@ -1,0 +1,104 @@
+// Draws the arena on a canvas, each player interpolated between the last two positions the
+// server sent, over one tick's time, so 20 updates a second look smooth at 60 frames.
+
+import { ARENA_HEIGHT, ARENA_WIDTH, ITEM_RADIUS, PLAYER_RADIUS, type ItemState, type PlayerState } from '../../src/demo/game/protocol.js';
+
+interface Shown {
+  state: PlayerState;
+  fromX: number;
+  fromY: number;
+  /** When the latest position arrived (performance.now()). */
+  at: number;
+}
+
+export function colourOf(id: string): string {
+  let hash = 0;
+  for (const char of id) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return `hsl(${hash % 360} 75% 60%)`;
+}
+
+export class Arena {
+  private readonly players = new Map<string, Shown>();
+  private readonly items = new Map<number, ItemState>();
+  private tickMs = 50;
+
+  constructor(private readonly canvas: HTMLCanvasElement, private readonly me: string) {
+    const frame = () => {
+      this.draw(performance.now());
+      requestAnimationFrame(frame);
+    };
+    requestAnimationFrame(frame);
+  }
+
+  reset(players: PlayerState[], items: ItemState[], tickHz: number): void {
+    this.tickMs = 1000 / tickHz;
+    this.players.clear();
+    this.items.clear();
+    for (const player of players) this.players.set(player.id, { state: player, fromX: player.x, fromY: player.y, at: 0 });
+    for (const item of items) this.items.set(item.id, item);
+  }
+
+  update(player: PlayerState, now: number): void {
+    const shown = this.players.get(player.id);
+    if (shown === undefined) {
+      this.players.set(player.id, { state: player, fromX: player.x, fromY: player.y, at: now });
+      return;
+    }
+    // Start from where the player is drawn now, so a late delta does not make it jump back.
+    const [x, y] = this.position(shown, now);
+    this.players.set(player.id, { state: player, fromX: x, fromY: y, at: now });
+  }
+
+  remove(id: string): void {
+    this.players.delete(id);
+  }
+
+  addItem(item: ItemState): void {
+    this.items.set(item.id, item);
+  }
+
+  takeItem(id: number): void {
+    this.items.delete(id);
+  }
+
+  list(): PlayerState[] {
+    return [...this.players.values()].map((shown) => shown.state);
+  }
+
+  private position(shown: Shown, now: number): [number, number] {
+    const t = Math.min(1, Math.max(0, (now - shown.at) / this.tickMs));
+    return [shown.fromX + (shown.state.x - shown.fromX) * t, shown.fromY + (shown.state.y - shown.fromY) * t];
+  }
+
+  private draw(now: number): void {
+    const context = this.canvas.getContext('2d');
+    if (context === null) return;
+    context.setTransform(this.canvas.width / ARENA_WIDTH, 0, 0, this.canvas.height / ARENA_HEIGHT, 0, 0);
+    context.clearRect(0, 0, ARENA_WIDTH, ARENA_HEIGHT);
+    context.fillStyle = '#f5c542';
+    for (const item of this.items.values()) {
+      context.beginPath();
+      context.arc(item.x, item.y, ITEM_RADIUS, 0, Math.PI * 2);
+      context.fill();
+    }
+    context.font = '13px system-ui, sans-serif';
+    context.textAlign = 'center';
+    for (const shown of this.players.values()) {
+      const [x, y] = this.position(shown, now);
+      context.globalAlpha = shown.state.online ? 1 : 0.4;
+      context.fillStyle = colourOf(shown.state.id);
+      context.beginPath();
+      context.arc(x, y, PLAYER_RADIUS, 0, Math.PI * 2);
+      context.fill();
+      if (shown.state.id === this.me) {
+        context.strokeStyle = '#ffffff';
+        context.lineWidth = 3;
+        context.stroke();
+      }
+      context.fillStyle = '#e8ecf3';
+      const labelX = Math.min(ARENA_WIDTH - 40, Math.max(40, x)); // keep the name inside the arena
+      context.fillText(`${shown.state.name} ${shown.state.score}`, labelX, y - PLAYER_RADIUS - 6);
+    }
+    context.globalAlpha = 1;
+  }
+}
