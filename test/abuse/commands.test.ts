@@ -4,29 +4,17 @@
 
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
-import { killAll } from '../cli/helpers.js';
+import { describe, test } from 'node:test';
 import { assertServesWellBehavedClient, HubClient } from './good-client.js';
 import { RSS_BOUND_MIB } from './limits.js';
 import { NESTING_DEPTH, nestedJson } from './payloads.js';
-import { assertAlive, RssSampler, stackTraceLines, startAbuseServer, type AbuseServer } from './server.js';
+import { assertAlive, stackTraceLines, sharedAbuseServer } from './server.js';
 import { cliToken, subscriptionToken } from './tokens.js';
 
 const BAD_REQUEST = 107;
 
 describe('hub commands against volley serve', () => {
-  let server: AbuseServer;
-  let rss: RssSampler;
-  before(async () => {
-    server = await startAbuseServer();
-    rss = new RssSampler(server.pid);
-  });
-  after(async () => {
-    rss?.stop();
-    if (rss) console.log(rss.describe('command tests'));
-    await server?.stop();
-    killAll();
-  });
+  const shared = sharedAbuseServer('command tests');
 
   /** Sends subscribe and unsubscribe back to back for each channel; every command must get exactly one reply. */
   async function subscribeUnsubscribe(client: HubClient, channels: string[], token?: (channel: string) => Promise<string>) {
@@ -44,7 +32,7 @@ describe('hub commands against volley serve', () => {
   }
 
   test('subscribe at once followed by unsubscribe gets exactly one reply each (history and private channels)', async () => {
-    const client = await HubClient.connect(server.hubUrl, await cliToken('alice'));
+    const client = await HubClient.connect(shared.server.hubUrl, await cliToken('alice'));
     try {
       await subscribeUnsubscribe(client, Array.from({ length: 50 }, (_, i) => `chat:race-${i}-${randomUUID()}`));
       await subscribeUnsubscribe(
@@ -56,11 +44,11 @@ describe('hub commands against volley serve', () => {
     } finally {
       client.close();
     }
-    assertAlive(server);
+    assertAlive(shared.server);
   });
 
   test('unsubscribe of an invalid channel name answers 107', async () => {
-    const client = await HubClient.connect(server.hubUrl);
+    const client = await HubClient.connect(shared.server.hubUrl);
     try {
       for (const channel of ['', 'chat:', 'chat:a b', `chat:${'x'.repeat(300)}`, '#', 'chat:bad\u0000name']) {
         const reply = await client.request('unsubscribe', { channel });
@@ -73,7 +61,7 @@ describe('hub commands against volley serve', () => {
 
   test(`publish data nested ${NESTING_DEPTH} levels deep answers 107, with no stack trace in the log`, async () => {
     const channel = `chat:nested-${randomUUID()}`;
-    const client = await HubClient.connect(server.hubUrl);
+    const client = await HubClient.connect(shared.server.hubUrl);
     try {
       assert.equal((await client.request('subscribe', { channel })).error, undefined);
       const ids = Array.from({ length: 20 }, () =>
@@ -89,9 +77,9 @@ describe('hub commands against volley serve', () => {
     } finally {
       client.close();
     }
-    assertAlive(server);
-    assert.deepEqual(stackTraceLines(server.stderr() + server.stdout()), [], 'the server logged a stack trace');
-    await assertServesWellBehavedClient(server);
-    assert.ok(rss.sample() - rss.baseline <= RSS_BOUND_MIB, `RSS grew by ${(rss.sample() - rss.baseline).toFixed(1)} MiB`);
+    assertAlive(shared.server);
+    assert.deepEqual(stackTraceLines(shared.server.stderr() + shared.server.stdout()), [], 'the server logged a stack trace');
+    await assertServesWellBehavedClient(shared.server);
+    assert.ok(shared.rss.sample() - shared.rss.baseline <= RSS_BOUND_MIB, `RSS grew by ${(shared.rss.sample() - shared.rss.baseline).toFixed(1)} MiB`);
   });
 });

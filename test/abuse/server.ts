@@ -3,7 +3,8 @@
 
 import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
-import { buildOnce, startServe, type Served } from '../cli/helpers.js';
+import { after, before } from 'node:test';
+import { buildOnce, killAll, startServe, type Served } from '../cli/helpers.js';
 
 export const SECRET = 'abuse-tests-secret-of-at-least-32-characters';
 export const API_KEY = 'abuse-tests-api-key';
@@ -53,6 +54,35 @@ export function fdCount(pid: number): number {
 }
 
 /** Samples a process's RSS every few milliseconds and keeps the peak. */
+/**
+ * One `volley serve` for the tests of a describe block, started before them and stopped after,
+ * its RSS sampled all along and printed at the end under `label`. Call it inside the block.
+ */
+export function sharedAbuseServer(label: string): { readonly server: AbuseServer; readonly rss: RssSampler } {
+  let server: AbuseServer | undefined;
+  let rss: RssSampler | undefined;
+  before(async () => {
+    server = await startAbuseServer();
+    rss = new RssSampler(server.pid);
+  });
+  after(async () => {
+    rss?.stop();
+    if (rss) console.log(rss.describe(label));
+    await server?.stop();
+    killAll();
+  });
+  return {
+    get server() {
+      if (server === undefined) throw new Error('the abuse server is not started yet');
+      return server;
+    },
+    get rss() {
+      if (rss === undefined) throw new Error('the abuse server is not started yet');
+      return rss;
+    },
+  };
+}
+
 export class RssSampler {
   readonly baseline: number;
   peak: number;

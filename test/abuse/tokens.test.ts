@@ -4,11 +4,10 @@
 
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
-import { killAll } from '../cli/helpers.js';
+import { describe, test } from 'node:test';
 import { assertServesWellBehavedClient, HubClient } from './good-client.js';
 import { RSS_BOUND_MIB } from './limits.js';
-import { assertAlive, RssSampler, startAbuseServer, type AbuseServer } from './server.js';
+import { assertAlive, sharedAbuseServer } from './server.js';
 import { cliToken, subscriptionToken } from './tokens.js';
 
 const PERMISSION_DENIED = 103;
@@ -16,18 +15,7 @@ const WRONG_TOKEN_KIND = 118;
 const CLOSE_UNAUTHORIZED = 3500;
 
 describe('token kinds against volley serve', () => {
-  let server: AbuseServer;
-  let rss: RssSampler;
-  before(async () => {
-    server = await startAbuseServer();
-    rss = new RssSampler(server.pid);
-  });
-  after(async () => {
-    rss?.stop();
-    if (rss) console.log(rss.describe('token tests'));
-    await server?.stop();
-    killAll();
-  });
+  const shared = sharedAbuseServer('token tests');
 
   test('a subscription token is refused as a connection token (118, close 3500)', async () => {
     const vault = `$chat:vault-${randomUUID()}`;
@@ -37,7 +25,7 @@ describe('token kinds against volley serve', () => {
       await subscriptionToken('alice', vault, { name: 'Mallory as Alice' }),
     ];
     for (const token of tokens) {
-      const client = await HubClient.open(server.hubUrl);
+      const client = await HubClient.open(shared.server.hubUrl);
       const connect = client.send('connect', { token });
       // What the holder would do next if the connect were accepted: subscribe wherever the namespace allows.
       const subscribe = client.send('subscribe', { channel: `chat:elsewhere-${randomUUID()}` });
@@ -46,14 +34,14 @@ describe('token kinds against volley serve', () => {
       assert.equal(await client.closed, CLOSE_UNAUTHORIZED);
       assert.equal(client.replies.find((r) => r.id === subscribe)?.result, undefined, 'the subscribe after a refused connect must not succeed');
     }
-    assertAlive(server);
-    await assertServesWellBehavedClient(server);
-    assert.ok(rss.sample() - rss.baseline <= RSS_BOUND_MIB);
+    assertAlive(shared.server);
+    await assertServesWellBehavedClient(shared.server);
+    assert.ok(shared.rss.sample() - shared.rss.baseline <= RSS_BOUND_MIB);
   });
 
   test('a connection token is refused as a subscription token (118), and for refresh a subscription token too', async () => {
     const vault = `$chat:vault-${randomUUID()}`;
-    const client = await HubClient.connect(server.hubUrl, await cliToken('alice'));
+    const client = await HubClient.connect(shared.server.hubUrl, await cliToken('alice'));
     try {
       // The connection token of the very user, and one that even lists the channel in its claim.
       for (const token of [await cliToken('alice'), await cliToken('alice', ['--channels', vault])]) {
@@ -66,13 +54,13 @@ describe('token kinds against volley serve', () => {
     } finally {
       client.close();
     }
-    assertAlive(server);
-    await assertServesWellBehavedClient(server);
+    assertAlive(shared.server);
+    await assertServesWellBehavedClient(shared.server);
   });
 
   test('the right token of each kind is accepted, and a subscription token only for its own user and channel', async () => {
     const vault = `$chat:vault-${randomUUID()}`;
-    const client = await HubClient.connect(server.hubUrl, await cliToken('alice'));
+    const client = await HubClient.connect(shared.server.hubUrl, await cliToken('alice'));
     try {
       const other = await client.request('subscribe', { channel: `$chat:other-${randomUUID()}`, token: await subscriptionToken('alice', vault) });
       assert.equal(other.error?.code, PERMISSION_DENIED, `a token for another channel answered ${JSON.stringify(other)}`);
