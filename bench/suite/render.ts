@@ -115,33 +115,22 @@ export function markdownReport(doc: SuiteResults): string {
   if (unmet.length) {
     lines.push(`Targets not met in this run: ${unmet.map((r) => `${r.name} (${ratioText(r.stats.volley?.ratio)}, target ${bound(r)})`).join(', ')}.`, '');
   }
-  if (doc.hubFanout?.table) {
-    lines.push('### Hub fan-out', '',
-      'A channel publish through the hub (`createServer`, JSON push encoded and framed once) against the same',
-      'fan-out on the bare socket layer (`prepareMessage` + `sendPrepared`), by `bench/hub-fanout.mjs`. Its',
-      'subscribers are one Node process pinned to the other core; its CPU is the last column: near 100% it,',
-      'not the server, bounds the figure (then read the hub/raw ratio).', '', doc.hubFanout.table, '');
-  } else {
-    lines.push('Hub fan-out: not in this run.', '');
-  }
-  if (doc.mqttBridge?.table) {
-    lines.push('### MQTT bridge', '',
-      'An MQTT client publishes QoS 1 messages to the broker; the bridge (`createServer({ mqtt })`) publishes',
-      'each into a channel; a Volley client receives them. Latency is from the MQTT publish call to the',
-      'Volley client, at a fixed rate; the rate is messages/s with the bridge as the limit (`bench/mqtt-bridge.mjs`).', '',
-      '```', doc.mqttBridge.table, '```', '');
-  } else {
-    lines.push('MQTT bridge: not in this run (no MQTT broker reachable, or not selected).', '');
-  }
-  if (doc.gameTick?.table) {
-    lines.push('### Game tick', '',
-      'Bots (`examples/game-bots.mjs`, one child process) play the Game demo through the Node SDK, 16 to a match;',
-      'each match ticks at 20 Hz on the server. Tick jitter is |actual interval between two ticks − 50 ms|,',
-      'measured on the server; delivery is from the tick timestamp in a delta to its arrival at a bot (`bench/game-tick.mjs`).', '',
-      '```', doc.gameTick.table, '```', '');
-  } else {
-    lines.push('Game tick: not in this run (not selected).', '');
-  }
+  lines.push(...scriptSection(doc.hubFanout, 'Hub fan-out', [
+    'A channel publish through the hub (`createServer`, JSON push encoded and framed once) against the same',
+    'fan-out on the bare socket layer (`prepareMessage` + `sendPrepared`), by `bench/hub-fanout.mjs`. Its',
+    'subscribers are one Node process pinned to the other core; its CPU is the last column: near 100% it,',
+    'not the server, bounds the figure (then read the hub/raw ratio).',
+  ], 'not in this run.', false));
+  lines.push(...scriptSection(doc.mqttBridge, 'MQTT bridge', [
+    'An MQTT client publishes QoS 1 messages to the broker; the bridge (`createServer({ mqtt })`) publishes',
+    'each into a channel; a Volley client receives them. Latency is from the MQTT publish call to the',
+    'Volley client, at a fixed rate; the rate is messages/s with the bridge as the limit (`bench/mqtt-bridge.mjs`).',
+  ], 'not in this run (no MQTT broker reachable, or not selected).', true));
+  lines.push(...scriptSection(doc.gameTick, 'Game tick', [
+    'Bots (`examples/game-bots.mjs`, one child process) play the Game demo through the Node SDK, 16 to a match;',
+    'each match ticks at 20 Hz on the server. Tick jitter is |actual interval between two ticks − 50 ms|,',
+    'measured on the server; delivery is from the tick timestamp in a delta to its arrival at a bot (`bench/game-tick.mjs`).',
+  ], 'not in this run (not selected).', true));
   const flagged = doc.scenarios.map((r) => [r.name, Object.keys(r.stats).map((n) => (flagText(r, n) ? `${n}: ${flagText(r, n)}` : '')).filter(Boolean).join('; ')]).filter(([, t]) => t);
   if (flagged.length) {
     lines.push('### Flagged runs', '');
@@ -153,4 +142,11 @@ export function markdownReport(doc: SuiteResults): string {
   for (const r of doc.scenarios) lines.push(`- ${r.name}: \`${r.load.join(' ')}\``);
   lines.push('');
   return lines.join('\n');
+}
+
+/** The report's section for a scenario run as a script of its own: its explanation and what it printed. */
+function scriptSection(result: ScriptResult | null | undefined, heading: string, explanation: string[], missing: string, fenced: boolean): string[] {
+  if (!result?.table) return [`${heading}: ${missing}`, ''];
+  const table = fenced ? ['```', result.table, '```'] : [result.table];
+  return [`### ${heading}`, '', ...explanation, '', ...table, ''];
 }
