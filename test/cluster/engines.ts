@@ -4,7 +4,7 @@
 // 6379 and 4222 are never stopped.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ export const REDIS_URL = process.env.VOLLEY_TEST_REDIS_URL ?? 'redis://127.0.0.1
 export const NATS_URL = process.env.VOLLEY_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 export const REDIS_SERVER = process.env.REDIS_SERVER ?? 'redis-server';
 export const NATS_SERVER = process.env.NATS_SERVER ?? '/usr/sbin/nats-server';
+export const MOSQUITTO = process.env.MOSQUITTO ?? 'mosquitto';
 
 /** A prefix no other test run uses, so runs against the shared engines never collide. */
 export function uniquePrefix(name: string): string {
@@ -64,7 +65,7 @@ export class PrivateEngine {
   private constructor(
     readonly name: string,
     readonly url: string,
-    private readonly port: number,
+    readonly port: number,
     private readonly dir: string,
     private readonly command: string,
     private readonly args: string[],
@@ -86,26 +87,52 @@ export class PrivateEngine {
     return new PrivateEngine('nats-server', `nats://127.0.0.1:${port}`, port, dir, NATS_SERVER, args);
   }
 
+  /**
+   * mosquitto with persistence in its own directory, so a restart keeps its sessions and
+   * queued messages (for the MQTT bridge's fault tests).
+   */
+  static async mosquitto(): Promise<PrivateEngine> {
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'volley-mosquitto-'));
+    // Started as root, mosquitto drops to its own user: it must be able to write its database here.
+    chmodSync(dir, 0o777);
+    writeFileSync(
+      join(dir, 'mosquitto.conf'),
+      [
+        `listener ${port} 127.0.0.1`,
+        'allow_anonymous true',
+        'persistence true',
+        `persistence_location ${dir}/`,
+        // Queue enough for a persistent session that is away during the test (default 1000).
+        'max_queued_messages 100000',
+        'log_dest none',
+        '',
+      ].join('\n'),
+    );
+    return new PrivateEngine('mosquitto', `mqtt://127.0.0.1:${port}`, port, dir, MOSQUITTO, ['-c', join(dir, 'mosquitto.conf')]);
+  }
+
   async start(): Promise<void> {
     const child = spawn(this.command, this.args, { stdio: 'ignore' });
     this.process = child;
     const failed = new Promise<never>((_, reject) => child.once('error', reject));
     failed.catch(() => {});
-    for (let i = 0; i < 200; i++) {
+    for (let i = 0; i < 400; i++) {
       if (await Promise.race([portOpen('127.0.0.1', this.port), failed])) return;
+      if (child.exitCode !== null) throw new Error(`${this.name} exited with ${child.exitCode} before listening on ${this.port}`);
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
     throw new Error(`${this.name} did not start on port ${this.port}`);
   }
 
-  /** Stops the process (SIGTERM, then SIGKILL) and waits for it to exit. */
+  /** Stops the process (SIGTERM, so that it saves its data; SIGKILL after 5 s) and waits for it to exit. */
   async stop(): Promise<void> {
     const child = this.process;
     this.process = undefined;
     if (child === undefined || child.exitCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
     await exited;
     clearTimeout(timer);
   }

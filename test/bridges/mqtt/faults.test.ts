@@ -16,7 +16,6 @@ import { createServer, type VolleyServer } from '../../../src/server/server.js';
 import { startMqttBridge, type BridgeHost, type MqttMessageData } from '../../../src/bridges/mqtt/index.js';
 import { PrivateEngine, freePort } from '../../cluster/engines.js';
 import { startBridgeNode, stopBridgeNode, type BridgeNode } from './bridge-nodes.js';
-import { PrivateMosquitto } from './private-mosquitto.js';
 import { receiveFrom, startBridgedServer, uniqueRun, until } from './helpers.js';
 
 function binaryMissing(): string | false {
@@ -40,7 +39,7 @@ interface StreamResult {
 
 interface StreamControl {
   sent(): number;
-  mosquitto: PrivateMosquitto;
+  mosquitto: PrivateEngine;
   /** Stops the bridge's Volley node (SIGTERM: graceful; SIGKILL: a crash), waits until `resumeAt` messages were sent, starts it again. */
   restartBridgeNode(signal: 'SIGTERM' | 'SIGKILL', resumeAt: number): Promise<void>;
 }
@@ -50,7 +49,7 @@ interface StreamControl {
  * bridged by a Volley node process (A) on a private Redis, received by a client of another
  * node (B) that stays up; `faults` runs while it flows.
  */
-async function streamThroughFaults(mosquitto: PrivateMosquitto, total: number, faults: (control: StreamControl) => Promise<void>): Promise<StreamResult> {
+async function streamThroughFaults(mosquitto: PrivateEngine, total: number, faults: (control: StreamControl) => Promise<void>): Promise<StreamResult> {
   const { prefix, id } = uniqueRun('fault');
   const redis = await PrivateEngine.redis();
   await redis.start();
@@ -135,10 +134,10 @@ async function streamThroughFaults(mosquitto: PrivateMosquitto, total: number, f
 }
 
 describe('MQTT bridge faults', { skip }, () => {
-  let mosquitto: PrivateMosquitto;
+  let mosquitto: PrivateEngine;
 
   before(async () => {
-    mosquitto = await PrivateMosquitto.create();
+    mosquitto = await PrivateEngine.mosquitto();
     await mosquitto.start();
   });
 
@@ -219,7 +218,7 @@ describe('MQTT bridge faults', { skip }, () => {
       startBridgedServer({ url, connectTimeoutMs: 500, inbound: [{ topic: 'x/+', channel: 'iot:{1}' }] }),
       (error: unknown) => error instanceof Error && error.message.includes(`cannot reach the MQTT broker at ${url}`),
     );
-    const late = await PrivateMosquitto.create();
+    const late = await PrivateEngine.mosquitto();
     const { prefix, id } = uniqueRun('late');
     const node = await startBridgedServer({
       url: late.url, bridgeId: id, clientId: `${id}-node`, connectTimeoutMs: 300, retryAtStart: true, reconnectDelayMs: 50, maxReconnectDelayMs: 200,
@@ -248,7 +247,7 @@ describe('MQTT bridge faults', { skip }, () => {
 
 describe('MQTT bridge acknowledgements', { skip }, () => {
   test('a message is acknowledged only once Volley accepted it: while publishing fails, a restart gets it again', async () => {
-    const mosquitto = await PrivateMosquitto.create();
+    const mosquitto = await PrivateEngine.mosquitto();
     await mosquitto.start();
     const { prefix, id } = uniqueRun('ack');
     const options = { url: mosquitto.url, bridgeId: id, clientId: `${id}-bridge`, inbound: [{ topic: `${prefix}/+`, channel: 'iot:{1}' }] };
