@@ -12,6 +12,8 @@ export interface BrokerPublication {
   /** Position in the channel's stream; 0 when the channel keeps no history. */
   offset: number;
   data: string;
+  /** A binary publication: `data` is a JSON string of the bytes in base64 (the wire's `b64`). */
+  binary?: true;
   info?: ClientInfo;
   /**
    * Set on the first publication of a stream (offset 1) only: the epoch the stream
@@ -47,6 +49,8 @@ export interface BrokerPublishOptions {
   info?: ClientInfo;
   /** A client id that must not receive this publication (broadcast excluding the sender). */
   excludeClient?: string;
+  /** `data` is a JSON string of base64 bytes: deliver it as a binary publication. */
+  binary?: true;
 }
 
 export interface BrokerHistoryOptions {

@@ -6,6 +6,7 @@ import type {
   BrokerHandler,
   BrokerHistoryOptions,
   BrokerHistoryResult,
+  BrokerPublication,
   BrokerPublishOptions,
   ClientInfo,
   ControlHandler,
@@ -50,7 +51,9 @@ export class MemoryBroker implements Broker {
 
   async publish(channel: string, data: string, options: BrokerPublishOptions = {}): Promise<StreamPosition> {
     this.assertOpen();
-    const publication = options.info === undefined ? { data } : { data, info: options.info };
+    const publication: Omit<BrokerPublication, 'offset'> = { data };
+    if (options.info !== undefined) publication.info = options.info;
+    if (options.binary === true) publication.binary = true;
     return this.engine.publish(channel, publication, options.history, options.excludeClient);
   }
 

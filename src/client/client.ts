@@ -8,6 +8,7 @@ import {
   type PresenceResult, type PresenceStatsResult, type PublishParams, type PublishResult, type ServerMessage,
 } from '../wire/index.js';
 import { backoffDelay } from './backoff.js';
+import { decodedPublication, publishParams } from './binary.js';
 import { ClientCode, ClientErrorCode } from './codes.js';
 import { Commands } from './commands.js';
 import { Emitter } from './emitter.js';
@@ -152,12 +153,13 @@ export class Client extends Emitter<ClientEvents> {
 
   /**
    * Publishes `data` to a channel; resolves with the stream position on channels with
-   * history. While not connected the publish waits in the queue or fails, as
+   * history. A Uint8Array is sent as binary data (subscribers get a Uint8Array), anything
+   * else as JSON. While not connected the publish waits in the queue or fails, as
    * `offlinePublishes` says. A timeout or a lost connection leaves it unknown whether
    * the publication was made; it is never sent twice.
    */
   publish<T = unknown>(channel: string, data: T, options: PublishOptions = {}): Promise<PublishResult> {
-    const params: PublishParams = { channel, data };
+    const params: PublishParams = publishParams(channel, data);
     if (options.excludeSelf === true) params.excludeSelf = true;
     if (this.currentState !== 'connected' && this.options.offlinePublishes === 'reject') {
       return Promise.reject(this.currentState === 'disconnected'
@@ -182,7 +184,8 @@ export class Client extends Emitter<ClientEvents> {
     if (options.limit !== undefined) params.limit = options.limit;
     if (options.since !== undefined) params.since = options.since;
     if (options.direction !== undefined) params.direction = options.direction;
-    return (await this.request('history', params, options.timeoutMs)) as TypedHistoryResult<T>;
+    const result = await this.request('history', params, options.timeoutMs);
+    return { ...result, publications: result.publications.map(decodedPublication) } as TypedHistoryResult<T>;
   }
 
   /** Calls a method the server registered with `hub.registerRpc`. */

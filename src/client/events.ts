@@ -68,6 +68,7 @@ export interface SubscribedContext {
 
 export interface PublicationContext<T> {
   channel: string;
+  /** The JSON data, or a Uint8Array for a binary publication. */
   data: T;
   /** Position in the stream, on channels with history. */
   offset?: number;

@@ -5,6 +5,7 @@ import {
   type CommandMap, type HistoryDirection, type Method, type Publication, type PresenceResult,
   type PresenceStatsResult, type Push, type StreamPosition, type SubscribeParams, type SubscribeResult,
 } from '../wire/index.js';
+import { publicationValue } from './binary.js';
 import { ClientCode, ClientErrorCode } from './codes.js';
 import { Emitter } from './emitter.js';
 import { VolleyError } from './errors.js';
@@ -250,7 +251,7 @@ export class Subscription<T = unknown> extends Emitter<SubscriptionEvents<T>> {
     }
     this.emit('publication', {
       channel: this.channel,
-      data: publication.data as T,
+      data: publicationValue(publication) as T,
       ...(offset === undefined ? {} : { offset }),
       ...(publication.info === undefined ? {} : { info: publication.info }),
     });

@@ -1,7 +1,7 @@
 // Turning a text frame into a command, and checking command params. Nothing here throws
 // on client input except HubError, which becomes an error reply.
 
-import { METHODS, type HistoryDirection, type Method, type StreamPosition } from '../wire/index.js';
+import { METHODS, decodedLength, type HistoryDirection, type Method, type StreamPosition } from '../wire/index.js';
 import { HubError } from './errors.js';
 import { jsonDepthExceeds } from './json-depth.js';
 import { LIMIT_DEFAULTS } from './options.js';
@@ -95,6 +95,23 @@ export function optionalDirection(params: Params, name: string): HistoryDirectio
 export function requirePresent(params: Params, name: string): unknown {
   if (!(name in params) || params[name] === undefined) throw new HubError('badRequest', `"${name}" is required`);
   return params[name];
+}
+
+/**
+ * The data of a publish command or API call: `data` (JSON), or `b64` (base64 bytes) as a
+ * Buffer. Exactly one must be there. Malformed base64 is 107; bytes over `maxSize` are 112,
+ * judged from the length before anything is decoded.
+ */
+export function publicationData(params: Params, maxSize: number): unknown {
+  const b64 = params.b64;
+  if (b64 === undefined) return requirePresent(params, 'data');
+  if (params.data !== undefined) throw new HubError('badRequest', 'give "data" or "b64", not both');
+  if (typeof b64 !== 'string') throw new HubError('badRequest', '"b64" must be a base64 string');
+  if (decodedLength(b64) > maxSize) throw new HubError('messageTooLarge', 'publication data too large');
+  const bytes = Buffer.from(b64, 'base64');
+  // Node's decoder skips what is not base64; only the canonical encoding of the bytes passes.
+  if (bytes.toString('base64') !== b64) throw new HubError('badRequest', '"b64" is not valid base64 (RFC 4648, padded, no whitespace)');
+  return bytes;
 }
 
 /** Publication data as JSON text: refused (107) when it is not JSON or nests too deeply. */

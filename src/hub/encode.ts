@@ -16,7 +16,7 @@ function encodePublicationBody(publication: BrokerPublication): string {
   let body = '{';
   if (publication.offset > 0) body += `"offset":${publication.offset},`;
   if (publication.epoch !== undefined) body += `"epoch":${JSON.stringify(publication.epoch)},`;
-  body += `"data":${publication.data}`;
+  body += publication.binary === true ? `"b64":${publication.data}` : `"data":${publication.data}`;
   if (publication.info !== undefined) body += `,"info":${JSON.stringify(publication.info)}`;
   return body + '}';
 }
@@ -34,7 +34,8 @@ export function encodePresencePush(kind: 'join' | 'leave', channel: string, info
  * Replies carry the stream's epoch themselves, so the first publication's `epoch` is left out.
  */
 export function toWirePublication(publication: BrokerPublication): Publication {
-  const wire: Publication = { data: JSON.parse(publication.data) };
+  const value: unknown = JSON.parse(publication.data);
+  const wire: Publication = publication.binary === true ? { b64: value as string } : { data: value };
   if (publication.offset > 0) wire.offset = publication.offset;
   if (publication.info !== undefined) wire.info = publication.info;
   return wire;

@@ -163,7 +163,11 @@ export class Hub {
     return this.publisher.addInterceptor(interceptor);
   }
 
-  /** Publishes from the server: no publish policy applies; the channel must exist and the limits hold. */
+  /**
+   * Publishes from the server: no publish policy applies; the channel must exist and the
+   * limits hold. A Uint8Array (or Buffer) is published as binary data (`b64` on the wire),
+   * anything else as JSON.
+   */
   async publish(channel: string, data: unknown, options: ServerPublishOptions = {}): Promise<PublishResult> {
     return this.publisher.publish({
       target: this.resolveChannel(channel),

@@ -17,6 +17,7 @@ export type PublicationSource = 'client' | 'api' | 'server';
 /** A publication accepted on this node, as a publish interceptor sees it. */
 export interface InterceptedPublication {
   channel: string;
+  /** JSON data, or a Uint8Array for a binary publication. */
   data: unknown;
   /** The publishing client's info; undefined for the API and server code. */
   info?: ClientInfo | undefined;
@@ -65,8 +66,11 @@ export class Publisher {
     const { name, namespace } = target;
     if (connection !== undefined) authorizePublish(connection, name, namespace);
     const { limits } = this.host.options;
-    const encoded = encodeData(request.data, limits.maxJsonDepth);
-    if (Buffer.byteLength(encoded) > limits.maxPublicationSize) {
+    // Bytes travel as a JSON string of their base64 (the wire's `b64`); the limit counts the bytes.
+    const binary = request.data instanceof Uint8Array;
+    const size = binary ? (request.data as Uint8Array).byteLength : undefined;
+    const encoded = binary ? `"${bytesToBase64(request.data as Uint8Array)}"` : encodeData(request.data, limits.maxJsonDepth);
+    if ((size ?? Buffer.byteLength(encoded)) > limits.maxPublicationSize) {
       throw new HubError('messageTooLarge', 'publication data too large');
     }
     const info = connection?.clientInfo(connection.subscriptions.get(name.channel)?.info.chanInfo);
@@ -80,8 +84,13 @@ export class Publisher {
       ...(retention === undefined ? {} : { history: retention }),
       ...(info === undefined ? {} : { info }),
       ...(request.excludeClient === undefined ? {} : { excludeClient: request.excludeClient }),
+      ...(binary ? { binary: true as const } : {}),
     });
     this.host.publicationAccepted();
     return retention === undefined ? {} : { offset: position.offset, epoch: position.epoch };
   }
+}
+
+function bytesToBase64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 }

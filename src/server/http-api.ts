@@ -11,7 +11,7 @@ import {
   optionalLimit,
   optionalPosition,
   optionalString,
-  requirePresent,
+  publicationData,
   requireString,
   type Params,
 } from '../hub/decode.js';
@@ -43,14 +43,14 @@ type ApiMethod = (hub: Hub, body: Params) => Promise<unknown>;
 const METHODS: Record<string, ApiMethod> = {
   publish: async (hub, body) => {
     const excludeClient = optionalString(body, 'excludeClient');
-    return hub.publish(requireString(body, 'channel'), requirePresent(body, 'data'), { source: 'api', excludeClient });
+    return hub.publish(requireString(body, 'channel'), publicationData(body, hub.options.limits.maxPublicationSize), { source: 'api', excludeClient });
   },
   broadcast: async (hub, body) => {
     const channels = body.channels;
     if (!Array.isArray(channels) || channels.length === 0 || !channels.every((c) => typeof c === 'string')) {
       throw new HubError('badRequest', '"channels" must be a non-empty array of strings');
     }
-    const data = requirePresent(body, 'data');
+    const data = publicationData(body, hub.options.limits.maxPublicationSize);
     const responses = await Promise.all(
       channels.map((channel: string) =>
         hub.publish(channel, data, { source: 'api' }).then(

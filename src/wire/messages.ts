@@ -30,7 +30,13 @@ export interface Publication {
    * for a subscriber); a client holding the empty epoch takes this one over.
    */
   epoch?: string;
-  data: unknown;
+  /** The data of a JSON publication. Absent on a binary publication, which has `b64`. */
+  data?: unknown;
+  /**
+   * The bytes of a binary publication, base64 (RFC 4648, padded). A publication has either
+   * `data` or `b64`, never both; the SDK turns `b64` into a Uint8Array.
+   */
+  b64?: string;
   /** The publishing client; absent for publications made by the server. */
   info?: ClientInfo;
 }
@@ -75,7 +81,10 @@ export interface ChannelParams {
 
 export interface PublishParams {
   channel: string;
-  data: unknown;
+  /** JSON data; or `b64` instead, for bytes. Exactly one of the two. */
+  data?: unknown;
+  /** Binary data, base64 (RFC 4648, padded, no whitespace); size limits count the decoded bytes. */
+  b64?: string;
   /** Do not deliver this publication back to the publishing connection. */
   excludeSelf?: boolean;
 }

@@ -2,4 +2,4 @@
 // (document state, persistence, permissions) is volley/yjs/server.
 export { VolleyProvider, PROVIDER_DEFAULTS, type VolleyProviderOptions, type VolleyProviderEvents } from './provider.js';
 export { SYNC_RPC, parseDocumentMessage, type DocumentAccess, type DocumentMessage, type SyncRequest, type SyncReply } from './messages.js';
-export { toBase64, fromBase64 } from './base64.js';
+export { toBase64, fromBase64 } from '../wire/base64.js';

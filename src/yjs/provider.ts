@@ -10,7 +10,7 @@ import * as Y from 'yjs';
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
 import { WireErrorCode, type Client, type Subscription, type SubscriptionOptions, type PublicationContext, type PresenceContext } from '../client/index.js';
 import { Emitter } from '../client/emitter.js';
-import { fromBase64, toBase64 } from './base64.js';
+import { fromBase64, toBase64 } from '../wire/base64.js';
 import { SYNC_RPC, parseDocumentMessage, type DocumentAccess, type DocumentMessage, type SyncReply } from './messages.js';
 
 export interface VolleyProviderOptions {

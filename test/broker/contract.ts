@@ -117,6 +117,21 @@ export function brokerContract(name: string, makeHarness: () => Promise<BrokerHa
         await a.unsubscribe(channel);
       });
 
+      it('carries the binary flag live, with and without history, and plain publications stay plain', async () => {
+        const channel = channelName('binary');
+        const events: BrokerEvent[] = [];
+        await a.subscribe(channel, (e) => events.push(e));
+        const info = { client: 'c1', user: 'u1' };
+        await b.publish(channel, '"AAEC/w=="', { binary: true });
+        await b.publish(channel, '"AAEC/w=="', { binary: true, history: retention, info });
+        await b.publish(channel, '"AAEC/w=="', { history: retention });
+        await eventually(() => events.length === 3);
+        const publications = events.map((e) => (e.type === 'publication' ? e.publication : undefined));
+        assert.deepEqual(publications.map((p) => [p?.data, p?.binary]), [['"AAEC/w=="', true], ['"AAEC/w=="', true], ['"AAEC/w=="', undefined]]);
+        assert.deepEqual(publications[1]!.info, info);
+        await a.unsubscribe(channel);
+      });
+
       it('delivers join and leave events', async () => {
         const channel = channelName('joinleave');
         const events: BrokerEvent[] = [];
@@ -155,6 +170,14 @@ export function brokerContract(name: string, makeHarness: () => Promise<BrokerHa
         assert.equal(history.offset, 3);
         assert.equal(history.epoch, p1.epoch);
         assert.deepEqual(history.publications.map((p) => [p.offset, p.data]), [[1, '"a"'], [2, '"b"'], [3, '"c"']]);
+      });
+
+      it('keeps the binary flag of stored publications', async () => {
+        const channel = channelName('binaryhistory');
+        await a.publish(channel, '"3q2+7w=="', { history: retention, binary: true });
+        await b.publish(channel, '{"n":1}', { history: retention });
+        const history = await b.history(channel);
+        assert.deepEqual(history.publications.map((p) => [p.offset, p.data, p.binary]), [[1, '"3q2+7w=="', true], [2, '{"n":1}', undefined]]);
       });
 
       it('delivers the stored offset with the publication', async () => {

@@ -38,6 +38,24 @@ describe('HTTP API', () => {
     assert.deepEqual(c.newPushes().map((p) => p.pub.data), [{ text: 'from http' }]);
   });
 
+  it('publishes and broadcasts binary data given as b64; bad base64 is 400/107', async () => {
+    const c = await h.client();
+    await c.call('subscribe', { channel: 'chat:bin' });
+    await c.call('subscribe', { channel: 'bin2' });
+    const b64 = Buffer.from([0, 255, 10]).toString('base64');
+    assert.equal((await post('/api/publish', { channel: 'chat:bin', b64 })).status, 200);
+    assert.equal((await post('/api/broadcast', { channels: ['bin2'], b64 })).status, 200);
+    assert.deepEqual(c.newPushes().map((p) => [p.channel, p.pub.b64, p.pub.data]), [['chat:bin', b64, undefined], ['bin2', b64, undefined]]);
+    const bad = await post('/api/publish', { channel: 'chat:bin', b64: 'AA=' });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error.code, ErrorCode.badRequest);
+    const both = await post('/api/publish', { channel: 'chat:bin', b64, data: 1 });
+    assert.equal(both.body.error.code, ErrorCode.badRequest);
+    const history = await post('/api/history', { channel: 'chat:bin' });
+    assert.deepEqual(history.body.result.publications.map((p: { b64?: string }) => p.b64), [b64]);
+    assert.deepEqual(c.newPushes(), []);
+  });
+
   it('broadcasts to several channels with a result per channel', async () => {
     const c = await h.client();
     await c.call('subscribe', { channel: 'one' });

@@ -43,6 +43,8 @@ export function decodePayload(payload: Buffer, mode: PayloadMode): { format: Pay
 
 /** Outbound: the bytes of an MQTT payload from publication data, or a reason it cannot be sent. */
 export function encodePayload(data: unknown, mode: 'json' | 'text'): Buffer | string {
+  // A binary publication goes out as its bytes, whatever the rule's format.
+  if (data instanceof Uint8Array) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   if (mode === 'text') {
     if (typeof data !== 'string') return 'data must be a string for this topic (its rule sends text)';
     return Buffer.from(data, 'utf8');

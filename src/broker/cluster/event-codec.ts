@@ -3,6 +3,7 @@
 // parsed again on the way; only the small header is.
 //
 //   {"t":"p","o":7,"e":"3f2a9c","i":{...},"x":"client-id"}\n{"text":"hello"}
+//   {"t":"p","o":8,"e":"3f2a9c","b":1}\n"AAEC"          (binary: base64 in a JSON string)
 //   {"t":"j","i":{"client":"c1","user":"u1"}}
 
 import type { BrokerEvent, BrokerPublication, ClientInfo, ControlMessage } from '../broker.js';
@@ -13,6 +14,7 @@ interface Header {
   e?: string;
   i?: ClientInfo;
   x?: string;
+  b?: 1;
 }
 
 /** A decoded event and the epoch of its stream ('' for events without an offset). */
@@ -25,15 +27,16 @@ export interface ReceivedEvent {
  * The header's tail after offset and epoch: `,"i":{…},"x":"…"}`. The Redis script
  * prepends the offset and epoch it assigns, so this part is built by the caller.
  */
-export function headerTail(info: ClientInfo | undefined, excludeClient: string | undefined): string {
+export function headerTail(info: ClientInfo | undefined, excludeClient: string | undefined, binary?: boolean): string {
   let tail = '';
   if (info !== undefined) tail += `,"i":${JSON.stringify(info)}`;
   if (excludeClient !== undefined) tail += `,"x":${JSON.stringify(excludeClient)}`;
+  if (binary === true) tail += ',"b":1';
   return `${tail}}`;
 }
 
-export function encodePublication(data: string, offset: number, epoch: string, info?: ClientInfo, excludeClient?: string): string {
-  return `{"t":"p","o":${offset},"e":${JSON.stringify(epoch)}${headerTail(info, excludeClient)}\n${data}`;
+export function encodePublication(data: string, offset: number, epoch: string, info?: ClientInfo, excludeClient?: string, binary?: boolean): string {
+  return `{"t":"p","o":${offset},"e":${JSON.stringify(epoch)}${headerTail(info, excludeClient, binary)}\n${data}`;
 }
 
 export function encodePresenceEvent(type: 'join' | 'leave', info: ClientInfo): string {
@@ -52,6 +55,7 @@ export function decodeEvent(channel: string, text: string): ReceivedEvent | unde
   if (header.t === 'p' && newline !== -1) {
     const publication: BrokerPublication = { offset: header.o ?? 0, data: text.slice(newline + 1) };
     if (header.i !== undefined) publication.info = header.i;
+    if (header.b === 1) publication.binary = true;
     const event: BrokerEvent = { type: 'publication', channel, publication };
     if (header.x !== undefined) event.excludeClient = header.x;
     return { event, epoch: header.e ?? '' };

@@ -165,11 +165,11 @@ export class NatsBroker implements Broker {
     const retention = options.history;
     let position: StreamPosition = { offset: 0, epoch: '' };
     if (retention !== undefined && retention.size > 0) {
-      position = await this.request(() => this.history_.append(channel, data, retention, options.info, options.excludeClient));
+      position = await this.request(() => this.history_.append(channel, data, retention, options));
     }
     // Once stored, the publication counts even if the connection drops right now: the
     // client buffers the fan-out, and subscribers' feeds would fill it from history.
-    this.nc.publish(this.names.fanout(channel), this.encoder.encode(encodePublication(data, position.offset, position.epoch, options.info, options.excludeClient)));
+    this.nc.publish(this.names.fanout(channel), this.encoder.encode(encodePublication(data, position.offset, position.epoch, options.info, options.excludeClient, options.binary)));
     return position;
   }
 

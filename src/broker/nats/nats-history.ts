@@ -12,7 +12,7 @@
 
 import { randomBytes } from 'node:crypto';
 import type { JetStreamClient, JetStreamManager, KV, MsgHdrs, StoredMsg } from 'nats';
-import type { BrokerHistoryOptions, BrokerPublication, ClientInfo, HistoryRetention, StreamPosition } from '../broker.js';
+import type { BrokerHistoryOptions, BrokerPublication, BrokerPublishOptions, ClientInfo, HistoryRetention, StreamPosition } from '../broker.js';
 import type { NatsNames } from './nats-names.js';
 
 const H = {
@@ -25,6 +25,7 @@ const H = {
   metaExpires: 'Volley-Meta-Expires',
   info: 'Volley-Info',
   exclude: 'Volley-Exclude',
+  binary: 'Volley-Binary',
 } as const;
 
 /** JetStream's error code for a failed Expected-Last-Subject-Sequence check. */
@@ -78,9 +79,9 @@ export class NatsHistory {
   constructor(private readonly deps: NatsHistoryDeps) {}
 
   /** Appends a publication, assigning the next offset; returns the new position. */
-  append(channel: string, data: string, retention: HistoryRetention, info?: ClientInfo, excludeClient?: string): Promise<StreamPosition> {
+  append(channel: string, data: string, retention: HistoryRetention, options: Pick<BrokerPublishOptions, 'info' | 'excludeClient' | 'binary'> = {}): Promise<StreamPosition> {
     const previous = this.queues.get(channel) ?? Promise.resolve();
-    const next = previous.catch(() => {}).then(() => this.appendNow(channel, data, retention, info, excludeClient));
+    const next = previous.catch(() => {}).then(() => this.appendNow(channel, data, retention, options));
     this.queues.set(channel, next);
     const forget = () => {
       if (this.queues.get(channel) === next) this.queues.delete(channel);
@@ -89,7 +90,8 @@ export class NatsHistory {
     return next;
   }
 
-  private async appendNow(channel: string, data: string, retention: HistoryRetention, info?: ClientInfo, excludeClient?: string): Promise<StreamPosition> {
+  private async appendNow(channel: string, data: string, retention: HistoryRetention, options: Pick<BrokerPublishOptions, 'info' | 'excludeClient' | 'binary'>): Promise<StreamPosition> {
+    const { info, excludeClient } = options;
     const { names, now } = this.deps;
     const subject = names.history(channel);
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -113,6 +115,7 @@ export class NatsHistory {
       headers.set(H.metaExpires, String(Math.max(alive ? state.metaExpires : 0, time + retention.metaTtlMs)));
       if (info !== undefined) headers.set(H.info, JSON.stringify(info));
       if (excludeClient !== undefined) headers.set(H.exclude, excludeClient);
+      if (options.binary === true) headers.set(H.binary, '1');
       const seq = await this.compareAndAppend(subject, data, headers, state.top?.seq ?? 0);
       if (seq === undefined) continue;
       this.remember(channel, {
@@ -260,6 +263,7 @@ function toStored(offset: number, data: string, headers: MsgHdrs): StoredPublica
   const publication: BrokerPublication = { offset, data };
   const info = headers.get(H.info);
   if (info !== '') publication.info = JSON.parse(info) as ClientInfo;
+  if (headers.get(H.binary) === '1') publication.binary = true;
   return { publication, excludeClient: headers.get(H.exclude) };
 }
 

@@ -140,7 +140,7 @@ export class RedisBroker implements Broker {
 
   async publish(channel: string, data: string, options: BrokerPublishOptions = {}): Promise<StreamPosition> {
     this.assertOpen();
-    const tail = headerTail(options.info, options.excludeClient);
+    const tail = headerTail(options.info, options.excludeClient, options.binary);
     const retention = options.history;
     if (retention === undefined || retention.size <= 0) {
       await this.call(this.commands, () => this.commands.publish(this.keys.pubsub(channel), `{"t":"p","o":0,"e":""${tail}\n${data}`));
@@ -157,6 +157,7 @@ export class RedisBroker implements Broker {
       String(this.now()),
       newEpoch(),
       tail,
+      options.binary === true ? '1' : '',
     ])) as [number, string];
     return { offset: Number(offset), epoch: String(epoch) };
   }
@@ -338,6 +339,7 @@ function parseEntry([id, fields]: [string, string[]]): StoredEntry {
   for (let i = 0; i + 1 < fields.length; i += 2) values[fields[i]!] = fields[i + 1]!;
   const publication: BrokerPublication = { offset: Number.parseInt(id, 10), data: values.d ?? 'null' };
   if (values.i) publication.info = JSON.parse(values.i) as ClientInfo;
+  if (values.b === '1') publication.binary = true;
   return { publication, excludeClient: values.x ?? '' };
 }
 

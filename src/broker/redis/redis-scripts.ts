@@ -3,7 +3,7 @@
 // can never get the same offset, and subscribers see publications in offset order.
 //
 // Keys of a channel's stream: a Redis stream of publications (entry id = `<offset>-0`,
-// fields d = data, i = info JSON, x = excluded client) and a meta hash (e = epoch,
+// fields d = data, i = info JSON, x = excluded client, b = '1' for binary data) and a meta hash (e = epoch,
 // o = top offset, m = meta expiry, p = publications expiry, both in the broker's clock).
 // Expiry is judged against the `now` the node passes, so the broker's clock is the one
 // that counts (tests inject one); PEXPIRE on the keys is what frees the memory.
@@ -21,7 +21,7 @@ function script(source: string): LuaScript {
 
 /**
  * KEYS: stream, meta. ARGV: pub/sub channel, data, info JSON or '', excluded client or '',
- * size, ttlMs, metaTtlMs, now, a fresh epoch, header tail. Returns { offset, epoch }.
+ * size, ttlMs, metaTtlMs, now, a fresh epoch, header tail, binary ('1' or ''). Returns { offset, epoch }.
  */
 export const PUBLISH_WITH_HISTORY = script(`
 local now = tonumber(ARGV[8])
@@ -39,7 +39,11 @@ offset = offset + 1
 local ttl = tonumber(ARGV[6])
 pubExp = now + ttl
 metaExp = math.max(metaExp, now + tonumber(ARGV[7]))
-redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[5], offset .. '-0', 'd', ARGV[2], 'i', ARGV[3], 'x', ARGV[4])
+if ARGV[11] == '1' then
+  redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[5], offset .. '-0', 'd', ARGV[2], 'i', ARGV[3], 'x', ARGV[4], 'b', '1')
+else
+  redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[5], offset .. '-0', 'd', ARGV[2], 'i', ARGV[3], 'x', ARGV[4])
+end
 redis.call('HSET', KEYS[2], 'e', epoch, 'o', offset, 'm', metaExp, 'p', pubExp)
 redis.call('PEXPIRE', KEYS[1], ttl)
 redis.call('PEXPIRE', KEYS[2], metaExp - now)

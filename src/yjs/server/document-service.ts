@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import * as Y from 'yjs';
 import { parseChannelName } from '../../hub/channel-name.js';
 import { HubError, type Hub, type InterceptedPublication, type RpcCall } from '../../hub/index.js';
-import { toBase64 } from '../base64.js';
+import { toBase64 } from '../../wire/base64.js';
 import { SYNC_RPC, parseDocumentMessage, type DocumentAccess, type SyncReply } from '../messages.js';
 import { DocumentRegistry, Origin, type LoadedDocument } from './documents.js';
 import { resolveDocumentServiceOptions, type DocumentServiceOptions, type ResolvedDocumentServiceOptions } from './options.js';

@@ -10,7 +10,7 @@
 // A node holds that broker subscription exactly while it has the document loaded.
 
 import type { Broker, BrokerEvent } from '../../broker/broker.js';
-import { fromBase64, toBase64 } from '../base64.js';
+import { fromBase64, toBase64 } from '../../wire/base64.js';
 
 export interface PeerHandlers {
   /** What a node with this state vector lacks, or undefined when the document is not loaded here. */

@@ -4,7 +4,7 @@
 import * as Y from 'yjs';
 import { modifyAwarenessUpdate } from 'y-protocols/awareness';
 import { HubError } from '../../hub/index.js';
-import { decodedLength, fromBase64 } from '../base64.js';
+import { decodedLength, fromBase64 } from '../../wire/base64.js';
 
 /** Decodes a base64 field and checks its size; refuses with bad_request / message_too_large. */
 export function decodeField(text: string, what: string, maxSize: number): Uint8Array {

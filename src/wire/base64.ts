@@ -1,5 +1,6 @@
-// Base64 for binary Yjs messages inside the JSON wire protocol (docs/protocol.md carries
-// text frames only). btoa/atob exist in browsers and Node 20 alike.
+// Base64 for binary data inside the JSON wire protocol (volley.v1 is text frames only):
+// binary publications (`b64`, docs/protocol.md) and the Yjs messages. btoa/atob exist in
+// browsers and Node 20 alike, so the browser SDK uses this as it is.
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const CHUNK = 0x8000;
