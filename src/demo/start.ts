@@ -64,7 +64,7 @@ export function startDemo(server: VolleyServer, options: DemoOptions = {}): Demo
         feed.stop();
         names.stop();
         status.stop();
-        game?.stop();
+        await game?.stop();
         if (mounted) server.httpServer?.off('request', listener);
         await documents?.close();
       })();

@@ -1,7 +1,9 @@
 // Draws the arena on a canvas, each player interpolated between the last two positions the
 // server sent, over one tick's time, so 20 updates a second look smooth at 60 frames.
 
-import { ARENA_HEIGHT, ARENA_WIDTH, ITEM_RADIUS, PLAYER_RADIUS, type ItemState, type PlayerState } from '../../src/demo/game/protocol.js';
+import {
+  ARENA_HEIGHT, ARENA_WIDTH, ITEM_RADIUS, PLAYER_RADIUS, type ItemState, type PlayerState, type PlayerUpdate,
+} from '../../src/demo/game/protocol.js';
 
 interface Shown {
   state: PlayerState;
@@ -11,18 +13,22 @@ interface Shown {
   at: number;
 }
 
-export function colourOf(id: string): string {
+export function colourOf(id: number): string {
   let hash = 0;
-  for (const char of id) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  for (const char of `player-${id}`) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
   return `hsl(${hash % 360} 75% 60%)`;
 }
 
 export class Arena {
-  private readonly players = new Map<string, Shown>();
+  private readonly players = new Map<number, Shown>();
   private readonly items = new Map<number, ItemState>();
+  /** Names by player number: deltas carry a name once, when a player appears or renames. */
+  private readonly names = new Map<number, string>();
   private tickMs = 50;
+  /** This page's player. */
+  me = 0;
 
-  constructor(private readonly canvas: HTMLCanvasElement, private readonly me: string) {
+  constructor(private readonly canvas: HTMLCanvasElement) {
     const frame = () => {
       this.draw(performance.now());
       requestAnimationFrame(frame);
@@ -30,15 +36,28 @@ export class Arena {
     requestAnimationFrame(frame);
   }
 
+  /** Replaces everything; tickHz 0 keeps the tick length. */
   reset(players: PlayerState[], items: ItemState[], tickHz: number): void {
-    this.tickMs = 1000 / tickHz;
+    if (tickHz > 0) this.tickMs = 1000 / tickHz;
     this.players.clear();
     this.items.clear();
-    for (const player of players) this.players.set(player.id, { state: player, fromX: player.x, fromY: player.y, at: 0 });
+    for (const player of players) {
+      this.names.set(player.id, player.name);
+      this.players.set(player.id, { state: player, fromX: player.x, fromY: player.y, at: 0 });
+    }
     for (const item of items) this.items.set(item.id, item);
   }
 
-  update(player: PlayerState, now: number): void {
+  rename(names: Array<{ id: number; name: string }>): void {
+    for (const { id, name } of names) {
+      this.names.set(id, name);
+      const shown = this.players.get(id);
+      if (shown !== undefined) shown.state = { ...shown.state, name };
+    }
+  }
+
+  update(update: PlayerUpdate, now: number): void {
+    const player: PlayerState = { ...update, name: this.names.get(update.id) ?? `#${update.id}` };
     const shown = this.players.get(player.id);
     if (shown === undefined) {
       this.players.set(player.id, { state: player, fromX: player.x, fromY: player.y, at: now });
@@ -49,8 +68,9 @@ export class Arena {
     this.players.set(player.id, { state: player, fromX: x, fromY: y, at: now });
   }
 
-  remove(id: string): void {
+  remove(id: number): void {
     this.players.delete(id);
+    this.names.delete(id);
   }
 
   addItem(item: ItemState): void {

@@ -1,32 +1,33 @@
-// The game page: joins the match in the URL (?match=, default "arena") as a player id kept in
-// sessionStorage, so a reload or a cut brings back the same player with their score. The
-// server owns the state: the page sends its direction by rpc and draws the deltas.
+// The game page: joins the match in the URL (?match=, default "arena"). The player is the
+// connection's identity: with a token its user; anonymous, the connection, and the rejoin
+// ticket the server gave it is kept in sessionStorage, so a reload or a cut brings back the
+// same player with their score. The server owns the state: the page sends its direction by
+// rpc and draws the binary deltas (decodeDelta, shared with the server).
 
 import {
-  MATCH_PATTERN, RPC_GAME_INPUT, RPC_GAME_JOIN, RPC_GAME_SAY, chatChannel, stateChannel,
-  type ChatLine, type GameDelta, type GameSnapshot,
+  MATCH_PATTERN, RPC_GAME_INPUT, RPC_GAME_JOIN, RPC_GAME_SAY, chatChannel, decodeDelta, stateChannel,
+  type ChatLine, type JoinResult,
 } from '../../src/demo/game/protocol.js';
 import { Arena, colourOf } from './game-arena.js';
 import { connectClient } from './connect.js';
 import { byId, element, showConnection } from './dom.js';
 
-const PLAYER_KEY = 'volley-game-player';
+const TICKET_KEY = 'volley-game-ticket';
 const NAME_KEY = 'volley-demo-name';
 
 const params = new URLSearchParams(window.location.search);
 const requested = params.get('match') ?? 'arena';
 const match = MATCH_PATTERN.test(requested) ? requested : 'arena';
-const player = sessionStorage.getItem(PLAYER_KEY) ?? `p-${crypto.randomUUID().replaceAll('-', '')}`;
-sessionStorage.setItem(PLAYER_KEY, player);
-const name = params.get('name') ?? localStorage.getItem(NAME_KEY) ?? `player-${player.slice(2, 6)}`;
+const name = params.get('name') ?? localStorage.getItem(NAME_KEY) ?? `player-${crypto.randomUUID().slice(0, 4)}`;
+const ticketKey = `${TICKET_KEY}:${match}`;
 
 const canvas = byId<HTMLCanvasElement>('arena');
 const list = byId('players');
 const errorLine = byId('game-error');
 byId('match-name').textContent = match;
-const arena = new Arena(canvas, player);
+const arena = new Arena(canvas);
 const client = connectClient(showConnection);
-const state = client.newSubscription<GameDelta>(stateChannel(match));
+const state = client.newSubscription<Uint8Array>(stateChannel(match));
 const chat = client.newSubscription<ChatLine>(chatChannel(match));
 
 function showError(error: unknown): void {
@@ -37,8 +38,8 @@ function showError(error: unknown): void {
 function renderPlayers(): void {
   const players = arena.list().sort((a, b) => b.score - a.score || a.name.localeCompare(b.name));
   list.replaceChildren(...players.map((p) => {
-    const item = element('li', `player${p.online ? '' : ' offline'}${p.id === player ? ' me' : ''}`);
-    Object.assign(item.dataset, { id: p.id, x: String(p.x), y: String(p.y), score: String(p.score) });
+    const item = element('li', `player${p.online ? '' : ' offline'}${p.id === arena.me ? ' me' : ''}`);
+    Object.assign(item.dataset, { id: String(p.id), x: String(p.x), y: String(p.y), score: String(p.score) });
     const dot = element('span', 'dot');
     dot.style.background = colourOf(p.id);
     item.append(dot, element('span', 'name', p.name), element('span', 'score', String(p.score)));
@@ -50,22 +51,34 @@ function renderPlayers(): void {
 // On every (re)subscription: the whole state by rpc, then the deltas on top of it.
 let lastTick = 0;
 state.on('subscribed', () => {
-  client.rpc<GameSnapshot>(RPC_GAME_JOIN, { match, player, name }).then((snapshot) => {
-    lastTick = snapshot.tick;
-    arena.reset(snapshot.players, snapshot.items, snapshot.tickHz);
+  const ticket = sessionStorage.getItem(ticketKey);
+  client.rpc<JoinResult>(RPC_GAME_JOIN, { match, name, ...(ticket === null ? {} : { ticket }) }).then((joined) => {
+    if (joined.ticket !== undefined) sessionStorage.setItem(ticketKey, joined.ticket);
+    lastTick = joined.tick;
+    arena.me = joined.you;
+    arena.reset(joined.players, joined.items, joined.tickHz);
     renderPlayers();
     errorLine.textContent = '';
   }, showError);
 });
-state.on('publication', ({ data }) => {
+state.on('publication', ({ data: bytes }) => {
+  let data;
+  try {
+    data = decodeDelta(bytes);
+  } catch (error) {
+    showError(error);
+    return;
+  }
   if (data.tick <= lastTick) return; // already in the snapshot
   lastTick = data.tick;
   const now = performance.now();
+  if (data.full === true) arena.reset([], [], 0);
+  arena.rename(data.names ?? []);
   for (const p of data.players ?? []) arena.update(p, now);
   for (const id of data.gone ?? []) arena.remove(id);
   for (const item of data.items ?? []) arena.addItem(item);
   for (const id of data.taken ?? []) arena.takeItem(id);
-  if (data.players !== undefined || data.gone !== undefined) renderPlayers();
+  if (data.players !== undefined || data.gone !== undefined || data.names !== undefined) renderPlayers();
 });
 chat.on('publication', ({ data }) => {
   const line = element('li');

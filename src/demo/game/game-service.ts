@@ -1,168 +1,310 @@
-// The game on a hub: rpcs game.join / game.input / game.say, one tick timer per match
-// publishing the delta on `game:MATCH`, and a presence check that notices dropped players.
+// The game on a hub: rpcs game.join / game.input / game.say, on one node or a cluster.
+// Each match runs on exactly one node, the holder of its lease in the broker (lease.ts);
+// a call arriving on another node is forwarded to the holder with the broker's NodeLink
+// and answered from there. The holder publishes the binary deltas on `game:MATCH`, which
+// reach the players of every node through the channel. It renews its lease every third
+// of leaseMs and saves the match's state in the broker; if it dies, the next call (or the
+// watch of a node whose players are in the match) finds the lease expired, takes it, and
+// carries on from the saved state (at most a third of leaseMs old).
 
+import { randomBytes } from 'node:crypto';
+import type { Broker, HistoryRetention } from '../../broker/broker.js';
+import { NodeLink, NodeLinkError } from '../../broker/cluster/node-link.js';
 import type { Hub, RpcCall } from '../../hub/hub.js';
 import { HubError } from '../../hub/errors.js';
-import { TokenBucket } from '../../hub/token-bucket.js';
-import { Match } from './match.js';
-import { matchRules, resolveGameOptions, type GameOptions, type ResolvedGameOptions } from './options.js';
-import { RPC_GAME_INPUT, RPC_GAME_JOIN, RPC_GAME_SAY, chatChannel, stateChannel, type GameSnapshot } from './protocol.js';
+import { WireErrorCode, type WireErrorCodeKey } from '../../wire/index.js';
+import { MatchLeases } from './lease.js';
+import type { SavedMatch } from './match.js';
+import { OwnedMatch, type GameCall, type OwnedMatchHost, type TickObserver } from './owned-match.js';
+import { resolveGameOptions, type GameOptions, type ResolvedGameOptions } from './options.js';
+import { RPC_GAME_INPUT, RPC_GAME_JOIN, RPC_GAME_SAY, type GameSnapshot, type JoinResult } from './protocol.js';
 import { inputParams, joinParams, sayParams } from './validate.js';
 
-/** Called after every tick with when it ran (for the bench's jitter figure). */
-export type TickObserver = (match: string, at: number) => void;
+export type { TickObserver } from './owned-match.js';
 
-interface RunningMatch {
-  match: Match;
-  timer: NodeJS.Timeout;
-  /** Which connection plays which player id (a rejoin from a new connection moves it). */
-  players: Map<string, string>;
-  /** Each player's allowance of input and chat calls. */
-  buckets: Map<string, TokenBucket>;
-  lastOnlineAt: number;
-  ticksSinceCheck: number;
+/** A forwarded call's answer: the result, or the error with its wire code. */
+type Reply = { ok: JoinResult | null } | { error: { code: number; message: string } };
+
+const FORWARD = 'game.call';
+
+export function savedStateChannel(match: string): string {
+  return `volley.game state ${match}`;
 }
 
 export class GameService {
+  readonly nodeId: string;
   private readonly options: ResolvedGameOptions;
-  private readonly matches = new Map<string, RunningMatch>();
+  private readonly broker: Broker;
+  private readonly link: NodeLink;
+  private readonly leases: MatchLeases;
+  private readonly ready: Promise<void>;
+  /** The matches this node runs. */
+  private readonly owned = new Map<string, OwnedMatch>();
+  /** Matches run elsewhere that this node's players call into: the holder, and when it was last used. */
+  private readonly remote = new Map<string, { holder: string; checkedAt: number; usedAt: number }>();
+  /** Matches being started here (lease taken, saved state being read). */
+  private readonly starting = new Map<string, Promise<OwnedMatch | undefined>>();
+  private readonly timer: NodeJS.Timeout;
+  private readonly savedRetention: HistoryRetention;
+  private readonly matchHost: OwnedMatchHost;
   private stopped = false;
+  private stopping: Promise<void> | undefined;
   onTick: TickObserver | undefined;
 
   constructor(private readonly hub: Hub, options: GameOptions = {}) {
     this.options = resolveGameOptions(options);
-    hub.registerRpc(RPC_GAME_JOIN, (call) => this.join(call));
-    hub.registerRpc(RPC_GAME_INPUT, (call) => this.input(call));
-    hub.registerRpc(RPC_GAME_SAY, (call) => this.say(call));
+    this.nodeId = this.options.nodeId ?? `game-${randomBytes(6).toString('base64url')}`;
+    this.broker = hub.broker;
+    this.leases = new MatchLeases(this.broker, this.nodeId, this.options.leaseMs, this.options.now);
+    this.link = new NodeLink(this.broker, this.nodeId, { timeoutMs: this.options.forwardTimeoutMs });
+    this.link.handle(FORWARD, (body) => this.answer(body as GameCall));
+    this.ready = this.link.start();
+    this.ready.catch((error: unknown) => hub.reportInternalError(error));
+    this.savedRetention = { size: 1, ttlMs: Math.max(this.options.idleMs, this.options.graceMs) * 2, metaTtlMs: 3_600_000 };
+    hub.registerRpc(RPC_GAME_JOIN, (call) => this.route(call, { op: 'join', user: call.user, client: call.client, params: joinParams(call.data) }));
+    hub.registerRpc(RPC_GAME_INPUT, (call) => this.route(call, { op: 'input', user: call.user, client: call.client, params: inputParams(call.data) }));
+    hub.registerRpc(RPC_GAME_SAY, (call) => this.route(call, { op: 'say', user: call.user, client: call.client, params: sayParams(call.data) }));
+    const observer = (): TickObserver | undefined => this.onTick;
+    this.matchHost = {
+      hub,
+      options: this.options,
+      get onTick() {
+        return observer();
+      },
+      // No player online for idleMs: the match ends and its lease is given up.
+      idle: (name) => void this.stopMatch(name, true),
+    };
+    this.timer = setInterval(() => void this.maintain(), this.options.leaseMs / 3);
+    this.timer.unref();
   }
 
+  /** Matches running on this node. */
   get matchCount(): number {
-    return this.matches.size;
+    return this.owned.size;
   }
 
-  /** The match's whole state, or undefined when it is not running. */
+  /** Whether this node runs the match now. */
+  runs(match: string): boolean {
+    return this.owned.has(match);
+  }
+
+  /** The match's whole state, or undefined when it does not run on this node. */
   snapshot(match: string): GameSnapshot | undefined {
-    return this.matches.get(match)?.match.snapshot();
+    return this.owned.get(match)?.match.snapshot();
   }
 
   /** Runs one tick of a match now (the timer calls it; tests may too). */
-  tick(name: string): void {
-    const running = this.matches.get(name);
-    if (running === undefined) return;
-    const now = this.options.now();
-    const delta = running.match.tick(now);
-    for (const gone of delta?.gone ?? []) {
-      running.players.delete(gone);
-      running.buckets.delete(gone);
-    }
-    if (delta !== undefined) this.hub.publish(stateChannel(name), delta).catch((error: unknown) => this.hub.reportInternalError(error));
-    this.onTick?.(name, now);
-    if (running.match.onlinePlayers().length > 0) running.lastOnlineAt = now;
-    else if (now - running.lastOnlineAt >= this.options.idleMs) this.stopMatch(name);
-    running.ticksSinceCheck += 1;
-    if (running.ticksSinceCheck * (1000 / this.options.tickHz) >= this.options.presenceCheckMs) {
-      running.ticksSinceCheck = 0;
-      this.checkPresence(name).catch((error: unknown) => this.hub.reportInternalError(error));
-    }
+  tick(match: string): void {
+    this.owned.get(match)?.tick();
   }
 
-  /** Marks as disconnected the players whose connection has left the match's channel. */
-  async checkPresence(name: string): Promise<void> {
-    const running = this.matches.get(name);
-    if (running === undefined) return;
-    const present = new Set(Object.values(await this.hub.presence(stateChannel(name))).map((info) => info.client));
-    const now = this.options.now();
-    for (const player of running.match.onlinePlayers()) {
-      const client = running.players.get(player);
-      if (client === undefined || !present.has(client)) running.match.disconnected(player, now);
-    }
+  /** Marks as disconnected the players of a match run here whose connection has left its channel. */
+  async checkPresence(match: string): Promise<void> {
+    await this.owned.get(match)?.checkPresence();
   }
 
-  stop(): void {
-    if (this.stopped) return;
+  /**
+   * Stops every match run here and gives their leases up (another node may take them on);
+   * resolves once the broker has the leases back. Call before closing the broker.
+   */
+  stop(): Promise<void> {
+    if (this.stopping !== undefined) return this.stopping;
     this.stopped = true;
-    for (const name of [...this.matches.keys()]) this.stopMatch(name);
+    clearInterval(this.timer);
     for (const method of [RPC_GAME_JOIN, RPC_GAME_INPUT, RPC_GAME_SAY]) {
       this.hub.registerRpc(method, () => {
         throw new HubError('notAvailable', 'the game has stopped');
       });
     }
+    const released = [...this.owned.keys()].map((name) => this.stopMatch(name, true));
+    this.stopping = Promise.all(released).then(() => this.link.close()).catch((error: unknown) => this.hub.reportInternalError(error));
+    return this.stopping;
   }
 
-  private join(call: RpcCall): GameSnapshot {
-    const params = joinParams(call.data);
-    const running = this.matches.get(params.match) ?? this.startMatch(params.match);
-    if (!running.match.has(params.player) && running.match.playerCount >= this.options.maxPlayers) {
-      throw new HubError('limitExceeded', 'the match is full');
+  // ---- routing a call to the match's node ----
+
+  private async route(_call: RpcCall, call: GameCall): Promise<JoinResult | null> {
+    const name = call.params.match;
+    const here = this.owned.get(name);
+    if (here !== undefined) return here.apply(call);
+    await this.ready;
+    const holder = await this.holderOf(name, call.op === 'join');
+    if (holder === this.nodeId) {
+      const started = await this.startMatch(name, call.op === 'join');
+      if (started === undefined) throw new HubError('notAvailable', 'join the match first');
+      return started.apply(call);
     }
-    // One player per connection: joining as another id leaves the earlier one (so one
-    // socket cannot fill the match).
-    for (const [player, owner] of running.players) {
-      if (owner === call.client && player !== params.player) {
-        running.players.delete(player);
-        running.match.disconnected(player, this.options.now());
+    if (holder === undefined) throw new HubError('notAvailable', 'join the match first');
+    return this.forward(holder, call);
+  }
+
+  /**
+   * The node running the match: a recent answer, or the lease read now. A free lease is
+   * taken by this node when it may start the match (a join) or the match has a saved state
+   * (its node died: any call of its players brings it back).
+   */
+  private async holderOf(name: string, mayStart: boolean): Promise<string | undefined> {
+    const now = this.options.now();
+    const known = this.remote.get(name);
+    if (known !== undefined && now - known.checkedAt < this.options.leaseMs / 3) {
+      known.usedAt = now;
+      return known.holder;
+    }
+    const lease = await this.leases.read(name);
+    if (lease.holder !== undefined && lease.holder !== this.nodeId) {
+      this.remote.set(name, { holder: lease.holder, checkedAt: now, usedAt: now });
+      return lease.holder;
+    }
+    if (lease.holder !== this.nodeId && !mayStart && (await this.savedState(name)) === undefined) return undefined;
+    return this.claim(name);
+  }
+
+  private async claim(name: string): Promise<string | undefined> {
+    const lease = await this.leases.acquire(name);
+    if (lease.holder === this.nodeId) {
+      this.remote.delete(name);
+      return this.nodeId;
+    }
+    if (lease.holder !== undefined) {
+      const now = this.options.now();
+      this.remote.set(name, { holder: lease.holder, checkedAt: now, usedAt: now });
+    }
+    return lease.holder;
+  }
+
+  private async forward(holder: string, call: GameCall): Promise<JoinResult | null> {
+    let reply: Reply;
+    try {
+      reply = (await this.link.request(holder, FORWARD, call)) as Reply;
+    } catch (error) {
+      // The holder may have died: read the lease again on the next call.
+      this.remote.delete(call.params.match);
+      if (error instanceof NodeLinkError) throw new HubError('unavailable', `the node running match ${call.params.match} did not answer; try again`);
+      throw error;
+    }
+    if ('ok' in reply) return reply.ok;
+    if (reply.error.code === WireErrorCode.unavailable) this.remote.delete(call.params.match);
+    throw new HubError(errorKey(reply.error.code), reply.error.message);
+  }
+
+  /** A call forwarded by another node: this node holds (or held) the match's lease. */
+  private async answer(call: GameCall): Promise<Reply> {
+    try {
+      let here = this.owned.get(call.params.match);
+      if (here === undefined && !this.stopped) {
+        // Stopped as idle (or restarted) since the caller looked: take the lease again if it is free.
+        const holder = await this.claim(call.params.match);
+        if (holder === this.nodeId) here = await this.startMatch(call.params.match, call.op === 'join');
       }
+      if (here === undefined) throw new HubError('unavailable', 'the match moved to another node; try again');
+      return { ok: here.apply(call) };
+    } catch (error) {
+      if (error instanceof HubError) return { error: { code: error.code, message: error.message } };
+      this.hub.reportInternalError(error);
+      return { error: { code: WireErrorCode.internal, message: 'internal error' } };
     }
-    running.match.join(params.player, params.name);
-    running.players.set(params.player, call.client);
-    if (!running.buckets.has(params.player)) {
-      running.buckets.set(params.player, new TokenBucket(this.options.inputRate, this.options.inputBurst, this.options.now));
+  }
+
+  // ---- the matches this node runs ----
+
+  /** Starts a match whose lease this node holds, from its saved state if it has one. */
+  private startMatch(name: string, isJoin: boolean): Promise<OwnedMatch | undefined> {
+    const existing = this.owned.get(name);
+    if (existing !== undefined) return Promise.resolve(existing);
+    let starting = this.starting.get(name);
+    if (starting === undefined) {
+      starting = this.startNow(name, isJoin).finally(() => this.starting.delete(name));
+      this.starting.set(name, starting);
     }
-    running.lastOnlineAt = this.options.now();
-    return running.match.snapshot();
+    return starting;
   }
 
-  private input(call: RpcCall): null {
-    const params = inputParams(call.data);
-    const running = this.matches.get(params.match);
-    const player = running === undefined ? undefined : this.playerOf(running, call.client);
-    if (running === undefined || player === undefined) throw new HubError('notAvailable', 'join the match first');
-    this.takeToken(running, player);
-    running.match.input(player, params.dx, params.dy);
-    return null;
-  }
-
-  private async say(call: RpcCall): Promise<null> {
-    const params = sayParams(call.data);
-    const running = this.matches.get(params.match);
-    const player = running === undefined ? undefined : this.playerOf(running, call.client);
-    if (running === undefined || player === undefined) throw new HubError('notAvailable', 'join the match first');
-    this.takeToken(running, player);
-    const name = running.match.snapshot().players.find((p) => p.id === player)?.name ?? '';
-    await this.hub.publish(chatChannel(params.match), { name, text: params.text });
-    return null;
-  }
-
-  private takeToken(running: RunningMatch, player: string): void {
-    if (running.buckets.get(player)?.take() === false) throw new HubError('tooManyRequests', 'too many game calls');
-  }
-
-  private playerOf(running: RunningMatch, client: string): string | undefined {
-    for (const [player, owner] of running.players) if (owner === client) return player;
-    return undefined;
-  }
-
-  private startMatch(name: string): RunningMatch {
-    if (this.stopped) throw new HubError('notAvailable', 'the game has stopped');
-    if (this.matches.size >= this.options.maxMatches) throw new HubError('limitExceeded', 'too many matches');
-    const timer = setInterval(() => this.tick(name), 1000 / this.options.tickHz);
-    timer.unref();
-    const running: RunningMatch = {
-      match: new Match(name, matchRules(this.options)),
-      timer,
-      players: new Map(),
-      buckets: new Map(),
-      lastOnlineAt: this.options.now(),
-      ticksSinceCheck: 0,
-    };
-    this.matches.set(name, running);
+  private async startNow(name: string, isJoin: boolean): Promise<OwnedMatch | undefined> {
+    const release = () => this.leases.release(name).catch((error: unknown) => this.hub.reportInternalError(error));
+    if (this.stopped) {
+      await release();
+      throw new HubError('notAvailable', 'the game has stopped');
+    }
+    const saved = await this.savedState(name);
+    if (saved === undefined && !isJoin) {
+      await release();
+      return undefined;
+    }
+    if (this.owned.size >= this.options.maxMatches) {
+      await release();
+      throw new HubError('limitExceeded', 'too many matches');
+    }
+    const running = new OwnedMatch(name, this.matchHost, saved);
+    this.owned.set(name, running);
     return running;
   }
 
-  private stopMatch(name: string): void {
-    const running = this.matches.get(name);
+  /** Stops ticking a match; with `release`, its saved state goes and its lease is given up. */
+  private async stopMatch(name: string, release: boolean): Promise<void> {
+    const running = this.owned.get(name);
     if (running === undefined) return;
-    clearInterval(running.timer);
-    this.matches.delete(name);
+    running.stop();
+    this.owned.delete(name);
+    if (!release) return;
+    try {
+      await this.broker.removeHistory(savedStateChannel(name));
+      await this.leases.release(name);
+    } catch (error) {
+      this.hub.reportInternalError(error);
+    }
   }
+
+  private async savedState(name: string): Promise<SavedMatch | undefined> {
+    const history = await this.broker.history(savedStateChannel(name), { limit: 1, direction: 'backward' });
+    const data = history.publications[0]?.data;
+    return data === undefined ? undefined : (JSON.parse(data) as SavedMatch);
+  }
+
+  /** Every third of leaseMs: renew and save the matches run here; take over the matches whose node died. */
+  private async maintain(): Promise<void> {
+    if (this.stopped) return;
+    const now = this.options.now();
+    await Promise.all([...this.owned.keys()].map(async (name) => {
+      try {
+        const lease = await this.leases.acquire(name);
+        const running = this.owned.get(name);
+        if (running === undefined) return;
+        if (lease.holder !== this.nodeId) {
+          void this.stopMatch(name, false); // another node holds it now: never tick twice
+          return;
+        }
+        await this.broker.publish(savedStateChannel(name), JSON.stringify(running.save()), { history: this.savedRetention });
+        running.renewedAt = now;
+      } catch (error) {
+        // The broker is away: stop before the lease may run out, so no two nodes tick at once.
+        const running = this.owned.get(name);
+        if (running !== undefined && now - running.renewedAt >= (this.options.leaseMs * 2) / 3) void this.stopMatch(name, false);
+        this.hub.reportInternalError(error);
+      }
+    }));
+    for (const [name, known] of this.remote) {
+      if (now - known.usedAt >= this.options.idleMs) {
+        this.remote.delete(name);
+        continue;
+      }
+      if (now - known.checkedAt < this.options.leaseMs / 3) continue;
+      try {
+        const lease = await this.leases.read(name);
+        known.checkedAt = now;
+        if (lease.holder !== undefined) {
+          known.holder = lease.holder;
+          continue;
+        }
+        // Its node died: this node has players in it, so it carries the match on.
+        if ((await this.claim(name)) === this.nodeId) await this.startMatch(name, false);
+      } catch (error) {
+        this.hub.reportInternalError(error);
+      }
+    }
+  }
+}
+
+function errorKey(code: number): WireErrorCodeKey {
+  for (const [key, value] of Object.entries(WireErrorCode)) if (value === code) return key as WireErrorCodeKey;
+  return 'internal';
 }

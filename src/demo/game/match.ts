@@ -1,9 +1,11 @@
 // One match's state and rules, without timers or I/O: the service calls tick() on its
 // timer and publishes what it returns, tests call it by hand with their own clock.
+// Players are found by their key, the identity of whoever plays them (`u:USER` for a
+// token's user, `c:CLIENT` for an anonymous connection); others see only their number.
 
 import {
   ARENA_HEIGHT, ARENA_WIDTH, ITEM_RADIUS, PLAYER_RADIUS,
-  type GameDelta, type GameSnapshot, type ItemState, type PlayerState,
+  type GameDelta, type GameSnapshot, type ItemState, type PlayerState, type PlayerUpdate,
 } from './protocol.js';
 
 export interface MatchRules {
@@ -18,12 +20,28 @@ export interface MatchRules {
 }
 
 interface Player extends PlayerState {
+  key: string;
+  /** The anonymous player's rejoin ticket (see JoinResult.ticket). */
+  ticket: string | undefined;
   dx: number;
   dy: number;
   /** When the connection was seen gone; undefined while online. */
   leftAt: number | undefined;
   dirty: boolean;
+  nameDirty: boolean;
 }
+
+/** What a new owner needs to carry a match on after a takeover (JSON). */
+export interface SavedMatch {
+  tick: number;
+  /** When that tick ran. */
+  at: number;
+  nextItemId: number;
+  players: Array<{ id: number; key: string; ticket?: string; name: string; x: number; y: number; score: number }>;
+  items: ItemState[];
+}
+
+const MAX_PLAYER_ID = 0xffff;
 
 export class Match {
   private readonly players = new Map<string, Player>();
@@ -33,7 +51,9 @@ export class Match {
   private nextItemId = 1;
   private readonly newItems: ItemState[] = [];
   private readonly takenItems: number[] = [];
-  private readonly gonePlayers: string[] = [];
+  private readonly gonePlayers: number[] = [];
+  /** The next delta carries the whole state (after restore()). */
+  private fullNext = false;
 
   constructor(readonly name: string, private readonly rules: MatchRules, private readonly random: () => number = Math.random) {}
 
@@ -41,32 +61,62 @@ export class Match {
     return this.players.size;
   }
 
-  has(player: string): boolean {
-    return this.players.has(player);
+  has(key: string): boolean {
+    return this.players.has(key);
+  }
+
+  idOf(key: string): number | undefined {
+    return this.players.get(key)?.id;
+  }
+
+  nameOf(key: string): string | undefined {
+    return this.players.get(key)?.name;
   }
 
   /** Adds a player, or brings a known one back online with their position and score. */
-  join(id: string, name: string): PlayerState {
-    let player = this.players.get(id);
+  join(key: string, name: string): PlayerState {
+    let player = this.players.get(key);
     if (player === undefined) {
       player = {
-        id, name, score: 0, online: true, dx: 0, dy: 0, leftAt: undefined, dirty: true,
+        key, ticket: undefined, id: this.freeId(), name, score: 0, online: true, dx: 0, dy: 0, leftAt: undefined, dirty: true, nameDirty: true,
         x: PLAYER_RADIUS + this.random() * (ARENA_WIDTH - 2 * PLAYER_RADIUS),
         y: PLAYER_RADIUS + this.random() * (ARENA_HEIGHT - 2 * PLAYER_RADIUS),
       };
-      this.players.set(id, player);
+      this.players.set(key, player);
     } else {
       player.online = true;
       player.leftAt = undefined;
+      player.nameDirty ||= player.name !== name;
       player.name = name;
       player.dirty = true;
     }
     return publicState(player);
   }
 
+  /** The key of the player holding this rejoin ticket. */
+  keyOfTicket(ticket: string): string | undefined {
+    for (const player of this.players.values()) if (player.ticket === ticket) return player.key;
+    return undefined;
+  }
+
+  /** Gives the player a new rejoin ticket (the old one stops working). */
+  setTicket(key: string, ticket: string): void {
+    const player = this.players.get(key);
+    if (player !== undefined) player.ticket = ticket;
+  }
+
+  /** The player now belongs to another identity (an anonymous rejoin from a new connection). */
+  rekey(from: string, to: string): void {
+    const player = this.players.get(from);
+    if (player === undefined || this.players.has(to)) return;
+    this.players.delete(from);
+    player.key = to;
+    this.players.set(to, player);
+  }
+
   /** Sets a player's direction; dx, dy must already be finite and in [-1, 1]. */
-  input(id: string, dx: number, dy: number): void {
-    const player = this.players.get(id);
+  input(key: string, dx: number, dy: number): void {
+    const player = this.players.get(key);
     if (player === undefined) return;
     // A diagonal is no faster than a straight line.
     const length = Math.hypot(dx, dy);
@@ -75,8 +125,8 @@ export class Match {
   }
 
   /** The player's connection is gone: they stop and are kept for the grace period. */
-  disconnected(id: string, now: number): void {
-    const player = this.players.get(id);
+  disconnected(key: string, now: number): void {
+    const player = this.players.get(key);
     if (player === undefined || !player.online) return;
     player.online = false;
     player.leftAt = now;
@@ -85,8 +135,9 @@ export class Match {
     player.dirty = true;
   }
 
+  /** Keys of the players online. */
   onlinePlayers(): string[] {
-    return [...this.players.values()].filter((p) => p.online).map((p) => p.id);
+    return [...this.players.values()].filter((p) => p.online).map((p) => p.key);
   }
 
   /** Advances one tick; returns the delta, or undefined when nothing changed. */
@@ -96,7 +147,7 @@ export class Match {
     const step = this.rules.speed / this.rules.tickHz;
     for (const player of this.players.values()) {
       if (player.leftAt !== undefined && now - player.leftAt >= this.rules.graceMs) {
-        this.players.delete(player.id);
+        this.players.delete(player.key);
         this.gonePlayers.push(player.id);
         continue;
       }
@@ -125,6 +176,40 @@ export class Match {
     };
   }
 
+  save(): SavedMatch {
+    return {
+      tick: this.tickCount,
+      at: this.lastAt,
+      nextItemId: this.nextItemId,
+      players: [...this.players.values()].map((p) => ({
+        id: p.id, key: p.key, name: p.name, x: p.x, y: p.y, score: p.score, ...(p.ticket === undefined ? {} : { ticket: p.ticket }),
+      })),
+      items: [...this.items.values()].map((item) => ({ ...item })),
+    };
+  }
+
+  /**
+   * Carries on from a saved state: every player online (the owner's presence check sorts
+   * out who is not). Tick numbers go on from where the old owner must have got to by `now`
+   * (plus a second), so clients never take a new delta for an old one; the first delta is full.
+   */
+  restore(saved: SavedMatch, now: number): void {
+    this.tickCount = saved.tick + Math.ceil(Math.max(0, now - saved.at) * this.rules.tickHz / 1000) + this.rules.tickHz;
+    this.lastAt = now;
+    this.nextItemId = saved.nextItemId;
+    for (const p of saved.players) {
+      this.players.set(p.key, { ...p, ticket: p.ticket, online: true, dx: 0, dy: 0, leftAt: undefined, dirty: false, nameDirty: false });
+    }
+    for (const item of saved.items) this.items.set(item.id, { ...item });
+    this.fullNext = true;
+  }
+
+  private freeId(): number {
+    const used = new Set([...this.players.values()].map((p) => p.id));
+    for (let id = 1; id <= MAX_PLAYER_ID; id++) if (!used.has(id) && !this.gonePlayers.includes(id)) return id;
+    throw new RangeError('no free player number');
+  }
+
   private collect(player: Player): void {
     const reach = (PLAYER_RADIUS + ITEM_RADIUS) ** 2;
     for (const item of this.items.values()) {
@@ -147,19 +232,50 @@ export class Match {
   }
 
   private takeDelta(now: number): GameDelta | undefined {
+    if (this.fullNext) return this.fullDelta(now);
     const delta: GameDelta = { tick: this.tickCount, at: now };
     const changed = [...this.players.values()].filter((p) => p.dirty);
+    const renamed = [...this.players.values()].filter((p) => p.nameDirty);
     for (const player of changed) player.dirty = false;
-    if (changed.length > 0) delta.players = changed.map(publicState);
+    for (const player of renamed) player.nameDirty = false;
+    if (changed.length > 0) delta.players = changed.map(updateOf);
+    if (renamed.length > 0) delta.names = renamed.map((p) => ({ id: p.id, name: p.name }));
     if (this.gonePlayers.length > 0) delta.gone = this.gonePlayers.splice(0);
     if (this.newItems.length > 0) delta.items = this.newItems.splice(0);
     if (this.takenItems.length > 0) delta.taken = this.takenItems.splice(0);
     return Object.keys(delta).length > 2 ? delta : undefined;
   }
+
+  private fullDelta(now: number): GameDelta {
+    this.fullNext = false;
+    const players = [...this.players.values()];
+    for (const player of players) {
+      player.dirty = false;
+      player.nameDirty = false;
+    }
+    this.gonePlayers.length = 0;
+    this.newItems.length = 0;
+    this.takenItems.length = 0;
+    return {
+      full: true, tick: this.tickCount, at: now,
+      players: players.map(updateOf),
+      names: players.map((p) => ({ id: p.id, name: p.name })),
+      items: [...this.items.values()].map((item) => ({ ...item })),
+    };
+  }
+}
+
+/** Positions to 0.1 unit: what the binary delta carries, so the snapshot agrees with it. */
+function round(value: number): number {
+  return Math.round(value * 10) / 10;
+}
+
+function updateOf(player: Player): PlayerUpdate {
+  return { id: player.id, x: round(player.x), y: round(player.y), score: player.score, online: player.online };
 }
 
 function publicState(player: Player): PlayerState {
-  return { id: player.id, name: player.name, x: Math.round(player.x * 10) / 10, y: Math.round(player.y * 10) / 10, score: player.score, online: player.online };
+  return { ...updateOf(player), name: player.name };
 }
 
 function clamp(value: number, min: number, max: number): number {

@@ -6,7 +6,7 @@ import type { MatchRules } from './match.js';
 export interface GameOptions {
   /** Ticks per second of every match. Default 20. */
   tickHz?: number;
-  /** Players in one match at once (a disconnected one still counts). Default 16. */
+  /** Players in one match at once (a disconnected one still counts), at most 255. Default 16. */
   maxPlayers?: number;
   /** Matches at once on this node. Default 50. */
   maxMatches?: number;
@@ -18,17 +18,26 @@ export interface GameOptions {
   presenceCheckMs?: number;
   /** Arena units per second at full input. Default 200. */
   speed?: number;
-  /** Items on the floor at most. Default 8. */
+  /** Items on the floor at most (at most 255). Default 8. */
   maxItems?: number;
   /** game.input and game.say calls per second per player (the hub limits publications, not rpcs). Default 30. */
   inputRate?: number;
   /** Calls a player may make at once above that rate. Default 60. */
   inputBurst?: number;
+  /**
+   * How long a node's hold on a match lasts without renewal (renewed every third of it):
+   * on a cluster, another node takes a match over this long after its node died. Default 3000 ms.
+   */
+  leaseMs?: number;
+  /** How long a node waits for the node running a match to answer a forwarded call (then 117). Default 3000 ms. */
+  forwardTimeoutMs?: number;
+  /** This node's name in the match leases. Default: random. */
+  nodeId?: string;
   /** The server clock (tests pass their own). */
   now?: () => number;
 }
 
-export type ResolvedGameOptions = Required<Omit<GameOptions, 'now'>> & { now: () => number };
+export type ResolvedGameOptions = Required<Omit<GameOptions, 'now' | 'nodeId'>> & { now: () => number; nodeId: string | undefined };
 
 export function resolveGameOptions(options: GameOptions = {}): ResolvedGameOptions {
   const resolved = {
@@ -42,12 +51,18 @@ export function resolveGameOptions(options: GameOptions = {}): ResolvedGameOptio
     maxItems: options.maxItems ?? 8,
     inputRate: options.inputRate ?? 30,
     inputBurst: options.inputBurst ?? 60,
+    leaseMs: options.leaseMs ?? 3_000,
+    forwardTimeoutMs: options.forwardTimeoutMs ?? 3_000,
+    nodeId: options.nodeId,
     now: options.now ?? Date.now,
   };
   if (!(resolved.tickHz >= 1 && resolved.tickHz <= 120)) throw new RangeError('game tickHz must be between 1 and 120');
-  for (const key of ['maxPlayers', 'maxMatches', 'graceMs', 'idleMs', 'presenceCheckMs', 'speed', 'maxItems', 'inputRate', 'inputBurst'] as const) {
+  for (const key of ['maxPlayers', 'maxMatches', 'graceMs', 'idleMs', 'presenceCheckMs', 'speed', 'maxItems', 'inputRate', 'inputBurst', 'leaseMs', 'forwardTimeoutMs'] as const) {
     if (!Number.isFinite(resolved[key]) || resolved[key] < 0) throw new RangeError(`game ${key} must be a number >= 0`);
   }
+  // The binary delta counts players and items in one byte each (delta-codec.ts).
+  if (resolved.maxPlayers > 255 || resolved.maxItems > 255) throw new RangeError('game maxPlayers and maxItems must be at most 255');
+  if (resolved.leaseMs < 300) throw new RangeError('game leaseMs must be at least 300');
   return resolved;
 }
 

@@ -1,13 +1,15 @@
-// Checks of the rpc parameters: anything a stranger sends is refused with badRequest.
+// Checks of the rpc parameters: anything a stranger sends is refused with badRequest, and
+// naming a player is permission_denied: a caller plays only the player of its own identity.
 
 import { HubError } from '../../hub/errors.js';
 import {
-  MATCH_PATTERN, MAX_CHAT_TEXT, MAX_PLAYER_NAME, PLAYER_ID_PATTERN, cleanLine,
+  MATCH_PATTERN, MAX_CHAT_TEXT, MAX_PLAYER_NAME, TICKET_PATTERN, cleanLine,
   type InputParams, type JoinParams, type SayParams,
 } from './protocol.js';
 
 function record(data: unknown): Record<string, unknown> {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new HubError('badRequest', 'parameters must be an object');
+  if ('player' in data) throw new HubError('permissionDenied', 'a caller plays its own player (its user, or its connection); it cannot name one');
   return data as Record<string, unknown>;
 }
 
@@ -18,10 +20,14 @@ export function matchName(value: unknown): string {
 
 export function joinParams(data: unknown): JoinParams {
   const params = record(data);
-  if (typeof params.player !== 'string' || !PLAYER_ID_PATTERN.test(params.player)) throw new HubError('badRequest', 'invalid player id');
   const name = typeof params.name === 'string' ? cleanLine(params.name, MAX_PLAYER_NAME) : '';
   if (name === '') throw new HubError('badRequest', 'name must be a non-empty string');
-  return { match: matchName(params.match), player: params.player, name };
+  const joined: JoinParams = { match: matchName(params.match), name };
+  if (params.ticket !== undefined) {
+    if (typeof params.ticket !== 'string' || !TICKET_PATTERN.test(params.ticket)) throw new HubError('badRequest', 'invalid ticket');
+    joined.ticket = params.ticket;
+  }
+  return joined;
 }
 
 function direction(value: unknown, key: string): number {

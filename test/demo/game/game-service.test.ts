@@ -1,13 +1,15 @@
-// The game service on a real server: join answers a snapshot, inputs move the player in
-// the published deltas, hostile parameters are refused with codes, the limits hold, a
-// player who drops and comes back keeps their state, chat goes through the server.
+// The game service on a real server: join answers a snapshot, inputs move the player in the
+// binary deltas, hostile parameters are refused with codes, the limits hold, a player is the
+// caller's identity (a token's user, or the anonymous connection with its rejoin ticket) and
+// nobody else can play it, a player who drops and comes back keeps their state, chat goes
+// through the server.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createServer, type VolleyServer } from '../../../src/server/server.js';
 import { Client } from '../../../src/client/node.js';
-import { GameService, GAME_NAMESPACE_OPTIONS, type GameDelta, type GameSnapshot } from '../../../src/demo/game/index.js';
-import { until } from '../../client/helpers.js';
+import { GameService, GAME_NAMESPACE_OPTIONS, decodeDelta, type GameDelta, type JoinResult } from '../../../src/demo/game/index.js';
+import { SECRET, mintToken, until } from '../../client/helpers.js';
 
 describe('GameService', () => {
   let server: VolleyServer;
@@ -16,15 +18,27 @@ describe('GameService', () => {
   const clients: Client[] = [];
   const internalErrors: unknown[] = [];
 
-  const open = async (): Promise<Client> => {
-    const client = new Client(url);
+  const open = async (token?: string): Promise<Client> => {
+    const client = new Client(url, token === undefined ? {} : { token });
     clients.push(client);
     client.connect();
     return client;
   };
+  /** Subscribes to game:MATCH and collects the decoded deltas. */
+  const watch = async (client: Client, match: string): Promise<GameDelta[]> => {
+    const deltas: GameDelta[] = [];
+    const sub = client.subscribe<Uint8Array>(`game:${match}`);
+    sub.on('publication', (ctx) => {
+      assert.ok(ctx.data instanceof Uint8Array, 'deltas are binary publications');
+      deltas.push(decodeDelta(ctx.data));
+    });
+    await sub.ready();
+    return deltas;
+  };
+  const me = (joined: JoinResult) => joined.players.find((p) => p.id === joined.you)!;
 
   before(async () => {
-    server = createServer({ port: 0, host: '127.0.0.1', allowAnonymous: true, namespaces: { game: { ...GAME_NAMESPACE_OPTIONS } } });
+    server = createServer({ port: 0, host: '127.0.0.1', allowAnonymous: true, auth: { hmacSecret: SECRET }, namespaces: { game: { ...GAME_NAMESPACE_OPTIONS } } });
     server.hub.onInternalError = (error) => internalErrors.push(error);
     game = new GameService(server.hub, { maxPlayers: 3, maxMatches: 10, graceMs: 60_000, presenceCheckMs: 100 });
     const { port } = await server.listen();
@@ -32,73 +46,119 @@ describe('GameService', () => {
   });
   after(async () => {
     for (const client of clients) client.disconnect();
-    game.stop();
+    await game.stop();
     await server.close();
   });
 
-  it('join answers a snapshot; inputs move the player in the deltas on game:MATCH', async () => {
+  it('join answers a snapshot; inputs move the player in the binary deltas on game:MATCH', async () => {
     const client = await open();
-    const deltas: GameDelta[] = [];
-    const sub = client.subscribe<GameDelta>('game:moves');
-    sub.on('publication', (ctx) => deltas.push(ctx.data));
-    await sub.ready();
-    const snapshot = await client.rpc<GameSnapshot>('game.join', { match: 'moves', player: 'mover-0001', name: 'Mover' });
-    assert.equal(snapshot.match, 'moves');
-    assert.equal(snapshot.tickHz, 20);
-    const start = snapshot.players.find((p) => p.id === 'mover-0001')!;
+    const deltas = await watch(client, 'moves');
+    const joined = await client.rpc<JoinResult>('game.join', { match: 'moves', name: 'Mover' });
+    assert.equal(joined.match, 'moves');
+    assert.equal(joined.tickHz, 20);
+    assert.equal(typeof joined.you, 'number');
+    assert.match(joined.ticket ?? '', /^[A-Za-z0-9_-]{24}$/, 'an anonymous player gets a rejoin ticket');
+    const start = me(joined);
     assert.equal(start.name, 'Mover');
     const direction = start.x < 400 ? 1 : -1;
     await client.rpc('game.input', { match: 'moves', dx: direction, dy: 0 });
-    await until(() => deltas.some((d) => d.players?.some((p) => p.id === 'mover-0001' && Math.abs(p.x - start.x) >= 30)), 'the player moved in the deltas');
+    await until(() => deltas.some((d) => d.players?.some((p) => p.id === joined.you && Math.abs(p.x - start.x) >= 30)), 'the player moved in the deltas');
     assert.ok(deltas.every((d, i) => i === 0 || d.tick > deltas[i - 1]!.tick), 'ticks increase');
+    assert.ok(deltas.some((d) => d.names?.some((n) => n.id === joined.you && n.name === 'Mover')), 'the name travels in a delta');
   });
 
-  it('refuses hostile parameters with bad_request (107), never an internal error', async () => {
+  it('refuses hostile parameters with bad_request (107) and naming a player with permission_denied (103)', async () => {
     const client = await open();
-    await client.rpc('game.join', { match: 'hostile', player: 'hostile-0001', name: 'H' });
+    const joined = await client.rpc<JoinResult>('game.join', { match: 'hostile', name: 'H' });
     const bad: unknown[] = [
       null, 1, 'x', [1], {}, { match: 'hostile' }, { match: 'hostile', dx: 2, dy: 0 }, { match: 'hostile', dx: Number.NaN, dy: 0 },
       { match: 'hostile', dx: '1', dy: 0 }, { match: '../x', dx: 0, dy: 0 }, { match: 'x'.repeat(33), dx: 0, dy: 0 }, { match: 'hostile', dx: 0, dy: -1.5 },
     ];
     for (const data of bad) await assert.rejects(client.rpc('game.input', data), { code: 107 }, JSON.stringify(data));
-    for (const data of [null, { match: 'hostile', player: 'short', name: 'x' }, { match: 'hostile', player: 'hostile-0001', name: '   ' }, { match: 'hostile', player: 'hostile-0001' }]) {
+    for (const data of [null, { match: 'hostile', name: '   ' }, { match: 'hostile' }, { match: 'hostile', name: 'x', ticket: 'short' }, { match: 'hostile', name: 'x', ticket: 7 }]) {
       await assert.rejects(client.rpc('game.join', data), { code: 107 }, JSON.stringify(data));
     }
     await assert.rejects(client.rpc('game.say', { match: 'hostile', text: '' }), { code: 107 });
     await assert.rejects(client.publish('game:hostile', { tick: 1 }), { code: 103 }, 'clients cannot publish state');
+    await assert.rejects(client.publish('game:hostile', new Uint8Array([1, 0, 0])), { code: 103 }, 'nor binary state');
     const stranger = await open();
     await assert.rejects(stranger.rpc('game.input', { match: 'hostile', dx: 0, dy: 0 }), { code: 108 }, 'input before join');
+    await assert.rejects(stranger.rpc('game.input', { match: 'hostile', player: joined.you, dx: 1, dy: 0 }), { code: 103 }, 'naming a player');
+    await assert.rejects(stranger.rpc('game.join', { match: 'hostile', player: joined.you, name: 'Thief' }), { code: 103 }, 'joining as a player');
     assert.deepEqual(internalErrors, []);
   });
 
-  it('holds maxPlayers with limit_exceeded (106); one player per connection', async () => {
+  it('holds maxPlayers with limit_exceeded (106); one player per identity', async () => {
     const one = await open();
-    await one.rpc('game.join', { match: 'full', player: 'full-player-1', name: 'A' });
-    // The same connection joining as another id leaves the first one (it is not a second seat).
-    await one.rpc('game.join', { match: 'full', player: 'full-player-2', name: 'A2' });
-    assert.equal(game.snapshot('full')?.players.find((p) => p.id === 'full-player-1')?.online, false);
-    const two = await open();
-    await two.rpc('game.join', { match: 'full', player: 'full-player-3', name: 'B' });
-    const three = await open();
-    await assert.rejects(three.rpc('game.join', { match: 'full', player: 'full-player-4', name: 'C' }), { code: 106 });
+    const first = await one.rpc<JoinResult>('game.join', { match: 'full', name: 'A' });
+    // The same connection joining again is the same player (renamed), not a second seat.
+    const again = await one.rpc<JoinResult>('game.join', { match: 'full', name: 'A2' });
+    assert.equal(again.you, first.you);
+    assert.equal(me(again).name, 'A2');
+    const token = await mintToken('full-user');
+    const userOnTwoConnections = [await open(token), await open(token)];
+    const [u1, u2] = await Promise.all(userOnTwoConnections.map((c) => c.rpc<JoinResult>('game.join', { match: 'full', name: 'U' })));
+    assert.equal(u1!.you, u2!.you, 'a user is one player, whatever the connection');
+    assert.equal(u1!.ticket, undefined, 'a user needs no ticket');
+    assert.equal(game.snapshot('full')?.players.length, 2);
+    await (await open()).rpc('game.join', { match: 'full', name: 'B' });
+    await assert.rejects((await open()).rpc('game.join', { match: 'full', name: 'C' }), { code: 106 });
   });
 
-  it('a player who drops and comes back on a new connection keeps position and score', async () => {
+  it('an anonymous player who drops comes back with their ticket on a new connection, with position and score', async () => {
     const first = await open();
-    const sub = first.subscribe('game:rejoin');
-    await sub.ready();
-    const joined = await first.rpc<GameSnapshot>('game.join', { match: 'rejoin', player: 'rejoiner-01', name: 'R' });
-    const x0 = joined.players.find((p) => p.id === 'rejoiner-01')!.x;
+    const deltas = await watch(first, 'rejoin');
+    const joined = await first.rpc<JoinResult>('game.join', { match: 'rejoin', name: 'R' });
+    const x0 = me(joined).x;
     await first.rpc('game.input', { match: 'rejoin', dx: x0 < 400 ? 1 : -1, dy: 0 });
     await until(() => Math.abs(game.snapshot('rejoin')!.players[0]!.x - x0) >= 20, 'moved');
     first.disconnect();
     await until(() => game.snapshot('rejoin')!.players[0]!.online === false, 'seen as dropped by the presence check');
     const kept = game.snapshot('rejoin')!.players[0]!;
+    // A stranger with a made-up ticket gets a player of its own, not R.
+    const stranger = await open();
+    await stranger.subscribe('game:rejoin').ready();
+    const guessed = await stranger.rpc<JoinResult>('game.join', { match: 'rejoin', name: 'S', ticket: 'A'.repeat(24) });
+    assert.notEqual(guessed.you, joined.you);
     const second = await open();
     await second.subscribe('game:rejoin').ready();
-    const back = await second.rpc<GameSnapshot>('game.join', { match: 'rejoin', player: 'rejoiner-01', name: 'R' });
-    const me = back.players.find((p) => p.id === 'rejoiner-01')!;
-    assert.deepEqual({ x: me.x, y: me.y, score: me.score, online: me.online }, { x: kept.x, y: kept.y, score: kept.score, online: true });
+    const back = await second.rpc<JoinResult>('game.join', { match: 'rejoin', name: 'R', ticket: joined.ticket });
+    assert.equal(back.you, joined.you);
+    assert.deepEqual({ ...me(back) }, { ...kept, online: true });
+    assert.notEqual(back.ticket, joined.ticket, 'a new ticket each join');
+    // The used ticket is worth nothing now.
+    const third = await open();
+    await third.subscribe('game:rejoin').ready();
+    assert.notEqual((await third.rpc<JoinResult>('game.join', { match: 'rejoin', name: 'T', ticket: joined.ticket })).you, joined.you);
+    const bytes = JSON.stringify(deltas);
+    assert.ok(!bytes.includes(joined.ticket!), 'tickets never travel in deltas');
+  });
+
+  it('a user is their player on any connection, and nobody else can move it', async () => {
+    const ada = await open(await mintToken('ada'));
+    const deltas = await watch(ada, 'users');
+    const adaJoined = await ada.rpc<JoinResult>('game.join', { match: 'users', name: 'Ada' });
+    const bob = await open(await mintToken('bob'));
+    await bob.subscribe('game:users').ready();
+    const bobJoined = await bob.rpc<JoinResult>('game.join', { match: 'users', name: 'Bob' });
+    assert.notEqual(bobJoined.you, adaJoined.you);
+    // Bob's inputs move Bob, never Ada.
+    await bob.rpc('game.input', { match: 'users', dx: 1, dy: 1 });
+    await until(() => deltas.some((d) => d.players?.some((p) => p.id === bobJoined.you && p.x !== me(bobJoined).x)), 'Bob moved');
+    assert.ok(!deltas.some((d) => d.players?.some((p) => p.id === adaJoined.you && (p.x !== me(adaJoined).x || p.y !== me(adaJoined).y))), 'Ada stood still');
+    await bob.rpc('game.input', { match: 'users', dx: 0, dy: 0 });
+    // An anonymous caller presenting nothing of Ada's gets its own player; naming hers is 103.
+    const anonymous = await open();
+    await assert.rejects(anonymous.rpc('game.input', { match: 'users', dx: 1, dy: 0 }), { code: 108 });
+    await assert.rejects(anonymous.rpc('game.input', { match: 'users', player: adaJoined.you, dx: 1, dy: 0 }), { code: 103 });
+    // Ada drops and comes back on a new connection: the same player, by her user alone.
+    ada.disconnect();
+    await until(() => game.snapshot('users')!.players.find((p) => p.id === adaJoined.you)?.online === false, 'Ada seen as dropped');
+    const adaAgain = await open(await mintToken('ada'));
+    await adaAgain.subscribe('game:users').ready();
+    const back = await adaAgain.rpc<JoinResult>('game.join', { match: 'users', name: 'Ada' });
+    assert.equal(back.you, adaJoined.you);
+    assert.equal(me(back).online, true);
   });
 
   it('chat lines go out on game:MATCH.chat with the sender name', async () => {
@@ -108,7 +168,7 @@ describe('GameService', () => {
     sub.on('publication', (ctx) => lines.push(ctx.data));
     await sub.ready();
     await assert.rejects(client.rpc('game.say', { match: 'talk', text: 'hi' }), { code: 108 }, 'say before join');
-    await client.rpc('game.join', { match: 'talk', player: 'talker-0001', name: 'Talker' });
+    await client.rpc('game.join', { match: 'talk', name: 'Talker' });
     await client.rpc('game.say', { match: 'talk', text: '  hello\u0007 there ' });
     await until(() => lines.length === 1, 'the chat line');
     assert.deepEqual(lines[0], { name: 'Talker', text: 'hello there' });
@@ -124,7 +184,7 @@ describe('GameService input rate', () => {
     const client = new Client(`ws://127.0.0.1:${port}/connection/websocket`);
     try {
       client.connect();
-      await client.rpc('game.join', { match: 'rate', player: 'rate-player', name: 'R' });
+      await client.rpc('game.join', { match: 'rate', name: 'R' });
       for (let i = 0; i < 3; i++) await client.rpc('game.input', { match: 'rate', dx: 0, dy: 0 });
       await assert.rejects(client.rpc('game.input', { match: 'rate', dx: 0, dy: 0 }), { code: 111 });
       await assert.rejects(client.rpc('game.say', { match: 'rate', text: 'spam' }), { code: 111 });
@@ -132,7 +192,7 @@ describe('GameService input rate', () => {
       await client.rpc('game.input', { match: 'rate', dx: 1, dy: 0 });
     } finally {
       client.disconnect();
-      game.stop();
+      await game.stop();
       await server.close();
     }
   });
@@ -147,8 +207,8 @@ describe('GameService limits', () => {
     const client = new Client(`ws://127.0.0.1:${port}/connection/websocket`);
     try {
       client.connect();
-      await client.rpc('game.join', { match: 'only', player: 'only-player', name: 'O' });
-      await assert.rejects(client.rpc('game.join', { match: 'second', player: 'only-player', name: 'O' }), { code: 106 });
+      await client.rpc('game.join', { match: 'only', name: 'O' });
+      await assert.rejects(client.rpc('game.join', { match: 'second', name: 'O' }), { code: 106 });
       // Not subscribed to game:only, so the presence check drops the player; then the match idles out.
       await game.checkPresence('only');
       now = 600;
@@ -157,13 +217,13 @@ describe('GameService limits', () => {
       now = 1700;
       game.tick('only');
       assert.equal(game.matchCount, 0);
-      await client.rpc('game.join', { match: 'second', player: 'only-player', name: 'O' });
-      game.stop();
-      await assert.rejects(client.rpc('game.join', { match: 'second', player: 'only-player', name: 'O' }), { code: 108 });
+      await client.rpc('game.join', { match: 'second', name: 'O' });
+      await game.stop();
+      await assert.rejects(client.rpc('game.join', { match: 'second', name: 'O' }), { code: 108 });
       assert.equal(game.matchCount, 0);
     } finally {
       client.disconnect();
-      game.stop();
+      await game.stop();
       await server.close();
     }
   });
