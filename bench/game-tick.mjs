@@ -5,7 +5,9 @@
 //   tick jitter: on the server, |actual interval between two ticks of a match - configured|,
 //                over every tick of every match (the first second, while bots join, is left out);
 //   delivery:    the delta's tick timestamp (server clock) to its arrival at a bot (the bots'
-//                clock is this machine's, so the two compare).
+//                clock is this machine's, so the two compare);
+//   delta size:  bytes of each match's per-tick delta: binary (what is published), as base64 in
+//                the JSON push (what a WebSocket carries), and the same delta as JSON data.
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
@@ -30,8 +32,15 @@ const { port } = await server.listen();
 
 const last = new Map();
 const jitter = [];
+const size = { deltas: 0, binary: 0, base64: 0, json: 0 };
 let measuring = false;
-game.onTick = (match) => {
+game.onTick = (match, _at, delta, bytes) => {
+  if (measuring && delta !== undefined) {
+    size.deltas += 1;
+    size.binary += bytes;
+    size.base64 += 4 * Math.ceil(bytes / 3);
+    size.json += Buffer.byteLength(JSON.stringify(delta));
+  }
   const now = performance.now();
   const previous = last.get(match);
   last.set(match, now);
@@ -47,7 +56,7 @@ let out = '';
 child.stdout.on('data', (chunk) => { out += chunk; });
 const [code] = await once(child, 'exit');
 const serverCpu = process.cpuUsage(cpu);
-game.stop();
+await game.stop();
 await server.close();
 if (code !== 0) throw new Error(`the bots exited with ${code}`);
 const bot = JSON.parse(out.trim().split('\n').pop());
@@ -58,6 +67,7 @@ const result = {
   bots, joined: bot.joined, matches: Math.ceil(bots / 16), tickHz: TICK_HZ, ticks: jitter.length,
   tickJitterMs: { p50: q(0.5), p99: q(0.99), max: q(1) },
   deliveryMs: bot.deliveryMs, deltas: bot.deltas, botErrors: bot.errors,
+  deltaBytes: { binary: perDelta(size.binary), base64: perDelta(size.base64), json: perDelta(size.json) },
   serverCpuPercent: round(((serverCpu.user + serverCpu.system) / 1000 / (seconds * 1000)) * 100),
 };
 if (values.json) console.log(JSON.stringify(result));
@@ -65,6 +75,12 @@ else {
   console.log(`Game: ${bots} bots (${result.joined} joined) in ${result.matches} matches at ${TICK_HZ} Hz for ${seconds} s, server process ${result.serverCpuPercent}% CPU`);
   console.log(`  tick jitter  ${result.ticks} ticks: p50 ${result.tickJitterMs.p50} ms, p99 ${result.tickJitterMs.p99} ms, max ${result.tickJitterMs.max} ms`);
   console.log(`  delivery     ${result.deltas} deltas: p50 ${bot.deliveryMs.p50} ms, p99 ${bot.deliveryMs.p99} ms, max ${bot.deliveryMs.max} ms (bot errors ${bot.errors})`);
+  const bytes = result.deltaBytes;
+  console.log(`  delta size   ${size.deltas} deltas, per match and tick: binary ${bytes.binary} B, as base64 ${bytes.base64} B, as JSON ${bytes.json} B`);
+}
+
+function perDelta(total) {
+  return size.deltas === 0 ? null : Math.round(total / size.deltas);
 }
 
 function round(ms) {

@@ -4,10 +4,13 @@
 //                               [--per-match 16] [--match bots] [--seconds 30] [--json]
 // Bots fill matches `MATCH-0`, `MATCH-1`, … with `--per-match` each (the server's maxPlayers,
 // default 16). It stops by itself after `--seconds`. With --json it prints one line:
-// { bots, joined, deltas, deliveryMs: { p50, p99, max }, errors }. Delivery compares the
-// delta's `at` (server clock) with this process's clock: meaningful on one machine only.
+// { bots, joined, deltas, deltaBytes: { mean, max }, deliveryMs: { p50, p99, max }, errors }.
+// Delivery compares the delta's `at` (server clock) with this process's clock: meaningful on
+// one machine only. Each bot is an anonymous connection: its player is its connection.
 import { parseArgs } from 'node:util';
 import { Client } from 'volley/client';
+// The binary delta's decoder, shared by the server and the Game page (needs `npm run build`).
+import { decodeDelta } from '../dist/demo/game/protocol.js';
 
 const { values } = parseArgs({
   options: {
@@ -29,33 +32,42 @@ if (!(count >= 1 && perMatch >= 1 && seconds > 0)) {
 
 const delivery = [];
 let deltas = 0;
-let joined = 0;
+let deltaBytes = 0;
+let maxDeltaBytes = 0;
+let joinedCount = 0;
 const errors = [];
 
 function startBot(index) {
   const match = `${values.match}-${Math.floor(index / perMatch)}`;
-  const player = `bot-${process.pid}-${index}`.padEnd(8, '0');
   const client = new Client(values.url, { name: 'game-bot' });
   const items = new Map();
+  let you;
   let me;
+  let ticket;
   const sub = client.newSubscription(`game:${match}`);
   sub.on('subscribed', async () => {
     try {
-      const snapshot = await client.rpc('game.join', { match, player, name: `bot ${index}` });
+      const joined = await client.rpc('game.join', { match, name: `bot ${index}`, ...(ticket === undefined ? {} : { ticket }) });
+      ticket = joined.ticket;
       items.clear();
-      for (const item of snapshot.items) items.set(item.id, item);
-      me = snapshot.players.find((p) => p.id === player);
-      joined += 1;
+      for (const item of joined.items) items.set(item.id, item);
+      you = joined.you;
+      me = joined.players.find((p) => p.id === you);
+      joinedCount += 1;
     } catch (error) {
       errors.push(error.message);
     }
   });
-  sub.on('publication', ({ data }) => {
+  sub.on('publication', ({ data: bytes }) => {
+    const data = decodeDelta(bytes);
     deltas += 1;
+    deltaBytes += bytes.byteLength;
+    maxDeltaBytes = Math.max(maxDeltaBytes, bytes.byteLength);
     delivery.push(Date.now() - data.at);
+    if (data.full) items.clear();
     for (const item of data.items ?? []) items.set(item.id, item);
     for (const id of data.taken ?? []) items.delete(id);
-    const mine = data.players?.find((p) => p.id === player);
+    const mine = data.players?.find((p) => p.id === you);
     if (mine) me = mine;
   });
   sub.subscribe();
@@ -85,7 +97,15 @@ setTimeout(() => {
   for (const stop of stops) stop();
   delivery.sort((a, b) => a - b);
   const at = (q) => (delivery.length === 0 ? null : delivery[Math.min(delivery.length - 1, Math.floor(q * delivery.length))]);
-  const result = { bots: count, joined, deltas, deliveryMs: { p50: at(0.5), p99: at(0.99), max: at(1) }, errors: errors.length, firstError: errors[0] };
+  const result = {
+    bots: count,
+    joined: joinedCount,
+    deltas,
+    deltaBytes: { mean: deltas === 0 ? null : Math.round(deltaBytes / deltas), max: maxDeltaBytes },
+    deliveryMs: { p50: at(0.5), p99: at(0.99), max: at(1) },
+    errors: errors.length,
+    firstError: errors[0],
+  };
   console.log(values.json ? JSON.stringify(result) : result);
   setTimeout(() => process.exit(0), 200).unref();
 }, seconds * 1000);

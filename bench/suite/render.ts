@@ -129,7 +129,8 @@ export function markdownReport(doc: SuiteResults): string {
   lines.push(...scriptSection(doc.gameTick, 'Game tick', [
     'Bots (`examples/game-bots.mjs`, one child process) play the Game demo through the Node SDK, 16 to a match;',
     'each match ticks at 20 Hz on the server. Tick jitter is |actual interval between two ticks − 50 ms|,',
-    'measured on the server; delivery is from the tick timestamp in a delta to its arrival at a bot (`bench/game-tick.mjs`).',
+    'measured on the server; delivery is from the tick timestamp in a delta to its arrival at a bot (`bench/game-tick.mjs`);',
+    'delta size is a match\'s per-tick delta: binary as published, as base64 in the JSON push, and as JSON for comparison.',
   ], 'not in this run (not selected).', true));
   const flagged = doc.scenarios.map((r) => [r.name, Object.keys(r.stats).map((n) => (flagText(r, n) ? `${n}: ${flagText(r, n)}` : '')).filter(Boolean).join('; ')]).filter(([, t]) => t);
   if (flagged.length) {

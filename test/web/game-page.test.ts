@@ -109,13 +109,13 @@ describe('the Game page in Chromium', { skip }, () => {
   it('a player cut for 3 s rejoins with their position and score', async () => {
     const before = await waitRow(alice, aliceId, () => true, 'Alice on her page');
     // The server keeps Alice's player; her page goes away and a new one comes up in the
-    // same tab (the player id is in sessionStorage) after the server has seen her drop.
+    // same tab (its rejoin ticket is in sessionStorage) after the server has seen her drop.
     const cutAt = Date.now();
     await alice.goto('about:blank');
     await waitRow(bob, aliceId, (row) => !row.online, 'Bob sees Alice dropped');
     // The cut lasts 3 s in all (the scenario's length, not a wait for something to happen).
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, 3000 - (Date.now() - cutAt))));
-    const kept = demo.game!.snapshot('test')!.players.find((p) => p.id === aliceId)!;
+    const kept = demo.game!.snapshot('test')!.players.find((p) => String(p.id) === aliceId)!;
     await alice.goto(`${base}/game.html?match=test&name=Alice`);
     await alice.locator('#players li.me').waitFor(WAIT);
     assert.equal(await myId(alice), aliceId, 'the same player id');
@@ -125,13 +125,14 @@ describe('the Game page in Chromium', { skip }, () => {
     await waitRow(bob, aliceId, (row) => row.online, 'Bob sees Alice back');
   });
 
-  it('bad inputs on the page\'s server are refused with bad_request (107)', async () => {
+  it('bad inputs on the page\'s server are refused with bad_request (107), naming a player with 103', async () => {
     // The page sends only clamped directions; a stranger's client sends anything.
     const { Client } = await import('../../src/client/node.js');
     const client = new Client(base.replace('http', 'ws') + '/connection/websocket');
     try {
       client.connect();
-      await client.rpc('game.join', { match: 'test', player: 'node-bad-input', name: 'Bad' });
+      await assert.rejects(client.rpc('game.join', { match: 'test', player: aliceId, name: 'Thief' }), { code: 103 }, 'nobody joins as another player');
+      await client.rpc('game.join', { match: 'test', name: 'Bad' });
       for (const data of [{ match: 'test', dx: 5, dy: 0 }, { match: 'test', dx: 'left', dy: 0 }, { match: 'no such/match', dx: 0, dy: 0 }, [] as unknown]) {
         await assert.rejects(client.rpc('game.input', data), { code: 107 }, JSON.stringify(data));
       }

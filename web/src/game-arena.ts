@@ -13,10 +13,9 @@ interface Shown {
   at: number;
 }
 
+/** Player numbers are small and consecutive: the golden angle spreads their hues apart. */
 export function colourOf(id: number): string {
-  let hash = 0;
-  for (const char of `player-${id}`) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
-  return `hsl(${hash % 360} 75% 60%)`;
+  return `hsl(${Math.round((id * 137.508) % 360)} 75% 60%)`;
 }
 
 export class Arena {
