@@ -69,7 +69,8 @@ state.on('publication', ({ data: bytes }) => {
     showError(error);
     return;
   }
-  if (data.tick <= lastTick) return; // already in the snapshot
+  // Already in the snapshot; a full delta (another node took the match over) always counts.
+  if (data.full !== true && data.tick <= lastTick) return;
   lastTick = data.tick;
   const now = performance.now();
   if (data.full === true) arena.reset([], [], 0);

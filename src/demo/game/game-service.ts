@@ -126,13 +126,13 @@ export class GameService {
   private async route(_call: RpcCall, call: GameCall): Promise<JoinResult | null> {
     const name = call.params.match;
     const here = this.owned.get(name);
-    if (here !== undefined) return here.apply(call);
+    if (here !== undefined) return this.applyHere(here, call);
     await this.ready;
     const holder = await this.holderOf(name, call.op === 'join');
     if (holder === this.nodeId) {
       const started = await this.startMatch(name, call.op === 'join');
       if (started === undefined) throw new HubError('notAvailable', 'join the match first');
-      return started.apply(call);
+      return this.applyHere(started, call);
     }
     if (holder === undefined) throw new HubError('notAvailable', 'join the match first');
     return this.forward(holder, call);
@@ -197,7 +197,7 @@ export class GameService {
         if (holder === this.nodeId) here = await this.startMatch(call.params.match, call.op === 'join');
       }
       if (here === undefined) throw new HubError('unavailable', 'the match moved to another node; try again');
-      return { ok: here.apply(call) };
+      return { ok: this.applyHere(here, call) };
     } catch (error) {
       if (error instanceof HubError) return { error: { code: error.code, message: error.message } };
       this.hub.reportInternalError(error);
@@ -236,6 +236,7 @@ export class GameService {
     }
     const running = new OwnedMatch(name, this.matchHost, saved);
     this.owned.set(name, running);
+    await this.save(name);
     return running;
   }
 
@@ -252,6 +253,19 @@ export class GameService {
     } catch (error) {
       this.hub.reportInternalError(error);
     }
+  }
+
+  /** Saves a match run here for whoever takes it over (every third of leaseMs, and after each join). */
+  private async save(name: string): Promise<void> {
+    const running = this.owned.get(name);
+    if (running !== undefined) await this.broker.publish(savedStateChannel(name), JSON.stringify(running.save()), { history: this.savedRetention });
+  }
+
+  /** Applies a call to a match run here; a join is saved at once, so a takeover keeps the new player. */
+  private applyHere(running: OwnedMatch, call: GameCall): JoinResult | null {
+    const result = running.apply(call);
+    if (call.op === 'join') this.save(call.params.match).catch((error: unknown) => this.hub.reportInternalError(error));
+    return result;
   }
 
   private async savedState(name: string): Promise<SavedMatch | undefined> {
@@ -273,7 +287,7 @@ export class GameService {
           void this.stopMatch(name, false); // another node holds it now: never tick twice
           return;
         }
-        await this.broker.publish(savedStateChannel(name), JSON.stringify(running.save()), { history: this.savedRetention });
+        await this.save(name);
         running.renewedAt = now;
       } catch (error) {
         // The broker is away: stop before the lease may run out, so no two nodes tick at once.

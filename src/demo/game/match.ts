@@ -57,6 +57,11 @@ export class Match {
 
   constructor(readonly name: string, private readonly rules: MatchRules, private readonly random: () => number = Math.random) {}
 
+  /** Sets the clock of tick 0 (when the match starts), which a save made before the first tick carries. */
+  startAt(now: number): void {
+    if (this.tickCount === 0) this.lastAt = now;
+  }
+
   get playerCount(): number {
     return this.players.size;
   }

@@ -47,6 +47,7 @@ export class OwnedMatch {
     const { options } = host;
     this.match = new Match(name, matchRules(options));
     if (saved !== undefined) this.match.restore(saved, options.now());
+    else this.match.startAt(options.now());
     this.lastOnlineAt = options.now();
     this.renewedAt = options.now();
     this.timer = setInterval(() => this.tick(), 1000 / options.tickHz);

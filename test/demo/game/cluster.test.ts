@@ -50,7 +50,7 @@ describe('the game on two volley serve nodes over Redis', { skip, timeout: 180_0
   }
   /** The last position of player `id` that `watcher` saw (from its join snapshot or a delta). */
   const positionOf = (watcher: Player, id: number) => {
-    let position = watcher.joined.players.find((p) => p.id === id);
+    let position: { x: number; y: number; score: number } | undefined = watcher.joined.players.find((p) => p.id === id);
     for (const delta of watcher.deltas) position = delta.players?.find((p) => p.id === id) ?? position;
     return position;
   };
@@ -92,7 +92,7 @@ describe('the game on two volley serve nodes over Redis', { skip, timeout: 180_0
     const lastTick = Math.max(...ticksOf(bob));
     nodes[0]!.child.kill('SIGKILL');
     // Bob's node notices the lease expire (leaseMs 3 s) and carries the match on.
-    await waitFor(() => bob.deltas.some((d) => d.full === true && d.tick > lastTick), WAIT, 'a full delta from the new node');
+    await waitFor(() => bob.deltas.some((d) => d.full === true && d.tick > lastTick), WAIT, `a full delta from the new node (last tick before: ${lastTick})`);
     const full = bob.deltas.find((d) => d.full === true)!;
     const restored = full.players!.find((p) => p.id === bob.joined.you)!;
     // The saved state is at most a third of leaseMs old: Bob is where he was at some tick.
