@@ -73,6 +73,7 @@ export class GameService {
       },
       // No player online for idleMs: the match ends and its lease is given up.
       idle: (name) => void this.stopMatch(name, true),
+      lost: (name) => void this.stopMatch(name, false),
     };
     this.timer = setInterval(() => void this.maintain(), this.options.leaseMs / 3);
     this.timer.unref();
@@ -287,12 +288,11 @@ export class GameService {
           void this.stopMatch(name, false); // another node holds it now: never tick twice
           return;
         }
-        await this.save(name);
         running.renewedAt = now;
+        await this.save(name);
       } catch (error) {
-        // The broker is away: stop before the lease may run out, so no two nodes tick at once.
-        const running = this.owned.get(name);
-        if (running !== undefined && now - running.renewedAt >= (this.options.leaseMs * 2) / 3) void this.stopMatch(name, false);
+        // The broker is away: the match's tick stops it once two thirds of leaseMs passed
+        // unrenewed, before another node may take the lease.
         this.hub.reportInternalError(error);
       }
     }));

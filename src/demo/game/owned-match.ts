@@ -26,6 +26,8 @@ export interface OwnedMatchHost {
   onTick: TickObserver | undefined;
   /** The match saw no player online for idleMs. */
   idle(name: string): void;
+  /** The lease was not renewed for two thirds of leaseMs: stop before another node may start. */
+  lost(name: string): void;
 }
 
 /** The identity a call plays as: the token's user, or (anonymous) the connection. */
@@ -78,6 +80,10 @@ export class OwnedMatch {
   tick(): void {
     const { hub, options } = this.host;
     const now = options.now();
+    if (now - this.renewedAt >= (options.leaseMs * 2) / 3) {
+      this.host.lost(this.name);
+      return;
+    }
     const delta = this.match.tick(now);
     for (const gone of delta?.gone === undefined ? [] : this.forgottenKeys()) this.buckets.delete(gone);
     let bytes = 0;

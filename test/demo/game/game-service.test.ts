@@ -228,3 +228,31 @@ describe('GameService limits', () => {
     }
   });
 });
+
+describe('GameService lease', () => {
+  it('stops ticking a match whose lease went unrenewed for two thirds of leaseMs; the next call carries it on from the save', async () => {
+    const server = createServer({ port: 0, host: '127.0.0.1', allowAnonymous: true, namespaces: { game: { ...GAME_NAMESPACE_OPTIONS } } });
+    let now = 10_000;
+    const game = new GameService(server.hub, { leaseMs: 3_000, now: () => now });
+    const { port } = await server.listen();
+    const client = new Client(`ws://127.0.0.1:${port}/connection/websocket`);
+    try {
+      client.connect();
+      await client.subscribe('game:lapse').ready();
+      const joined = await client.rpc<JoinResult>('game.join', { match: 'lapse', name: 'L' });
+      assert.equal(game.runs('lapse'), true);
+      // As if the broker had been unreachable for 2 s: the renewal never happened.
+      now += 2_000;
+      game.tick('lapse');
+      assert.equal(game.runs('lapse'), false, 'a node that may have lost its lease stops at once');
+      // The lease is still this node's (3 s after the claim): a call brings the match back from the save.
+      await client.rpc('game.input', { match: 'lapse', dx: 1, dy: 0 });
+      assert.equal(game.runs('lapse'), true);
+      assert.equal(game.snapshot('lapse')?.players.find((p) => p.id === joined.you)?.name, 'L');
+    } finally {
+      client.disconnect();
+      await game.stop();
+      await server.close();
+    }
+  });
+});
