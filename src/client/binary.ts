@@ -2,7 +2,8 @@
 // the JSON message, docs/protocol.md), and a publication with `b64` arrives as a Uint8Array.
 // atob/btoa only, so it runs in browsers as in Node.
 
-import { fromBase64, toBase64, type Publication, type PublishParams } from '../wire/index.js';
+import { fromBase64, toBase64 } from '../wire/base64.js';
+import type { Publication, PublishParams } from '../wire/index.js';
 
 /** The publish params for `data`: bytes as `b64`, anything else as JSON `data`. */
 export function publishParams(channel: string, data: unknown): PublishParams {

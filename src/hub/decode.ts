@@ -1,7 +1,8 @@
 // Turning a text frame into a command, and checking command params. Nothing here throws
 // on client input except HubError, which becomes an error reply.
 
-import { METHODS, decodedLength, type HistoryDirection, type Method, type StreamPosition } from '../wire/index.js';
+import { decodedLength } from '../wire/base64.js';
+import { METHODS, type HistoryDirection, type Method, type StreamPosition } from '../wire/index.js';
 import { HubError } from './errors.js';
 import { jsonDepthExceeds } from './json-depth.js';
 import { LIMIT_DEFAULTS } from './options.js';

@@ -2,7 +2,7 @@
 // browsers must agree with Node's encoder, byte for byte, and refuse what the hub refuses.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodedLength, fromBase64, toBase64 } from '../../src/wire/index.js';
+import { decodedLength, fromBase64, toBase64 } from '../../src/wire/base64.js';
 import { decodeEvent, encodePublication } from '../../src/broker/cluster/event-codec.js';
 
 describe('wire base64', () => {
