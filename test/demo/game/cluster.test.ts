@@ -84,6 +84,13 @@ describe('the game on two volley serve nodes over Redis', { skip, timeout: 180_0
     }
     const common = ticksOf(alice).filter((tick) => ticksOf(bob).includes(tick));
     assert.ok(common.length >= 3, 'the same deltas reach both nodes');
+
+    // Forwarded calls keep the caller's identity: a stranger on node two plays nobody.
+    const stranger = new Client(wsUrl(nodes[1]!));
+    clients.push(stranger);
+    stranger.connect();
+    await assert.rejects(stranger.rpc('game.input', { match: 'across', dx: 1, dy: 0 }), { code: 108 }, 'not joined, answered by the match\'s node');
+    await assert.rejects(stranger.rpc('game.input', { match: 'across', player: alice.joined.you, dx: 1, dy: 0 }), { code: 103 });
   });
 
   it('when the node running the match is killed, the other node takes it over from the saved state', async () => {

@@ -1,13 +1,16 @@
 // The match lease: of nodes claiming at once exactly one holds it, the holder renews it,
 // others see it until it expires or is released, and then one of them can take it. On the
-// memory broker with a hand-driven clock, and the race on the machine's Redis.
+// memory broker with a hand-driven clock, and the race on the machine's Redis and NATS.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MemoryBroker } from '../../../src/broker/memory.js';
 import { MemoryEngine } from '../../../src/broker/memory-engine.js';
+import type { Broker } from '../../../src/broker/broker.js';
+import { NatsBroker } from '../../../src/broker/nats/nats-broker.js';
 import { RedisBroker } from '../../../src/broker/redis/redis-broker.js';
 import { MatchLeases, leaseChannel } from '../../../src/demo/game/lease.js';
-import { REDIS_URL, serviceSkipReason, uniquePrefix } from '../../cluster/engines.js';
+import { NATS_URL, REDIS_URL, serviceSkipReason, uniquePrefix } from '../../cluster/engines.js';
+import { removeNatsState } from '../../cluster/nats-cleanup.js';
 import { removeRedisState } from '../../cluster/redis-cleanup.js';
 
 describe('MatchLeases', () => {
@@ -48,26 +51,33 @@ describe('MatchLeases', () => {
   });
 });
 
-const skip = await serviceSkipReason('Redis', REDIS_URL);
-describe('MatchLeases on Redis', { skip }, () => {
-  it('of eight nodes claiming at once, exactly one holds the lease and all agree', async () => {
-    const prefix = uniquePrefix('lease');
-    const brokers = await Promise.all(Array.from({ length: 8 }, () => RedisBroker.connect({ url: REDIS_URL, prefix })));
-    try {
-      for (let round = 0; round < 5; round++) {
-        const match = `race-${round}`;
-        const leases = brokers.map((broker, i) => new MatchLeases(broker, `node-${i}`, 3_000, Date.now));
-        const results = await Promise.all(leases.map((lease) => lease.acquire(match)));
-        const winners = new Set(results.map((r) => r.holder));
-        assert.equal(winners.size, 1, `round ${round}: ${JSON.stringify(results)}`);
-        const [winner] = winners;
-        assert.ok(winner !== undefined);
-        const views = await Promise.all(leases.map((lease) => lease.read(match)));
-        assert.ok(views.every((view) => view.holder === winner));
+const engines = [
+  { name: 'Redis', url: REDIS_URL, connect: (prefix: string) => RedisBroker.connect({ url: REDIS_URL, prefix }), cleanup: (prefix: string) => removeRedisState(REDIS_URL, prefix) },
+  { name: 'NATS', url: NATS_URL, connect: (prefix: string) => NatsBroker.connect({ url: NATS_URL, prefix, storage: 'memory' }), cleanup: (prefix: string) => removeNatsState(NATS_URL, prefix) },
+];
+
+for (const engine of engines) {
+  const skip = await serviceSkipReason(engine.name, engine.url);
+  describe(`MatchLeases on ${engine.name}`, { skip }, () => {
+    it('of eight nodes claiming at once, exactly one holds the lease and all agree', async () => {
+      const prefix = uniquePrefix('lease');
+      const brokers: Broker[] = await Promise.all(Array.from({ length: 8 }, () => engine.connect(prefix)));
+      try {
+        for (let round = 0; round < 5; round++) {
+          const match = `race-${round}`;
+          const leases = brokers.map((broker, i) => new MatchLeases(broker, `node-${i}`, 3_000, Date.now));
+          const results = await Promise.all(leases.map((lease) => lease.acquire(match)));
+          const winners = new Set(results.map((r) => r.holder));
+          assert.equal(winners.size, 1, `round ${round}: ${JSON.stringify(results)}`);
+          const [winner] = winners;
+          assert.ok(winner !== undefined);
+          const views = await Promise.all(leases.map((lease) => lease.read(match)));
+          assert.ok(views.every((view) => view.holder === winner));
+        }
+      } finally {
+        await Promise.all(brokers.map((broker) => broker.close()));
+        await engine.cleanup(prefix);
       }
-    } finally {
-      await Promise.all(brokers.map((broker) => broker.close()));
-      await removeRedisState(REDIS_URL, prefix);
-    }
+    });
   });
-});
+}
