@@ -18,6 +18,7 @@ import { ResponseDownstream } from './response-downstream.js';
 import { SessionCaps, type AdmitSession } from './session-caps.js';
 import { newNodeId, ownerOf } from './session-id.js';
 import { SessionRegistry } from './session-registry.js';
+import type { SessionRouter } from './session-router.js';
 import { FORMATS, SessionService, type AttachRequest, type PostRequest } from './session-service.js';
 import type { WireFormat } from './wire-format.js';
 
@@ -31,13 +32,6 @@ export interface TransportEndpointOptions {
   /** Counts a session against the server's connection caps. */
   admit?: AdmitSession;
   now?: () => number;
-}
-
-/** Routes requests for sessions held by other nodes (src/transports/cluster-router.ts). */
-export interface SessionRouter {
-  post(owner: string, request: PostRequest): Promise<TransportError | undefined>;
-  /** Relays the owner's session to `res`; resolves with the refusal, or undefined once attached. */
-  attach(owner: string, request: AttachRequest, res: ServerResponse, headers: Record<string, string>): Promise<TransportError | undefined>;
 }
 
 type Route = WireFormat['transport'] | 'send' | 'events';
