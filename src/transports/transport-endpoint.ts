@@ -144,9 +144,10 @@ export class TransportEndpoint {
   private async handleGet(transport: WireFormat['transport'], req: IncomingMessage, res: ServerResponse, cors: Record<string, string>): Promise<void> {
     const query = queryOf(req.url);
     const format = FORMATS[transport];
-    const lastEventId = transport === 'sse' ? req.headers['last-event-id'] : undefined;
-    const ack = parseSeq(query.get('ack') ?? (typeof lastEventId === 'string' ? lastEventId : null));
     const sessionId = query.get('session');
+    // EventSource sends Last-Event-ID by itself; it counts on a resume only (an open ignores it).
+    const lastEventId = transport === 'sse' && sessionId !== null ? req.headers['last-event-id'] : undefined;
+    const ack = parseSeq(query.get('ack') ?? (typeof lastEventId === 'string' ? lastEventId : null));
     const headers = { ...streamHeaders(format.contentType), ...cors };
     if (sessionId === null) {
       if (ack !== undefined) throw refusals.badRequest('ack without session');

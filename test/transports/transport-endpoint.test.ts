@@ -85,6 +85,15 @@ describe('SSE sessions', () => {
     assert.deepEqual(resumed.sse.slice(1).map((e) => JSON.parse(e.data).pub.data.n), [1, 2]);
   });
 
+  it('an open that carries Last-Event-ID (an EventSource reconnecting to its first URL) opens a new session', async () => {
+    const { base } = await start();
+    const sse = get(`${base}/connection/sse`, { 'last-event-id': '7' });
+    await sse.until(() => sse.sse.length >= 1, 'the open event');
+    assert.equal(sse.status, 200);
+    assert.equal(sse.sse[0]!.event, 'open');
+    assert.equal((await request(`${base}/connection/sse?ack=3`)).status, 400, 'an explicit ack without a session is refused');
+  });
+
   it('heartbeats are SSE comments', async () => {
     const { base } = await start({ transports: { heartbeatMs: 100 } });
     const sse = get(`${base}/connection/sse`);
