@@ -1,5 +1,5 @@
 // Any-node routing: two VolleyServer nodes on one broker (two memory nodes on one engine,
-// and the machine's Redis when it answers), requests alternating between the nodes with no
+// and the machine's Redis and NATS when they answer), requests alternating between the nodes with no
 // stickiness. POSTs and resumes reach the node that holds the session; the downstream of a
 // session attached on the other node is relayed; every message arrives exactly once.
 import { after, describe, it } from 'node:test';
@@ -10,7 +10,9 @@ import { MemoryBroker } from '../../src/broker/memory.js';
 import { MemoryEngine } from '../../src/broker/memory-engine.js';
 import { RedisBroker } from '../../src/broker/redis/redis-broker.js';
 import { createServer, type VolleyServer } from '../../src/server/index.js';
-import { REDIS_URL, serviceSkipReason, uniquePrefix } from '../cluster/engines.js';
+import { NatsBroker } from '../../src/broker/nats/nats-broker.js';
+import { NATS_URL, REDIS_URL, serviceSkipReason, uniquePrefix } from '../cluster/engines.js';
+import { removeNatsState } from '../cluster/nats-cleanup.js';
 import { removeRedisState } from '../cluster/redis-cleanup.js';
 import { HeldGet, post, request } from './http-clients.js';
 
@@ -180,6 +182,26 @@ if (redisSkip !== undefined) {
       close: async () => {
         await Promise.all(brokers.map((b) => b.close()));
         await removeRedisState(REDIS_URL, prefix);
+      },
+    };
+  });
+}
+
+const natsSkip = await serviceSkipReason('NATS', NATS_URL);
+if (natsSkip !== undefined) {
+  describe('any-node routing over nats', { skip: natsSkip }, () => {});
+} else {
+  routingSuite('nats', async () => {
+    const prefix = uniquePrefix('routing');
+    const brokers: [Broker, Broker] = [
+      await NatsBroker.connect({ url: NATS_URL, prefix, storage: 'memory' }),
+      await NatsBroker.connect({ url: NATS_URL, prefix, storage: 'memory' }),
+    ];
+    return {
+      brokers,
+      close: async () => {
+        await Promise.all(brokers.map((b) => b.close()));
+        await removeNatsState(NATS_URL, prefix);
       },
     };
   });
