@@ -167,6 +167,29 @@ describe('long-polling sessions', () => {
   });
 });
 
+describe('shutdown', () => {
+  it('server.close() ends every session with 1001: SSE and stream get the close item, a held poll the close', async () => {
+    const { server, base } = await start();
+    const sse = get(`${base}/connection/sse`);
+    const stream = get(`${base}/connection/stream`);
+    await sse.until(() => sse.sse.length >= 1, 'SSE open');
+    await stream.until(() => stream.lines.length >= 1, 'stream open');
+    const { session } = JSON.parse((await request(`${base}/connection/poll`)).body) as { session: string };
+    await post(base, session, [connect]);
+    const first = JSON.parse((await request(`${base}/connection/poll?session=${session}&ack=0`)).body) as { messages: unknown[] };
+    assert.equal(first.messages.length, 1);
+    const held = request(`${base}/connection/poll?session=${session}&ack=1`);
+    while (server.transports!.service.registry.get(session)?.isAttached !== true) await new Promise((resolve) => setTimeout(resolve, 10));
+    await server.close();
+    await sse.until(() => sse.ended, 'the SSE end');
+    await stream.until(() => stream.ended, 'the stream end');
+    assert.deepEqual(JSON.parse(sse.sse.at(-1)!.data), { code: 1001, reason: 'server shutdown' });
+    assert.equal(sse.sse.at(-1)!.event, 'close');
+    assert.deepEqual(stream.lines.at(-1), { close: { code: 1001, reason: 'server shutdown' } });
+    assert.deepEqual(JSON.parse((await held).body), { messages: [], close: { code: 1001, reason: 'server shutdown' } });
+  });
+});
+
 describe('bad input', () => {
   it('unknown session 404, malformed id 400, ack ahead 400, wrong transport 400, each with its error code', async () => {
     const { base } = await start();
