@@ -119,15 +119,8 @@ export class HttpSession implements Session {
       this.finish();
       return;
     }
-    if (this.downstream === undefined) return; // a resume within the grace period gets the rest and the close
-    if (this.format.kind === 'stream') {
-      const downstream = this.downstream;
-      this.downstream = undefined;
-      downstream.end([this.format.closed(this.closeInfo)]);
-      this.finish();
-    } else {
-      this.flushPoll();
-    }
+    // Without a response attached, a resume within the grace period gets the rest and the close.
+    if (this.downstream !== undefined) this.deliverClose();
   }
 
   // ---- the HTTP side ----
@@ -148,7 +141,7 @@ export class HttpSession implements Session {
       // What the client missed is no longer here: it opens a new session and recovers through the hub.
       this.dropThrough(this.lastSeq);
       if (this.closeInfo === undefined) this.connection?.close(DisconnectCode.cannotResume, 'cannot resume: messages were dropped');
-      else this.close(this.closeInfo.code, this.closeInfo.reason);
+      else this.deliverClose();
       return undefined;
     }
     if (ack !== undefined) this.dropThrough(ack);
@@ -156,11 +149,7 @@ export class HttpSession implements Session {
     if (this.format.kind === 'stream') {
       if (fresh) downstream.write([this.format.opened(this.id)]);
       this.writePending();
-      if (this.closeInfo !== undefined) {
-        this.downstream = undefined;
-        downstream.end([this.format.closed(this.closeInfo)]);
-        this.finish();
-      }
+      this.deliverClose();
     } else if (fresh) {
       this.downstream = undefined;
       this.detachedAt = this.host.now();
@@ -233,6 +222,19 @@ export class HttpSession implements Session {
   }
 
   // ---- internals ----
+
+  /** Writes the close to the attached response and ends the session. */
+  private deliverClose(): void {
+    const downstream = this.downstream;
+    if (downstream === undefined || this.closeInfo === undefined) return;
+    if (this.format.kind === 'poll') {
+      this.flushPoll();
+      return;
+    }
+    this.downstream = undefined;
+    downstream.end([this.format.closed(this.closeInfo)]);
+    this.finish();
+  }
 
   private letGo(previous: Downstream): void {
     if (this.format.kind === 'stream') previous.end([]);

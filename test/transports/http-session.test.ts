@@ -168,6 +168,21 @@ describe('HttpSession', () => {
     assert.equal(released.length, 1);
   });
 
+  it('a session closed while detached and resumed from before what it keeps still delivers its close', () => {
+    const { open, registry } = setup({ resumeBufferBytes: 50 });
+    const session = open('sse');
+    const first = new FakeResponse();
+    session.attach(first, undefined, true);
+    for (let i = 1; i <= 6; i++) session.send(new OutboundMessage(`{"n":"${'y'.repeat(20)}${i}"}`));
+    session.detach(first);
+    session.close(3503, 'bye');
+    const resume = new FakeResponse();
+    session.attach(resume, 1, false);
+    assert.match(resume.text, /event: close\ndata: \{"code":3503,"reason":"bye"\}/);
+    assert.equal(resume.ended, true);
+    assert.equal(registry.size, 0);
+  });
+
   it('with no request attached for sessionGraceMs the session closes as if its socket dropped', () => {
     const { hub, registry, clock, open, released } = setup({ sessionGraceMs: 30_000 });
     const session = open('sse');
