@@ -70,7 +70,15 @@ export abstract class HttpSocket implements WebSocketLike {
   }
 
   close(code = 1000, reason = ''): void {
+    // Tell the server, so the session (and its presence) ends now rather than after its grace period.
+    if (this.readyState === 1) {
+      this.fetch(`${this.sendUrl()}&close=1`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '', keepalive: true }).catch(() => {});
+    }
     this.end(code, reason);
+  }
+
+  private sendUrl(): string {
+    return `${this.base}send?session=${encodeURIComponent(this.session!)}`;
   }
 
   // ---- for the transports ----
@@ -159,7 +167,7 @@ export abstract class HttpSocket implements WebSocketLike {
     const batch = takeBatch(this.outbox);
     let response: Response;
     try {
-      response = await this.fetch(`${this.base}send?session=${encodeURIComponent(this.session!)}`, {
+      response = await this.fetch(this.sendUrl(), {
         method: 'POST',
         headers: { 'content-type': 'text/plain' },
         body: batch.join('\n'),
