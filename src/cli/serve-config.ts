@@ -71,6 +71,7 @@ export const serveConfigSchema = z
       heartbeatIntervalMs: serverFields.heartbeatIntervalMs,
       shutdownTimeoutMs: withDefault(serverFields.shutdownTimeoutMs, SERVE_DEFAULTS.shutdownTimeoutMs),
       ...connectionLimitFields,
+      transports: serverFields.transports,
       mqtt: z
         .union([
           z.string().regex(/^(mqtts?|wss?):\/\/[^/]+/, { error: 'an mqtt://, mqtts://, ws:// or wss:// URL' }),

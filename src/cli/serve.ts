@@ -40,6 +40,7 @@ export function serverOptionsOf(config: ServeConfig): VolleyServerOptions {
   const passThrough = [
     'host', 'origins', 'channels', 'connectTimeoutMs', 'presenceTtlMs', 'heartbeatIntervalMs', 'shutdownTimeoutMs',
     'websocket', 'maxConnections', 'maxConnectionsPerAddress', 'exemptLoopback', 'handshakeTimeoutMs', 'requestTimeoutMs', 'idleTimeoutMs',
+    'transports',
   ] as const satisfies readonly (keyof ServeConfig & keyof VolleyServerOptions)[];
   const options: VolleyServerOptions = {
     port: config.port,

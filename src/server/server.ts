@@ -20,6 +20,7 @@ import { volleyServerOptionsSchema, type VolleyServerOptions } from './options-s
 import type { ServerRoute } from './routes.js';
 import { createStaticHandler, type StaticHandler } from './static-files.js';
 import { WebSocketSession } from './websocket-session.js';
+import { TransportEndpoint, resolveTransportOptions, type TransportStats } from '../transports/index.js';
 import type { MqttBridge } from '../bridges/mqtt/index.js';
 import { resolveMqttBridgeOptions } from '../bridges/mqtt/options.js';
 
@@ -31,6 +32,8 @@ export interface ServerStats {
   readonly connections: number;
   /** Connections refused with 503 because of maxConnections or maxConnectionsPerAddress. */
   readonly connectionsRefused: number;
+  /** The HTTP transports' sessions; undefined when `transports.enabled` is false. */
+  readonly transports: TransportStats | undefined;
 }
 
 const TOO_MANY = 'Too many connections';
@@ -45,6 +48,8 @@ export class VolleyServer {
   private readonly staticFiles: StaticHandler | undefined;
   private readonly routes: readonly ServerRoute[];
   private readonly limiter: ConnectionLimiter;
+  /** SSE, HTTP streaming, long-polling and /connection/events; undefined when disabled. */
+  readonly transports: TransportEndpoint | undefined;
   /** Sockets of an owned server that came in over a limit: their request gets 503. */
   private readonly refusedSockets = new WeakSet<object>();
   private readonly ownsServer: boolean;
@@ -81,6 +86,18 @@ export class VolleyServer {
       maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? SERVER_DEFAULTS.maxConnectionsPerAddress,
       exemptLoopback: options.exemptLoopback ?? SERVER_DEFAULTS.exemptLoopback,
     });
+    const transportOptions = resolveTransportOptions(options.transports, this.hub.options.limits.maxMessageSize, options.origins);
+    this.transports = transportOptions.enabled
+      ? new TransportEndpoint({
+          hub: this.hub,
+          options: transportOptions,
+          prefix: this.websocketPath.slice(0, this.websocketPath.lastIndexOf('/')) || '/',
+          admit: (address) => {
+            const lease = this.limiter.lease(address);
+            return typeof lease === 'function' ? lease : undefined;
+          },
+        })
+      : undefined;
     const handshakeTimeoutMs = options.handshakeTimeoutMs ?? SERVER_DEFAULTS.handshakeTimeoutMs;
     this.wss = new WebSocketServer({
       noServer: true,
@@ -122,7 +139,7 @@ export class VolleyServer {
 
   /** Connection figures; the hub's own are in `hub.stats`. */
   get stats(): ServerStats {
-    return { connections: this.limiter.connections, connectionsRefused: this.limiter.refused };
+    return { connections: this.limiter.connections, connectionsRefused: this.limiter.refused, transports: this.transports?.stats };
   }
 
   /** Resolves once the hub (and its broker) is ready; what a detached host awaits. */
@@ -162,6 +179,7 @@ export class VolleyServer {
   /** Cuts every connection now (a second Ctrl-C); close() then ends at once. */
   terminate(): void {
     for (const ws of this.wss.clients) ws.terminate();
+    this.transports?.close();
     for (const route of this.routes) route.terminate?.();
     if (this.ownsServer) this.httpServer?.closeAllConnections();
   }
@@ -175,6 +193,7 @@ export class VolleyServer {
     const apiDrained = this.api?.drain() ?? Promise.resolve();
     const routesClosed = Promise.all(this.routes.map((route) => route.close?.()));
     await this.mqttBridge?.close();
+    this.transports?.close();
     if (this.ownsHub) await this.hub.close(DisconnectCode.shutdown, 'server shutdown');
     await this.ownBroker?.close();
     await settleWithin(Promise.all([apiDrained, socketsClosed, routesClosed]), this.shutdownTimeoutMs);
@@ -233,6 +252,7 @@ export class VolleyServer {
       return true;
     }
     for (const route of this.routes) if (route.handleRequest?.(req, res)) return true;
+    if (this.transports?.handleRequest(req, res)) return true;
     const path = pathOf(req);
     if (this.api !== undefined && (path === this.apiPrefix || path.startsWith(`${this.apiPrefix}/`))) {
       this.api(req, res);
