@@ -5,7 +5,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client, type ClientOptions, type SubscribedContext, type TransportName } from '../../src/client/node.js';
-import { TcpProxy, mintToken, sleep, startServer, until, type TestServer } from './helpers.js';
+import { TcpProxy, mintToken, sleep, startServer, until } from './helpers.js';
 
 const cleanups: Array<() => unknown> = [];
 after(async () => {
