@@ -146,6 +146,8 @@ export class VolleyServer {
   ready(): Promise<void> {
     this.starting ??= (async () => {
       await this.hub.ready();
+      // With a shared broker other nodes may hold sessions: route to them (docs/transports.md).
+      if (this.ownBroker === undefined) await this.transports?.startRouting(this.hub.broker);
       if (this.options.mqtt === undefined) return;
       const { startMqttBridge, hubBridgeHost } = await import('../bridges/mqtt/index.js');
       this.mqttBridge = await startMqttBridge(this.options.mqtt, hubBridgeHost(this.hub));
@@ -194,6 +196,7 @@ export class VolleyServer {
     const routesClosed = Promise.all(this.routes.map((route) => route.close?.()));
     await this.mqttBridge?.close();
     this.transports?.close();
+    await this.transports?.stopRouting();
     if (this.ownsHub) await this.hub.close(DisconnectCode.shutdown, 'server shutdown');
     await this.ownBroker?.close();
     await settleWithin(Promise.all([apiDrained, socketsClosed, routesClosed]), this.shutdownTimeoutMs);

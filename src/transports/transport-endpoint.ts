@@ -4,7 +4,10 @@
 // SessionRouter (any-node routing); with none, this node is the only one.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Broker } from '../broker/broker.js';
+import { NodeLink } from '../broker/cluster/node-link.js';
 import type { Hub } from '../hub/hub.js';
+import { ClusterRouter } from './cluster-router.js';
 import { DisconnectCode } from '../wire/index.js';
 import { EventsEndpoint } from './events/events-endpoint.js';
 import { refusals, sendError, streamHeaders, TransportError } from './http-answers.js';
@@ -55,8 +58,11 @@ export class TransportEndpoint {
   private readonly routes = new Map<string, Route>();
   private readonly events: EventsEndpoint;
   private router: SessionRouter | undefined;
+  private routing: { link: NodeLink; router: ClusterRouter } | undefined;
+  private readonly hub: Hub;
 
   constructor(config: TransportEndpointOptions) {
+    this.hub = config.hub;
     this.nodeId = config.nodeId ?? newNodeId();
     this.options = config.options;
     const caps = new SessionCaps(config.options.maxSessions, config.admit);
@@ -74,6 +80,28 @@ export class TransportEndpoint {
   /** Sets the any-node router (a cluster broker); without one, sessions of other nodes are unknown (404). */
   setRouter(router: SessionRouter | undefined): void {
     this.router = router;
+  }
+
+  /**
+   * Routes requests for other nodes' sessions through `broker` (node-to-node messages on this
+   * node's inbox channel). Call once the broker is ready; stopRouting() undoes it.
+   */
+  async startRouting(broker: Broker): Promise<void> {
+    if (this.routing !== undefined) return;
+    const link = new NodeLink(broker, this.nodeId, { timeoutMs: this.options.routeTimeoutMs });
+    const router = new ClusterRouter(link, this.service, this.options, this.hub.options.limits.highWaterMark);
+    this.routing = { link, router };
+    await link.start();
+    this.setRouter(router);
+  }
+
+  async stopRouting(): Promise<void> {
+    const routing = this.routing;
+    if (routing === undefined) return;
+    this.routing = undefined;
+    if (this.router === routing.router) this.router = undefined;
+    routing.router.close();
+    await routing.link.close();
   }
 
   get stats(): TransportStats {

@@ -153,7 +153,10 @@ export class EventsStream implements Session {
     this.awaiting.delete(id);
     const reply = result as SubscribeResult;
     this.replies.set(channel, reply);
-    this.positions.set(channel, reply.recoverable ? { offset: reply.offset ?? 0, epoch: reply.epoch ?? '' } : null);
+    // A recovery starts from the client's position: the recovered publications advance it.
+    const since = this.request.resumeFrom?.get(channel);
+    const start = reply.recovered === true && since ? since.offset : (reply.offset ?? 0);
+    this.positions.set(channel, reply.recoverable ? { offset: start, epoch: reply.epoch ?? '' } : null);
     if (this.awaiting.size === 0) this.begin();
   }
 
