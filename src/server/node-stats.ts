@@ -109,10 +109,23 @@ export class NodeStats {
     if (this.subscribed !== undefined) await broker.unsubscribe(NODE_STATS_CHANNEL).catch(() => {});
   }
 
-  /** This node's figures, rates over the last whole interval (over the time since the last tick when not started). */
+  /**
+   * This node's figures: connections, channels and uptime as of now, rates over the last whole
+   * interval (over the time since the last call when not started).
+   */
   self(): NodeSnapshot {
-    if (this.timer === undefined) this.sample();
-    return this.latest;
+    if (this.timer === undefined) {
+      this.sample();
+      return this.latest;
+    }
+    const at = this.now();
+    return {
+      ...this.latest,
+      at,
+      uptimeSeconds: Math.floor((at - this.startedAt) / 1_000),
+      connections: this.hub.connectionCount,
+      channels: this.hub.channelCount,
+    };
   }
 
   /** Every live node's last snapshot, this one first, then by node id. */
@@ -152,7 +165,7 @@ export class NodeStats {
     this.subscribe();
     this.sample();
     const nodes = this.nodes();
-    this.samples.push({ at: this.latest.at, ...this.totals(nodes) });
+    this.samples.push({ ...this.totals(nodes), at: this.latest.at });
     if (this.samples.length > KEEP_SAMPLES) this.samples.shift();
     this.hub.broker.publish(NODE_STATS_CHANNEL, JSON.stringify(this.latest)).catch(() => {
       // The broker is away: the others drop this node after three intervals; it comes back with the broker.
