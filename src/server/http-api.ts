@@ -18,6 +18,7 @@ import {
 import { HubError, toWireError } from '../hub/errors.js';
 import { jsonDepthExceeds } from '../hub/json-depth.js';
 import type { Hub } from '../hub/hub.js';
+import type { NodeQueries } from './node-queries.js';
 import { NodeStats } from './node-stats.js';
 import { packageVersion } from './version.js';
 import { DisconnectCode, WireErrorCode as ErrorCode, isApplicationCloseCode, type WireError } from '../wire/index.js';
@@ -44,6 +45,8 @@ export interface HttpApi {
 export interface HttpApiExtras {
   /** The node's figures and its peers'; without it `info` shows this node alone. */
   nodeStats?: NodeStats;
+  /** Asks other nodes (the `node` param of `connections`); without it only this node answers. */
+  nodeQueries?: NodeQueries;
   /** Limits of the server in force, shown by `info` beside the hub's. */
   serverLimits?: Record<string, unknown>;
   /** Another credential than the API key (the admin console's session); true lets the request in. */
@@ -53,6 +56,7 @@ export interface HttpApiExtras {
 interface ApiContext {
   hub: Hub;
   nodeStats: NodeStats;
+  nodeQueries: NodeQueries | undefined;
   serverLimits: Record<string, unknown>;
 }
 
@@ -66,6 +70,13 @@ function pageParams(body: Params): { offset: number; limit: number } {
   const limit = optionalLimit(body, 'limit') ?? 100;
   if (limit > MAX_PAGE) throw new HubError('badRequest', `"limit" must be at most ${MAX_PAGE}`);
   return { offset, limit };
+}
+
+/** This node's page of `connections`; also what it answers another node that asks (NodeQueries). */
+export function localConnections(hub: Hub, nodeId: string, body: Params): unknown {
+  const { offset, limit } = pageParams(body);
+  const page = hub.listConnections({ user: optionalString(body, 'user'), offset, limit });
+  return { node: nodeId, offset, ...page };
 }
 
 const METHODS: Record<string, ApiMethod> = {
@@ -112,10 +123,16 @@ const METHODS: Record<string, ApiMethod> = {
     else await hub.disconnectUser(user!, code, reason);
     return {};
   },
-  connections: async (hub, body, { nodeStats }) => {
-    const { offset, limit } = pageParams(body);
-    const page = hub.listConnections({ user: optionalString(body, 'user'), offset, limit });
-    return { node: nodeStats.nodeId, offset, ...page };
+  connections: async (hub, body, { nodeStats, nodeQueries }) => {
+    const node = optionalString(body, 'node');
+    if (node === undefined || node === '' || node === nodeStats.nodeId) return localConnections(hub, nodeStats.nodeId, body);
+    pageParams(body);
+    optionalString(body, 'user');
+    if (nodeQueries === undefined || !nodeStats.nodes().some((n) => n.node === node)) {
+      throw new HubError('badRequest', `no live node "${node}" (see info.nodes)`);
+    }
+    const { user, offset, limit } = body;
+    return nodeQueries.ask(node, 'connections', { user, offset, limit });
   },
   channels: async (hub, body, { nodeStats }) => {
     const { offset, limit } = pageParams(body);
@@ -169,6 +186,7 @@ export function createHttpApi(hub: Hub, options: HttpApiOptions, extras: HttpApi
   const context: ApiContext = {
     hub,
     nodeStats: extras.nodeStats ?? new NodeStats(hub, { nodeId: 'local', version: packageVersion(), intervalMs: 0 }),
+    nodeQueries: extras.nodeQueries,
     serverLimits: extras.serverLimits ?? {},
   };
   const maxBodySize = options.maxBodySize ?? 1_048_576;

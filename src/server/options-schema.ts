@@ -252,7 +252,8 @@ export const serverFields = {
   }).optional(),
   api: apiSchema.optional(),
   admin: adminSchema.optional(),
-  nodeId: text({ description: "this node's name in the API's `info` and `connections`; default the host name and 6 random hex digits" }).optional(),
+  nodeId: z.string({ error: 'a string of 1 to 100 characters' }).min(1, { error: 'a string of 1 to 100 characters' }).max(100, { error: 'a string of 1 to 100 characters' })
+    .meta({ description: "this node's name in the API's `info` and `connections`, up to 100 characters; default the host name and 6 random hex digits" }).optional(),
   nodeStatsIntervalMs: integer(100, 60_000, {
     description: "how often a node (with `api` or `admin`) publishes its figures to the others through the broker; a node is dropped from `info` after three intervals of silence",
     default: SERVER_DEFAULTS.nodeStatsIntervalMs,

@@ -16,8 +16,9 @@ import { AdminConsole } from './admin-console.js';
 import { CLIENT_BUNDLE_PATH, serveClientBundle } from './client-bundle.js';
 import { ConnectionLimiter } from './connection-limits.js';
 import { REFUSAL_GRACE_MS, SERVER_DEFAULTS, TIMEOUT_CHECK_INTERVAL_MS } from './defaults.js';
-import { createHttpApi, type HttpApi } from './http-api.js';
+import { createHttpApi, localConnections, type HttpApi } from './http-api.js';
 import { listen, pathOf, sendText, settleWithin } from './http-util.js';
+import { NodeQueries } from './node-queries.js';
 import { NodeStats } from './node-stats.js';
 import { checkOptions } from './option-errors.js';
 import { volleyServerOptionsSchema, type VolleyServerOptions } from './options-schema.js';
@@ -49,6 +50,8 @@ export class VolleyServer {
   readonly admin: AdminConsole | undefined;
   /** This node's figures and its peers' (with `api` or `admin`). */
   readonly nodeStats: NodeStats | undefined;
+  /** Questions to and from the other nodes (with `api` or `admin`). */
+  private readonly nodeQueries: NodeQueries | undefined;
   private readonly options: VolleyServerOptions;
   private readonly wss: WebSocketServer;
   private readonly staticFiles: StaticHandler | undefined;
@@ -85,16 +88,17 @@ export class VolleyServer {
     this.shutdownTimeoutMs = options.shutdownTimeoutMs ?? SERVER_DEFAULTS.shutdownTimeoutMs;
     this.admin = options.admin === undefined ? undefined : new AdminConsole(options.admin);
     const withApi = options.api !== undefined || this.admin !== undefined;
+    const nodeId = options.nodeId ?? `${hostname()}-${randomBytes(3).toString('hex')}`;
+    const hub = this.hub;
     this.nodeStats = withApi
-      ? new NodeStats(this.hub, {
-        nodeId: options.nodeId ?? `${hostname()}-${randomBytes(3).toString('hex')}`,
-        version: packageVersion(),
-        intervalMs: options.nodeStatsIntervalMs ?? SERVER_DEFAULTS.nodeStatsIntervalMs,
-      })
+      ? new NodeStats(hub, { nodeId, version: packageVersion(), intervalMs: options.nodeStatsIntervalMs ?? SERVER_DEFAULTS.nodeStatsIntervalMs })
       : undefined;
+    this.nodeQueries = withApi ? new NodeQueries(hub.broker, nodeId, { connections: (params) => localConnections(hub, nodeId, params) }) : undefined;
     // The console's login grants the API (it uses nothing else), even where no API key is set.
     this.api = withApi
-      ? createHttpApi(this.hub, options.api ?? {}, { nodeStats: this.nodeStats, serverLimits: this.serverLimits(), authorize: this.admin?.authorize })
+      ? createHttpApi(hub, options.api ?? {}, {
+        nodeStats: this.nodeStats, nodeQueries: this.nodeQueries, serverLimits: this.serverLimits(), authorize: this.admin?.authorize,
+      })
       : undefined;
     this.staticFiles = options.staticDir === undefined ? undefined : createStaticHandler(options.staticDir);
     this.limiter = new ConnectionLimiter({
@@ -165,6 +169,7 @@ export class VolleyServer {
     this.starting ??= (async () => {
       await this.hub.ready();
       this.nodeStats?.start();
+      await this.nodeQueries?.start().catch(() => {});
       if (this.options.mqtt === undefined) return;
       const { startMqttBridge, hubBridgeHost } = await import('../bridges/mqtt/index.js');
       this.mqttBridge = await startMqttBridge(this.options.mqtt, hubBridgeHost(this.hub));
@@ -212,6 +217,7 @@ export class VolleyServer {
     const routesClosed = Promise.all(this.routes.map((route) => route.close?.()));
     await this.mqttBridge?.close();
     await this.nodeStats?.stop();
+    await this.nodeQueries?.stop();
     if (this.ownsHub) await this.hub.close(DisconnectCode.shutdown, 'server shutdown');
     await this.ownBroker?.close();
     await settleWithin(Promise.all([apiDrained, socketsClosed, routesClosed]), this.shutdownTimeoutMs);
