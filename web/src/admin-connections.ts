@@ -1,5 +1,6 @@
-// The console's connections table: this node's connections, a page at a time, optionally
-// of one user; refreshed on every poll. Each row can be disconnected with a close code, and
+// The console's connections table: one node's connections (the answering node's, or another
+// one's asked through the broker), a page at a time, optionally of one user; refreshed on
+// every poll. Each row can be disconnected with a close code, and
 // a user filter offers to disconnect all of that user's connections (on every node).
 
 import { api, type ConnectionRow, type ConnectionsAnswer } from './admin-api.js';
@@ -16,6 +17,9 @@ export class ConnectionsPanel {
   private readonly rows = byId<HTMLTableSectionElement>('connections-rows');
   private readonly filter = byId<HTMLInputElement>('user-filter');
   private readonly disconnectUser = byId<HTMLButtonElement>('disconnect-user');
+  private readonly nodeSelect = byId<HTMLSelectElement>('connections-node');
+  /** The node whose connections are shown; '' for the node that answers (until the first info). */
+  private node = '';
 
   constructor(private readonly askDisconnect: (target: DisconnectTarget) => void, private readonly changed: () => void) {
     this.filter.addEventListener('input', () => {
@@ -27,19 +31,35 @@ export class ConnectionsPanel {
       const user = this.filter.value;
       this.askDisconnect({ user, label: `every connection of user “${user}”, on every node` });
     });
+    this.nodeSelect.addEventListener('change', () => {
+      this.node = this.nodeSelect.value;
+      this.offset = 0;
+      this.changed();
+    });
     byId('connections-prev').addEventListener('click', () => this.move(-PAGE_SIZE));
     byId('connections-next').addEventListener('click', () => this.move(PAGE_SIZE));
   }
 
+  /** Offers every live node (another node's connections are asked through the broker). */
+  setNodes(nodes: readonly string[], self: string): void {
+    if (this.node === '' || !nodes.includes(this.node)) this.node = self;
+    const current = [...this.nodeSelect.options].map((o) => o.value);
+    if (current.join('\n') !== nodes.join('\n')) {
+      this.nodeSelect.replaceChildren(...nodes.map((n) => new Option(n === self ? `${n} (this one)` : n, n)));
+    }
+    this.nodeSelect.value = this.node;
+  }
+
   async refresh(): Promise<void> {
     const user = this.filter.value;
-    const answer = await api<ConnectionsAnswer>('connections', { offset: this.offset, limit: PAGE_SIZE, ...(user === '' ? {} : { user }) });
+    const answer = await api<ConnectionsAnswer>('connections', {
+      offset: this.offset, limit: PAGE_SIZE, ...(user === '' ? {} : { user }), ...(this.node === '' ? {} : { node: this.node }),
+    });
     this.total = answer.total;
     if (this.offset > 0 && this.offset >= answer.total) {
       this.offset = Math.max(0, Math.floor((answer.total - 1) / PAGE_SIZE) * PAGE_SIZE);
       return this.refresh();
     }
-    byId('connections-node').textContent = answer.node;
     byId('connections-count').textContent = `${formatInteger(answer.total)} ${user === '' ? 'in all' : `of ${user}`}`;
     byId('connections-page').textContent = answer.total === 0 ? '' : `${answer.offset + 1}–${answer.offset + answer.connections.length} of ${answer.total}`;
     this.rows.replaceChildren(...answer.connections.map((c) => this.row(c)));

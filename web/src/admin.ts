@@ -36,6 +36,7 @@ async function poll(): Promise<void> {
   try {
     const info = await api<InfoAnswer>('info');
     showInfo(info);
+    connections.setNodes(info.nodes.map((n) => n.node), info.node.id);
     charts ??= new AdminCharts();
     charts.show(info, Date.now());
     await Promise.all([connections.refresh(), channels.refresh()]);
