@@ -113,7 +113,7 @@ export class AdminConsole {
       this.limiter.succeed(address);
       const session = this.sessions.issue();
       sendJson(res, 200, { result: { expiresAt: session.expiresAt } }, {
-        'set-cookie': cookie(req, session.value, Math.floor((session.expiresAt - Date.now()) / 1_000)),
+        'set-cookie': cookie(req, session.value, session.maxAgeSeconds),
         'cache-control': 'no-store',
       });
     });

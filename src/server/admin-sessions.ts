@@ -35,11 +35,11 @@ export class AdminSessions {
     return match;
   }
 
-  /** A new session: `expiresAt.nonce.signature`, for the cookie. */
-  issue(): { value: string; expiresAt: number } {
+  /** A new session: `expiresAt.nonce.signature`, for the cookie, and its lifetime in whole seconds. */
+  issue(): { value: string; expiresAt: number; maxAgeSeconds: number } {
     const expiresAt = this.now() + this.ttlMs;
     const body = `${expiresAt}.${randomBytes(12).toString('base64url')}`;
-    return { value: `${body}.${this.sign(body)}`, expiresAt };
+    return { value: `${body}.${this.sign(body)}`, expiresAt, maxAgeSeconds: Math.floor(this.ttlMs / 1_000) };
   }
 
   /** The session's expiry when it is one of ours and still valid; undefined otherwise. */
