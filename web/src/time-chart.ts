@@ -132,9 +132,13 @@ export class TimeChart {
     this.dirty = true;
   }
 
-  /** Shows the data as of `now` (called every animation frame; redraws at most every FRAME_MS). */
+  /**
+   * Shows the data as of `now` (called every animation frame). Without new data it redraws
+   * only when the time axis has moved about a pixel, and at most every FRAME_MS.
+   */
   draw(now: number): void {
-    if (!this.dirty && now - this.lastFrame < FRAME_MS) return;
+    const frameMs = Math.max(FRAME_MS, this.windowMs / Math.max(this.container.clientWidth, 1));
+    if (!this.dirty && now - this.lastFrame < frameMs) return;
     this.lastFrame = now;
     this.dirty = false;
     this.forgetBefore(now - this.windowMs);
