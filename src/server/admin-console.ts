@@ -47,7 +47,8 @@ export class AdminConsole {
   private readonly limiter: LoginLimiter;
   private readonly files: StaticHandler;
 
-  constructor(options: AdminOptions, now: () => number = Date.now, staticDir = adminStaticDir()) {
+  /** `apiPrefix`: where the HTTP API is mounted, told to the page with the session. */
+  constructor(options: AdminOptions, now: () => number = Date.now, staticDir = adminStaticDir(), private readonly apiPrefix = '/api') {
     this.sessions = new AdminSessions(options, options.sessionTtlMs ?? ADMIN_DEFAULTS.sessionTtlMs, now);
     this.limiter = new LoginLimiter(options.maxLoginFailures ?? ADMIN_DEFAULTS.maxLoginFailures, options.loginWindowMs ?? ADMIN_DEFAULTS.loginWindowMs, now);
     this.files = createStaticHandler(staticDir);
@@ -112,7 +113,7 @@ export class AdminConsole {
       }
       this.limiter.succeed(address);
       const session = this.sessions.issue();
-      sendJson(res, 200, { result: { expiresAt: session.expiresAt } }, {
+      sendJson(res, 200, { result: { expiresAt: session.expiresAt, apiPrefix: this.apiPrefix } }, {
         'set-cookie': cookie(req, session.value, session.maxAgeSeconds),
         'cache-control': 'no-store',
       });
@@ -127,7 +128,7 @@ export class AdminConsole {
   private session(req: IncomingMessage, res: ServerResponse): boolean {
     const expiresAt = this.sessions.verify(readCookie(req.headers.cookie, ADMIN_COOKIE));
     if (expiresAt === undefined) sendError(res, 401, 'unauthorized', 'not logged in');
-    else sendJson(res, 200, { result: { expiresAt } }, { 'cache-control': 'no-store' });
+    else sendJson(res, 200, { result: { expiresAt, apiPrefix: this.apiPrefix } }, { 'cache-control': 'no-store' });
     return true;
   }
 }

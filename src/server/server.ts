@@ -86,7 +86,7 @@ export class VolleyServer {
     this.websocketPath = options.websocketPath ?? SERVER_DEFAULTS.websocketPath;
     this.apiPrefix = (options.api?.prefix ?? SERVER_DEFAULTS.apiPrefix).replace(/\/$/, '');
     this.shutdownTimeoutMs = options.shutdownTimeoutMs ?? SERVER_DEFAULTS.shutdownTimeoutMs;
-    this.admin = options.admin === undefined ? undefined : new AdminConsole(options.admin);
+    this.admin = options.admin === undefined ? undefined : new AdminConsole(options.admin, Date.now, undefined, this.apiPrefix);
     const withApi = options.api !== undefined || this.admin !== undefined;
     const nodeId = options.nodeId ?? `${hostname()}-${randomBytes(3).toString('hex')}`;
     const hub = this.hub;

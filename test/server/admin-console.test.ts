@@ -144,6 +144,23 @@ describe('admin console: login and the API', () => {
   });
 });
 
+describe('admin console: an API under another prefix', () => {
+  it('tells the page where the API is', async () => {
+    const { server, base } = await start({ admin: { password: PASSWORD }, api: { apiKey: 'k', prefix: '/v1' } });
+    try {
+      const response = await login(base, JSON.stringify({ password: PASSWORD }));
+      assert.equal(((await response.json()) as any).result.apiPrefix, '/v1');
+      const cookie = sessionCookie(response);
+      const session = await fetch(`${base}/admin/session`, { headers: { cookie } });
+      assert.equal(((await session.json()) as any).result.apiPrefix, '/v1');
+      const info = await fetch(`${base}/v1/info`, { method: 'POST', headers: { cookie, 'x-volley-admin': '1' }, body: '{}' });
+      assert.equal(info.status, 200);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('admin console: an admin-only server', () => {
   it('mounts the API for the console alone: no API key is accepted', async () => {
     const { server, base } = await start({ admin: { password: PASSWORD } });

@@ -30,13 +30,22 @@ async function postJson(path: string, body: unknown): Promise<unknown> {
   return answer.result;
 }
 
-/** Calls an API method; throws ApiError (status 401: the session has ended). */
-export function api<T>(method: string, params: Record<string, unknown> = {}): Promise<T> {
-  return postJson(`/api/${method}`, params) as Promise<T>;
+/** Where the server mounts the API; the session answers say (the `api.prefix` option). */
+let apiPrefix = '/api';
+
+interface SessionAnswer {
+  expiresAt: number;
+  apiPrefix: string;
 }
 
-export function login(password: string): Promise<unknown> {
-  return postJson('/admin/login', { password });
+/** Calls an API method; throws ApiError (status 401: the session has ended). */
+export function api<T>(method: string, params: Record<string, unknown> = {}): Promise<T> {
+  return postJson(`${apiPrefix}/${method}`, params) as Promise<T>;
+}
+
+export async function login(password: string): Promise<void> {
+  const session = (await postJson('/admin/login', { password })) as SessionAnswer;
+  apiPrefix = session.apiPrefix;
 }
 
 export function logout(): Promise<unknown> {
@@ -46,7 +55,9 @@ export function logout(): Promise<unknown> {
 /** Whether the browser holds a live session (the cookie is HTTP-only: only the server can tell). */
 export async function hasSession(): Promise<boolean> {
   const response = await fetch('/admin/session', { credentials: 'same-origin', cache: 'no-store' });
-  return response.ok;
+  if (!response.ok) return false;
+  apiPrefix = ((await response.json()) as { result: SessionAnswer }).result.apiPrefix;
+  return true;
 }
 
 // ---- what the API answers (docs/server.md) ----
