@@ -177,6 +177,7 @@ const STATUS_BY_CODE: Record<number, number> = {
   [ErrorCode.unknownCommand]: 404,
   [ErrorCode.messageTooLarge]: 413,
   [ErrorCode.unrecoverablePosition]: 409,
+  [ErrorCode.tooManyRequests]: 429,
 };
 
 export function createHttpApi(hub: Hub, options: HttpApiOptions, extras: HttpApiExtras = {}): HttpApi {

@@ -61,8 +61,8 @@ export class NodeQueries {
   /** Asks node `node`; rejects with a HubError: unavailable when no answer comes within the timeout. */
   async ask(node: string, method: string, params: Record<string, unknown>): Promise<unknown> {
     if (this.pending.size >= MAX_PENDING) throw new HubError('tooManyRequests', 'too many questions to other nodes at once');
-    await this.start();
     const id = randomUUID();
+    // Registered before anything is awaited, so that the bound holds for questions being sent.
     const answer = new Promise<unknown>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
@@ -71,7 +71,9 @@ export class NodeQueries {
       this.pending.set(id, { resolve, reject, timer });
     });
     const question: Message = { type: 'ask', id, from: this.nodeId, method, params };
-    this.broker.publish(nodeChannel(node), JSON.stringify(question)).catch((error: unknown) => this.settle(id, undefined, toWireError(error)));
+    this.start()
+      .then(() => this.broker.publish(nodeChannel(node), JSON.stringify(question)))
+      .catch((error: unknown) => this.settle(id, undefined, toWireError(error)));
     return answer;
   }
 
