@@ -123,6 +123,9 @@ describe('the admin console in Chromium', { skip }, () => {
     await consolePage.locator('#history-list code', { hasText: 'Maintenance' }).waitFor(WAIT);
     await shot(chat, 'chat-got-publication');
     await shot(consolePage, 'desktop');
+    await consolePage.emulateMedia({ colorScheme: 'dark' });
+    await shot(consolePage, 'desktop-dark');
+    await consolePage.emulateMedia({ colorScheme: 'light' });
   });
 
   it('disconnects the chat browser with a code, and that browser sees the code', async () => {
