@@ -39,7 +39,7 @@ export function serverOptionsOf(config: ServeConfig): VolleyServerOptions {
   const limits = { ...(config.maxMessageSize === undefined ? {} : { maxMessageSize: config.maxMessageSize }), ...config.limits };
   const passThrough = [
     'host', 'origins', 'channels', 'connectTimeoutMs', 'presenceTtlMs', 'heartbeatIntervalMs', 'shutdownTimeoutMs',
-    'websocket', 'maxConnections', 'maxConnectionsPerAddress', 'exemptLoopback', 'handshakeTimeoutMs', 'requestTimeoutMs', 'idleTimeoutMs',
+    'admin', 'nodeId', 'websocket', 'maxConnections', 'maxConnectionsPerAddress', 'exemptLoopback', 'handshakeTimeoutMs', 'requestTimeoutMs', 'idleTimeoutMs',
     'transports',
   ] as const satisfies readonly (keyof ServeConfig & keyof VolleyServerOptions)[];
   const options: VolleyServerOptions = {
@@ -70,6 +70,7 @@ function hubEndpoints(config: ServeConfig): Endpoint[] {
     );
   }
   if (config.apiKey !== undefined) endpoints.push({ kind: 'http', path: '/api/publish', description: 'HTTP publish API (Authorization: apikey KEY)' });
+  if (config.admin !== undefined) endpoints.push({ kind: 'http', path: '/admin/', description: 'admin console (password)' });
   endpoints.push({ kind: 'http', path: '/volley-client.js', description: 'browser client (ES module)' });
   if (config.demo) {
     endpoints.push(

@@ -9,7 +9,15 @@
 export class OutboundMessage {
   private cache?: Map<string, unknown>;
 
+  private bytes = -1;
+
   constructor(readonly text: string) {}
+
+  /** UTF-8 size of the text, counted once however many recipients share the message. */
+  get byteLength(): number {
+    if (this.bytes < 0) this.bytes = Buffer.byteLength(this.text);
+    return this.bytes;
+  }
 
   /** Returns the transport's encoding of this message, made on first use and then reused. */
   encoded<T>(transport: string, make: (text: string) => T): T {
@@ -30,4 +38,6 @@ export interface Session {
   close(code: number, reason: string): void;
   /** Bytes queued and not yet written, checked against the slow-consumer high-water mark. */
   readonly bufferedAmount: number;
+  /** The peer's IP address as the transport saw it, for operators (the admin console); optional. */
+  readonly remoteAddress?: string | undefined;
 }

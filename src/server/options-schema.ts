@@ -15,7 +15,7 @@ import {
   DEFAULT_CLOSE_TIMEOUT, DEFAULT_DRAIN_TIMEOUT, DEFAULT_HIGH_WATER_MARK, DEFAULT_MAX_BUFFERED_AMOUNT, DEFAULT_MAX_FRAGMENTS,
 } from '../ws/defaults.js';
 import { TRANSPORT_DEFAULTS } from '../transports/options.js';
-import { SERVER_DEFAULTS } from './defaults.js';
+import { ADMIN_DEFAULTS, SERVER_DEFAULTS } from './defaults.js';
 import type { MqttBridgeOptions } from '../bridges/mqtt/options.js';
 import type { ServerRoute } from './routes.js';
 import { boolean, integer, object, oneOf, positive, programmatic, text, textList } from './schema-fields.js';
@@ -152,6 +152,17 @@ export const apiSchema = object(
   { description: 'mounts the HTTP API' },
 );
 
+export const adminSchema = object(
+  {
+    password: text({ description: 'the password the console asks for, 12+ characters', writeOnly: true }, 12, 'a string of at least 12 characters').optional(),
+    token: text({ description: 'a long random secret the console also accepts in place of the password (for deployment tools), 32+ characters', writeOnly: true }, 32, 'a string of at least 32 characters').optional(),
+    sessionTtlMs: integer(60_000, 7 * DAY_MS, { description: 'how long a console login lasts', default: ADMIN_DEFAULTS.sessionTtlMs }).optional(),
+    maxLoginFailures: integer(1, 1_000, { description: 'wrong passwords one remote address may send per `loginWindowMs`; more get 429', default: ADMIN_DEFAULTS.maxLoginFailures }).optional(),
+    loginWindowMs: integer(1_000, DAY_MS, { description: 'the window of `maxLoginFailures`', default: ADMIN_DEFAULTS.loginWindowMs }).optional(),
+  },
+  { description: 'the admin console at `/admin` (docs/admin.md); off (404) when absent; its login also grants the HTTP API' },
+).refine((a) => a.password !== undefined || a.token !== undefined, { error: 'an object with password or token' });
+
 const deflateOptionsSchema = object(
   {
     serverNoContextTakeover: boolean({ description: 'reset the compressor after every message' }).optional(),
@@ -286,6 +297,13 @@ export const serverFields = {
     default: SERVER_DEFAULTS.websocketPath,
   }).optional(),
   api: apiSchema.optional(),
+  admin: adminSchema.optional(),
+  nodeId: z.string({ error: 'a string of 1 to 100 characters' }).min(1, { error: 'a string of 1 to 100 characters' }).max(100, { error: 'a string of 1 to 100 characters' })
+    .meta({ description: "this node's name in the API's `info` and `connections`, up to 100 characters; default the host name and 6 random hex digits" }).optional(),
+  nodeStatsIntervalMs: integer(100, 60_000, {
+    description: "how often a node (with `api` or `admin`) publishes its figures to the others through the broker; a node is dropped from `info` after three intervals of silence",
+    default: SERVER_DEFAULTS.nodeStatsIntervalMs,
+  }).optional(),
   staticDir: text({ description: 'directory served at `/` (GET/HEAD, `index.html` for directories; nothing outside it, symlinks included)' }).optional(),
   origins: textList({ description: 'allowed `Origin` values for upgrades (others get 403); any origin when absent' }).optional(),
   heartbeatIntervalMs: integer(0, 3_600_000, {
