@@ -44,9 +44,6 @@ const kinds: EngineKind[] = [
     engine: () => PrivateEngine.nats(),
     broker: (url, prefix) => NatsBroker.connect({ url, prefix, reconnectWaitMs: 100 }),
     wipe: (url, prefix) => removeNatsState(url, prefix),
-    // Found here: once its JetStream stream and KV buckets are deleted, NatsBroker refuses
-    // every publish until restarted instead of creating them again (src/broker/nats).
-    wipeSkip: 'NatsBroker does not recreate deleted JetStream streams',
   },
 ];
 
