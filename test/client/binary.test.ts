@@ -103,3 +103,30 @@ test('bytes missed while the connection was cut are recovered as Uint8Arrays', a
     await proxy.close();
   }
 });
+
+// The same bytes over every transport: the HTTP transports carry the same JSON text, so
+// `b64` needs nothing of them; this shows it end to end, live and in history.
+for (const transport of ['http-stream', 'sse', 'long-polling'] as const) {
+  test(`${transport}: bytes published and received over the transport arrive as a Uint8Array`, async () => {
+    const options = { transports: [transport], rememberTransport: false, minReconnectDelayMs: 20, maxReconnectDelayMs: 200 };
+    const http = new Client(t.url, options);
+    clients.push(http);
+    http.connect();
+    await http.ready();
+    assert.equal(http.transport, transport);
+    const ws = client();
+    ws.connect();
+    const channel = `chat:bin-${transport}`;
+    const got: unknown[] = [];
+    const sub = http.subscribe(channel);
+    sub.on('publication', (p) => got.push(p.data));
+    await sub.ready();
+    await ws.subscribe(channel).ready();
+    await ws.publish(channel, BYTES);
+    await http.publish(channel, Uint8Array.from([42, 0, 42]));
+    await until(() => got.length === 2, `two publications over ${transport}`);
+    assert.deepEqual(got.map((data) => [...(data as Uint8Array)]), [[...BYTES], [42, 0, 42]]);
+    const history = await http.history(channel);
+    assert.deepEqual(history.publications.map((p) => [...(p.data as Uint8Array)]), [[...BYTES], [42, 0, 42]]);
+  });
+}
