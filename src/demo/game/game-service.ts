@@ -60,7 +60,8 @@ export class GameService {
     this.link.handle(FORWARD, (body) => this.answer(body as GameCall));
     this.ready = this.link.start();
     this.ready.catch((error: unknown) => hub.reportInternalError(error));
-    this.savedRetention = { size: 1, ttlMs: Math.max(this.options.idleMs, this.options.graceMs) * 2, metaTtlMs: 3_600_000 };
+    const keepSaved = Math.max(this.options.idleMs, this.options.graceMs) * 2;
+    this.savedRetention = { size: 1, ttlMs: keepSaved, metaTtlMs: keepSaved };
     hub.registerRpc(RPC_GAME_JOIN, (call) => this.route(call, { op: 'join', user: call.user, client: call.client, params: joinParams(call.data) }));
     hub.registerRpc(RPC_GAME_INPUT, (call) => this.route(call, { op: 'input', user: call.user, client: call.client, params: inputParams(call.data) }));
     hub.registerRpc(RPC_GAME_SAY, (call) => this.route(call, { op: 'say', user: call.user, client: call.client, params: sayParams(call.data) }));
@@ -157,6 +158,10 @@ export class GameService {
       return lease.holder;
     }
     if (lease.holder !== this.nodeId && !mayStart && (await this.savedState(name)) === undefined) return undefined;
+    // Full: refuse before writing anything to the broker, so a flood of new names costs it nothing.
+    if (lease.holder !== this.nodeId && this.owned.size + this.starting.size >= this.options.maxMatches) {
+      throw new HubError('limitExceeded', 'too many matches');
+    }
     return this.claim(name);
   }
 

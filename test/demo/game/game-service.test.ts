@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { createServer, type VolleyServer } from '../../../src/server/server.js';
 import { Client } from '../../../src/client/node.js';
 import { GameService, GAME_NAMESPACE_OPTIONS, decodeDelta, type GameDelta, type JoinResult } from '../../../src/demo/game/index.js';
+import { leaseChannel } from '../../../src/demo/game/lease.js';
 import { SECRET, mintToken, until } from '../../client/helpers.js';
 
 describe('GameService', () => {
@@ -209,6 +210,7 @@ describe('GameService limits', () => {
       client.connect();
       await client.rpc('game.join', { match: 'only', name: 'O' });
       await assert.rejects(client.rpc('game.join', { match: 'second', name: 'O' }), { code: 106 });
+      assert.equal((await server.hub.broker.history(leaseChannel('second'))).offset, 0, 'a refused match leaves nothing in the broker');
       // Not subscribed to game:only, so the presence check drops the player; then the match idles out.
       await game.checkPresence('only');
       now = 600;
