@@ -45,6 +45,8 @@ export class HttpSession implements Session {
   /** Queued messages, oldest first, from index `head`; the written ones are a prefix. */
   private entries: Entry[] = [];
   private head = 0;
+  /** Index of the first entry not written yet (written entries are a prefix): a send writes only the new ones. */
+  private unwrittenFrom = 0;
   private nextSeq = 1;
   private unwrittenBytes = 0;
   private keptBytes = 0;
@@ -244,12 +246,12 @@ export class HttpSession implements Session {
   private writePending(): void {
     const downstream = this.downstream;
     if (downstream === undefined || this.format.kind !== 'stream') return;
-    for (let i = this.head; i < this.entries.length; i++) {
+    for (let i = Math.max(this.head, this.unwrittenFrom); i < this.entries.length; i++) {
       const entry = this.entries[i]!;
-      if (entry.written) continue;
       downstream.write(this.format.message(entry.seq, entry.encoded));
       this.markWritten(entry);
     }
+    this.unwrittenFrom = this.entries.length;
     this.lastWriteAt = this.host.now();
     this.trim();
   }
@@ -273,6 +275,7 @@ export class HttpSession implements Session {
       messages.push(entry);
       if (!entry.written) this.markWritten(entry);
     }
+    this.unwrittenFrom = this.entries.length;
     this.downstream = undefined;
     this.detachedAt = this.host.now();
     downstream.end(this.format.answer(messages, this.closeInfo, undefined));
@@ -287,6 +290,7 @@ export class HttpSession implements Session {
   }
 
   private markAllUnwritten(): void {
+    this.unwrittenFrom = this.head;
     for (let i = this.head; i < this.entries.length; i++) {
       const entry = this.entries[i]!;
       if (!entry.written) continue;
@@ -321,8 +325,10 @@ export class HttpSession implements Session {
     if (this.head === this.entries.length) {
       this.entries = [];
       this.head = 0;
+      this.unwrittenFrom = 0;
     } else if (this.head > 64 && this.head * 2 > this.entries.length) {
       this.entries = this.entries.slice(this.head);
+      this.unwrittenFrom = Math.max(0, this.unwrittenFrom - this.head);
       this.head = 0;
     }
   }
@@ -332,6 +338,7 @@ export class HttpSession implements Session {
     this.ended = true;
     this.entries = [];
     this.head = 0;
+    this.unwrittenFrom = 0;
     this.unwrittenBytes = 0;
     this.keptBytes = 0;
     this.host.finished(this);
