@@ -30,6 +30,9 @@ export interface SessionHost {
   finished(session: HttpSession): void;
 }
 
+/** What a queued message costs besides its bytes (the entry object and its slot), counted against resumeBufferBytes. */
+const ENTRY_OVERHEAD = 64;
+
 interface Entry {
   seq: number;
   encoded: Buffer;
@@ -49,6 +52,7 @@ export class HttpSession implements Session {
   private unwrittenFrom = 0;
   private nextSeq = 1;
   private unwrittenBytes = 0;
+  /** Written messages kept for a resume, with ENTRY_OVERHEAD each: many tiny messages count too. */
   private keptBytes = 0;
   /** The highest sequence number dropped without an acknowledgement: acks below it cannot resume. */
   private trimmedThrough = 0;
@@ -286,7 +290,7 @@ export class HttpSession implements Session {
   private markWritten(entry: Entry): void {
     entry.written = true;
     this.unwrittenBytes -= entry.encoded.length;
-    this.keptBytes += entry.encoded.length;
+    this.keptBytes += entry.encoded.length + ENTRY_OVERHEAD;
   }
 
   private markAllUnwritten(): void {
@@ -295,7 +299,7 @@ export class HttpSession implements Session {
       const entry = this.entries[i]!;
       if (!entry.written) continue;
       entry.written = false;
-      this.keptBytes -= entry.encoded.length;
+      this.keptBytes -= entry.encoded.length + ENTRY_OVERHEAD;
       this.unwrittenBytes += entry.encoded.length;
     }
   }
@@ -305,7 +309,7 @@ export class HttpSession implements Session {
     const limit = this.host.options.resumeBufferBytes;
     while (this.keptBytes > limit && this.head < this.entries.length && this.entries[this.head]!.written) {
       const entry = this.entries[this.head++]!;
-      this.keptBytes -= entry.encoded.length;
+      this.keptBytes -= entry.encoded.length + ENTRY_OVERHEAD;
       this.trimmedThrough = entry.seq;
     }
     this.compact();
@@ -314,7 +318,7 @@ export class HttpSession implements Session {
   private dropThrough(ack: number): void {
     while (this.head < this.entries.length && this.entries[this.head]!.seq <= ack) {
       const entry = this.entries[this.head++]!;
-      if (entry.written) this.keptBytes -= entry.encoded.length;
+      if (entry.written) this.keptBytes -= entry.encoded.length + ENTRY_OVERHEAD;
       else this.unwrittenBytes -= entry.encoded.length;
     }
     if (ack > this.trimmedThrough) this.trimmedThrough = ack;
