@@ -81,7 +81,7 @@ describe("a server's node id and node link", () => {
     await other.close();
   });
 
-  it('closing the server closes its link: requests still waiting fail with 'closed'', async () => {
+  it("closing the server closes its link: requests still waiting fail with closed", async () => {
     const engine = new MemoryEngine();
     const a = await node('closing-a', engine);
     const link = a.server.nodeLink!;
