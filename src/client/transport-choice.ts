@@ -11,6 +11,9 @@ export const TRANSPORT_NAMES: readonly TransportName[] = ['websocket', 'http-str
 /** A remembered choice older than this is forgotten, so a network that blocked WebSocket once does not pin a browser to a fallback for ever. */
 export const REMEMBER_MS = 24 * 3600 * 1000;
 
+/** Reconnect attempts made with the transport that last connected before others are tried. */
+export const STICKY_ATTEMPTS = 3;
+
 const memory = new Map<string, string>();
 
 interface StorageLike {
@@ -33,6 +36,8 @@ export class TransportChoice {
   private index = 0;
   /** Attempts failed in this round. */
   private failures = 0;
+  /** Failed attempts still made with the transport that last connected before moving on. */
+  private stickyLeft = 0;
   private readonly key: string;
 
   /** `available`: the configured order, without those this runtime cannot open. */
@@ -48,8 +53,18 @@ export class TransportChoice {
     return this.order[this.index];
   }
 
-  /** The attempt with the current transport failed: true when the next one should be tried at once. */
+  /**
+   * The attempt with the current transport failed: true when the next one should be tried
+   * at once. After a connection, the transport that carried it is kept for the next
+   * STICKY_ATTEMPTS attempts (with backoff): a server that went away refuses every
+   * transport alike, and a reconnect storm should not cost it four attempts per client.
+   * Only when those fail too do rounds down the list start again.
+   */
   failed(): boolean {
+    if (this.stickyLeft > 0) {
+      this.stickyLeft -= 1;
+      return false;
+    }
     this.index = (this.index + 1) % this.order.length;
     if (++this.failures < this.order.length) return true;
     this.failures = 0;
@@ -59,6 +74,7 @@ export class TransportChoice {
   /** The current transport connected: it starts the next round, and is remembered. */
   succeeded(): void {
     this.failures = 0;
+    this.stickyLeft = STICKY_ATTEMPTS;
     if (!this.remember) return;
     try {
       storage().setItem(this.key, JSON.stringify({ transport: this.current, at: Date.now() }));

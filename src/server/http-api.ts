@@ -18,8 +18,9 @@ import {
 import { HubError, toWireError } from '../hub/errors.js';
 import { jsonDepthExceeds } from '../hub/json-depth.js';
 import type { Hub } from '../hub/hub.js';
-import type { NodeQueries } from './node-queries.js';
+import type { NodeLink } from '../broker/cluster/node-link.js';
 import { NodeStats } from './node-stats.js';
+import { askConnections } from './remote-connections.js';
 import { packageVersion } from './version.js';
 import { DisconnectCode, WireErrorCode as ErrorCode, isApplicationCloseCode, type WireError } from '../wire/index.js';
 
@@ -45,8 +46,8 @@ export interface HttpApi {
 export interface HttpApiExtras {
   /** The node's figures and its peers'; without it `info` shows this node alone. */
   nodeStats?: NodeStats;
-  /** Asks other nodes (the `node` param of `connections`); without it only this node answers. */
-  nodeQueries?: NodeQueries;
+  /** The server's NodeLink once it runs (a shared broker), for the `node` param of `connections`; without one only this node answers. */
+  nodeLink?: () => NodeLink | undefined;
   /** Limits of the server in force, shown by `info` beside the hub's. */
   serverLimits?: Record<string, unknown>;
   /** Another credential than the API key (the admin console's session); true lets the request in. */
@@ -56,7 +57,7 @@ export interface HttpApiExtras {
 interface ApiContext {
   hub: Hub;
   nodeStats: NodeStats;
-  nodeQueries: NodeQueries | undefined;
+  nodeLink: () => NodeLink | undefined;
   serverLimits: Record<string, unknown>;
 }
 
@@ -72,7 +73,7 @@ function pageParams(body: Params): { offset: number; limit: number } {
   return { offset, limit };
 }
 
-/** This node's page of `connections`; also what it answers another node that asks (NodeQueries). */
+/** This node's page of `connections`; also what it answers another node that asks (remote-connections.ts). */
 export function localConnections(hub: Hub, nodeId: string, body: Params): unknown {
   const { offset, limit } = pageParams(body);
   const page = hub.listConnections({ user: optionalString(body, 'user'), offset, limit });
@@ -123,16 +124,17 @@ const METHODS: Record<string, ApiMethod> = {
     else await hub.disconnectUser(user!, code, reason);
     return {};
   },
-  connections: async (hub, body, { nodeStats, nodeQueries }) => {
+  connections: async (hub, body, { nodeStats, nodeLink }) => {
     const node = optionalString(body, 'node');
     if (node === undefined || node === '' || node === nodeStats.nodeId) return localConnections(hub, nodeStats.nodeId, body);
     pageParams(body);
     optionalString(body, 'user');
-    if (nodeQueries === undefined || !nodeStats.nodes().some((n) => n.node === node)) {
+    const link = nodeLink();
+    if (link === undefined || !nodeStats.nodes().some((n) => n.node === node)) {
       throw new HubError('badRequest', `no live node "${node}" (see info.nodes)`);
     }
     const { user, offset, limit } = body;
-    return nodeQueries.ask(node, 'connections', { user, offset, limit });
+    return askConnections(link, node, { user, offset, limit });
   },
   channels: async (hub, body, { nodeStats }) => {
     const { offset, limit } = pageParams(body);
@@ -187,7 +189,7 @@ export function createHttpApi(hub: Hub, options: HttpApiOptions, extras: HttpApi
   const context: ApiContext = {
     hub,
     nodeStats: extras.nodeStats ?? new NodeStats(hub, { nodeId: 'local', version: packageVersion(), intervalMs: 0 }),
-    nodeQueries: extras.nodeQueries,
+    nodeLink: extras.nodeLink ?? (() => undefined),
     serverLimits: extras.serverLimits ?? {},
   };
   const maxBodySize = options.maxBodySize ?? 1_048_576;

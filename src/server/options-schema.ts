@@ -8,6 +8,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { z } from 'zod';
 import type { Broker } from '../broker/broker.js';
+import { NODE_ID_PATTERN } from '../broker/cluster/node-link.js';
 import { Hub } from '../hub/hub.js';
 import { NAMESPACE_DEFAULTS } from '../hub/namespaces.js';
 import { LIMIT_DEFAULTS, resolveHubOptions, type HubOptions } from '../hub/options.js';
@@ -221,7 +222,7 @@ export const transportsSchema = object(
       default: TRANSPORT_DEFAULTS.pollTimeoutMs,
     }).optional(),
     resumeBufferBytes: integer(0, 1024 * MIB, {
-      description: 'bytes of written, unacknowledged messages a session keeps for a resume; beyond it the oldest go, and a resume from before them closes with 3004',
+      description: 'bytes of written, unacknowledged messages a session keeps for a resume (each counted with 64 bytes of overhead); beyond it the oldest go, and a resume from before them closes with 3004',
       default: TRANSPORT_DEFAULTS.resumeBufferBytes,
     }).optional(),
     maxPostSize: integer(1, 64 * MIB, {
@@ -298,8 +299,10 @@ export const serverFields = {
   }).optional(),
   api: apiSchema.optional(),
   admin: adminSchema.optional(),
-  nodeId: z.string({ error: 'a string of 1 to 100 characters' }).min(1, { error: 'a string of 1 to 100 characters' }).max(100, { error: 'a string of 1 to 100 characters' })
-    .meta({ description: "this node's name in the API's `info` and `connections`, up to 100 characters; default the host name and 6 random hex digits" }).optional(),
+  nodeId: z.string({ error: 'a string of 1 to 64 of A-Z a-z 0-9 _ -' }).regex(NODE_ID_PATTERN, { error: 'a string of 1 to 64 of A-Z a-z 0-9 _ -' })
+    .meta({
+      description: "this node's id, unique in a cluster: its inbox for the other nodes (`~node~<nodeId>`), the first part of its HTTP transports' session ids, its name in the API's `info` and `connections`; 1 to 64 of `A-Z a-z 0-9 _ -`; default a random one (12 characters of base64url), new at every start",
+    }).optional(),
   nodeStatsIntervalMs: integer(100, 60_000, {
     description: "how often a node (with `api` or `admin`) publishes its figures to the others through the broker; a node is dropped from `info` after three intervals of silence",
     default: SERVER_DEFAULTS.nodeStatsIntervalMs,

@@ -1,14 +1,13 @@
 // VolleyServer: the hub's WebSocket endpoint, the HTTP API and static files on one
 // port, or attached to an existing http server; connection limits; and a graceful shutdown.
 
-import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { hostname } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { MemoryBroker } from '../broker/memory.js';
 import type { Broker } from '../broker/broker.js';
+import { NodeLink, newNodeId } from '../broker/cluster/node-link.js';
 import { Hub } from '../hub/hub.js';
 import { DisconnectCode, SUBPROTOCOL } from '../wire/index.js';
 import { WebSocketServer, abortHandshake, type WebSocket } from '../ws/index.js';
@@ -18,7 +17,6 @@ import { ConnectionLimiter } from './connection-limits.js';
 import { REFUSAL_GRACE_MS, SERVER_DEFAULTS, TIMEOUT_CHECK_INTERVAL_MS } from './defaults.js';
 import { createHttpApi, localConnections, type HttpApi } from './http-api.js';
 import { listen, pathOf, sendText, settleWithin } from './http-util.js';
-import { NodeQueries } from './node-queries.js';
 import { NodeStats } from './node-stats.js';
 import { checkOptions } from './option-errors.js';
 import { volleyServerOptionsSchema, type VolleyServerOptions } from './options-schema.js';
@@ -26,6 +24,7 @@ import type { ServerRoute } from './routes.js';
 import { createStaticHandler, type StaticHandler } from './static-files.js';
 import { WebSocketSession } from './websocket-session.js';
 import { TransportEndpoint, resolveTransportOptions, type TransportStats } from '../transports/index.js';
+import { answerConnections } from './remote-connections.js';
 import { packageVersion } from './version.js';
 import type { MqttBridge } from '../bridges/mqtt/index.js';
 import { resolveMqttBridgeOptions } from '../bridges/mqtt/options.js';
@@ -53,8 +52,14 @@ export class VolleyServer {
   readonly admin: AdminConsole | undefined;
   /** This node's figures and its peers' (with `api` or `admin`). */
   readonly nodeStats: NodeStats | undefined;
-  /** Questions to and from the other nodes (with `api` or `admin`). */
-  private readonly nodeQueries: NodeQueries | undefined;
+  /** This node's id (the `nodeId` option, or a random one): its session ids, inbox, `info`. */
+  readonly nodeId: string;
+  /**
+   * The one node-to-node link of this server, with a shared broker, once ready() has resolved:
+   * the transports' routing and the API's cross-node `connections` use it. One per node id,
+   * as the broker keeps one handler per channel (its inbox).
+   */
+  nodeLink: NodeLink | undefined;
   private readonly options: VolleyServerOptions;
   private readonly wss: WebSocketServer;
   private readonly staticFiles: StaticHandler | undefined;
@@ -93,16 +98,14 @@ export class VolleyServer {
     this.shutdownTimeoutMs = options.shutdownTimeoutMs ?? SERVER_DEFAULTS.shutdownTimeoutMs;
     this.admin = options.admin === undefined ? undefined : new AdminConsole(options.admin, Date.now, undefined, this.apiPrefix);
     const withApi = options.api !== undefined || this.admin !== undefined;
-    const nodeId = options.nodeId ?? `${hostname()}-${randomBytes(3).toString('hex')}`;
-    const hub = this.hub;
+    this.nodeId = options.nodeId ?? newNodeId();
     this.nodeStats = withApi
-      ? new NodeStats(hub, { nodeId, version: packageVersion(), intervalMs: options.nodeStatsIntervalMs ?? SERVER_DEFAULTS.nodeStatsIntervalMs })
+      ? new NodeStats(this.hub, { nodeId: this.nodeId, version: packageVersion(), intervalMs: options.nodeStatsIntervalMs ?? SERVER_DEFAULTS.nodeStatsIntervalMs })
       : undefined;
-    this.nodeQueries = withApi ? new NodeQueries(hub.broker, nodeId, { connections: (params) => localConnections(hub, nodeId, params) }) : undefined;
     // The console's login grants the API (it uses nothing else), even where no API key is set.
     this.api = withApi
-      ? createHttpApi(hub, options.api ?? {}, {
-        nodeStats: this.nodeStats, nodeQueries: this.nodeQueries, serverLimits: this.serverLimits(), authorize: this.admin?.authorize,
+      ? createHttpApi(this.hub, options.api ?? {}, {
+        nodeStats: this.nodeStats, nodeLink: () => this.nodeLink, serverLimits: this.serverLimits(), authorize: this.admin?.authorize,
       })
       : undefined;
     this.staticFiles = options.staticDir === undefined ? undefined : createStaticHandler(options.staticDir);
@@ -115,6 +118,7 @@ export class VolleyServer {
     this.transports = transportOptions.enabled
       ? new TransportEndpoint({
           hub: this.hub,
+          nodeId: this.nodeId,
           options: transportOptions,
           prefix: this.websocketPath.slice(0, this.websocketPath.lastIndexOf('/')) || '/',
           admit: (address) => {
@@ -185,10 +189,16 @@ export class VolleyServer {
   ready(): Promise<void> {
     this.starting ??= (async () => {
       await this.hub.ready();
-      // With a shared broker other nodes may hold sessions: route to them (docs/transports.md).
-      if (this.ownBroker === undefined) await this.transports?.startRouting(this.hub.broker);
+      // With a shared broker there may be other nodes: one link to them for everything asked
+      // of another node (transports' routing, the API's `connections`; docs/clustering.md).
+      if (this.ownBroker === undefined) {
+        const link = new NodeLink(this.hub.broker, this.nodeId);
+        this.transports?.startRouting(link);
+        if (this.api !== undefined) answerConnections(link, (params) => localConnections(this.hub, this.nodeId, params));
+        this.nodeLink = link;
+        await link.start();
+      }
       this.nodeStats?.start();
-      await this.nodeQueries?.start().catch(() => {});
       if (this.options.mqtt === undefined) return;
       const { startMqttBridge, hubBridgeHost } = await import('../bridges/mqtt/index.js');
       this.mqttBridge = await startMqttBridge(this.options.mqtt, hubBridgeHost(this.hub));
@@ -237,9 +247,9 @@ export class VolleyServer {
     const routesClosed = Promise.all(this.routes.map((route) => route.close?.()));
     await this.mqttBridge?.close();
     this.transports?.close();
-    await this.transports?.stopRouting();
+    this.transports?.stopRouting();
     await this.nodeStats?.stop();
-    await this.nodeQueries?.stop();
+    await this.nodeLink?.close();
     if (this.ownsHub) await this.hub.close(DisconnectCode.shutdown, 'server shutdown');
     await this.ownBroker?.close();
     await settleWithin(Promise.all([apiDrained, socketsClosed, routesClosed]), this.shutdownTimeoutMs);

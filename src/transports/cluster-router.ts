@@ -144,7 +144,9 @@ export class ClusterRouter implements SessionRouter {
     return refused;
   }
 
+  /** Stops routing: its kinds leave the link (which its owner keeps), relays are cut. */
   close(): void {
+    this.link.remove(...Object.values(KIND));
     clearInterval(this.timer);
     for (const { res } of this.edgeRelays.values()) res.destroy();
     this.edgeRelays.clear();

@@ -4,4 +4,4 @@ export { TransportEndpoint, type TransportEndpointOptions, type TransportStats }
 export type { SessionRouter } from './session-router.js';
 export { TRANSPORT_DEFAULTS, resolveTransportOptions, type ResolvedTransportOptions, type TransportOptions } from './options.js';
 export { TransportError } from './http-answers.js';
-export { newNodeId, ownerOf } from './session-id.js';
+export { ownerOf } from './session-id.js';

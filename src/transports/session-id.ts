@@ -1,19 +1,10 @@
 // Session ids: `<nodeId>.<22 characters of base64url>` (128 random bits). The node id in
-// front lets any node of a cluster route a request to the node that holds the session.
+// front lets any node of a cluster route a request to the node that holds the session; it
+// is the server's `nodeId`, whose grammar is NodeLink's (NODE_ID_PATTERN).
 
 import { randomBytes } from 'node:crypto';
 
-const NODE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const SESSION_ID = /^([A-Za-z0-9_-]{1,64})\.([A-Za-z0-9_-]{22,64})$/;
-
-/** A new random node id (12 characters of base64url, 72 bits). */
-export function newNodeId(): string {
-  return randomBytes(9).toString('base64url');
-}
-
-export function isNodeId(value: string): boolean {
-  return NODE_ID.test(value);
-}
 
 /** A new session id owned by `nodeId`. */
 export function newSessionId(nodeId: string): string {

@@ -1,11 +1,11 @@
 // The HTTP front of the transports: GET /connection/{sse,stream,poll} opens or resumes a
 // session, POST /connection/send feeds it commands, GET /connection/events follows
 // channels without an SDK. Requests for a session held by another node go through the
-// SessionRouter (any-node routing); with none, this node is the only one.
+// SessionRouter (any-node routing, over the server's one NodeLink); with none, this node is
+// the only one.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Broker } from '../broker/broker.js';
-import { NodeLink } from '../broker/cluster/node-link.js';
+import type { NodeLink } from '../broker/cluster/node-link.js';
 import type { Hub } from '../hub/hub.js';
 import { ClusterRouter } from './cluster-router.js';
 import { DisconnectCode } from '../wire/index.js';
@@ -16,7 +16,7 @@ import { checkOrigin, PREFLIGHT_HEADERS } from './origin.js';
 import { readBody, splitCommands } from './post-body.js';
 import { ResponseDownstream } from './response-downstream.js';
 import { SessionCaps, type AdmitSession } from './session-caps.js';
-import { newNodeId, ownerOf } from './session-id.js';
+import { ownerOf } from './session-id.js';
 import { SessionRegistry } from './session-registry.js';
 import type { SessionRouter } from './session-router.js';
 import { FORMATS, SessionService, type AttachRequest, type PostRequest } from './session-service.js';
@@ -27,8 +27,8 @@ export interface TransportEndpointOptions {
   options: ResolvedTransportOptions;
   /** The paths' prefix, `/connection` by default (the WebSocket path's folder). */
   prefix: string;
-  /** This node's id, the first part of its session ids. Default: a random one. */
-  nodeId?: string;
+  /** This node's id (the server's `nodeId`), the first part of its session ids. */
+  nodeId: string;
   /** Counts a session against the server's connection caps. */
   admit?: AdmitSession;
   now?: () => number;
@@ -52,12 +52,12 @@ export class TransportEndpoint {
   private readonly routes = new Map<string, Route>();
   private readonly events: EventsEndpoint;
   private router: SessionRouter | undefined;
-  private routing: { link: NodeLink; router: ClusterRouter } | undefined;
+  private routing: ClusterRouter | undefined;
   private readonly hub: Hub;
 
   constructor(config: TransportEndpointOptions) {
     this.hub = config.hub;
-    this.nodeId = config.nodeId ?? newNodeId();
+    this.nodeId = config.nodeId;
     this.options = config.options;
     const caps = new SessionCaps(config.options.maxSessions, config.admit);
     const registry = new SessionRegistry(config.options, config.now ?? Date.now);
@@ -77,25 +77,23 @@ export class TransportEndpoint {
   }
 
   /**
-   * Routes requests for other nodes' sessions through `broker` (node-to-node messages on this
-   * node's inbox channel). Call once the broker is ready; stopRouting() undoes it.
+   * Routes requests for other nodes' sessions over `link`, the server's NodeLink for this
+   * node id (its owner starts and closes it); stopRouting() takes the routing's kinds off it.
    */
-  async startRouting(broker: Broker): Promise<void> {
+  startRouting(link: NodeLink): void {
     if (this.routing !== undefined) return;
-    const link = new NodeLink(broker, this.nodeId, { timeoutMs: this.options.routeTimeoutMs });
+    if (link.nodeId !== this.nodeId) throw new Error(`the node link is node ${link.nodeId}'s, the transports are node ${this.nodeId}'s`);
     const router = new ClusterRouter(link, this.service, this.options, this.hub.options.limits.highWaterMark);
-    this.routing = { link, router };
-    await link.start();
+    this.routing = router;
     this.setRouter(router);
   }
 
-  async stopRouting(): Promise<void> {
-    const routing = this.routing;
-    if (routing === undefined) return;
+  stopRouting(): void {
+    const router = this.routing;
+    if (router === undefined) return;
     this.routing = undefined;
-    if (this.router === routing.router) this.router = undefined;
-    routing.router.close();
-    await routing.link.close();
+    if (this.router === router) this.router = undefined;
+    router.close();
   }
 
   get stats(): TransportStats {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client } from '../../src/client/client.js';
 import type { ErrorContext, TransportChange } from '../../src/client/events.js';
-import { TransportChoice, httpBase } from '../../src/client/transport-choice.js';
+import { STICKY_ATTEMPTS, TransportChoice, httpBase } from '../../src/client/transport-choice.js';
 import { fakeTransport } from './fake-socket.js';
 import { FakeHttp } from './fake-http.js';
 import { until } from './helpers.js';
@@ -51,6 +51,8 @@ test('WebSocket stalls (never opens): after transportTimeoutMs the next transpor
 });
 
 test('every transport failing: one round at once, then the backoff, then a round from the same start', async (t) => {
+  // Full jitter may draw a delay of 0 ms, which would look like "at once": draw the middle.
+  t.mock.method(Math, 'random', () => 0.5);
   const ws = fakeTransport();
   const fetches: string[] = [];
   const c = new Client(freshUrl(), {
@@ -113,6 +115,22 @@ test('localStorage remembers the transport across clients (as across page loads)
   assert.equal(new TransportChoice(['http-stream', 'sse'], url, true).current, 'http-stream');
   store.set(`volley.transport ${url}`, 'garbage');
   assert.equal(new TransportChoice(['http-stream', 'sse'], url, true).current, 'http-stream');
+});
+
+test('after a connection its transport is kept for STICKY_ATTEMPTS reconnects with backoff, then rounds start again', () => {
+  const choice = new TransportChoice(['websocket', 'http-stream', 'sse'], freshUrl(), false);
+  assert.equal(choice.failed(), true, 'before any connection a failure moves on at once');
+  assert.equal(choice.current, 'http-stream');
+  choice.succeeded();
+  for (let i = 0; i < STICKY_ATTEMPTS; i++) {
+    assert.equal(choice.failed(), false, `reconnect ${i + 1} waits out the backoff`);
+    assert.equal(choice.current, 'http-stream', 'with the transport that connected');
+  }
+  assert.equal(choice.failed(), true, 'then the next transport is tried at once');
+  assert.equal(choice.current, 'sse');
+  assert.equal(choice.failed(), true);
+  assert.equal(choice.current, 'websocket');
+  assert.equal(choice.failed(), false, 'a whole round failed: backoff');
 });
 
 test('the HTTP base is derived from the WebSocket URL', () => {

@@ -135,6 +135,28 @@ describe('HttpSession', () => {
     assert.equal(session.attach(new FakeResponse(), 9, false), 'ack-ahead');
   });
 
+  it('a long-lived stream with many kept messages writes each message once, in order, across resumes and acks', () => {
+    const { open } = setup({ resumeBufferBytes: 10_000 });
+    const session = open('http-stream');
+    let response = new FakeResponse();
+    session.attach(response, undefined, true);
+    const seen: number[] = [];
+    let last = 0;
+    for (let round = 0; round < 5; round++) {
+      for (let i = 0; i < 300; i++) session.send(new OutboundMessage(`{"r":${round},"i":${i}}`));
+      const got = seqs(response.text);
+      assert.deepEqual(got, got.map((_, i) => got[0]! + i), 'each message written once, in order');
+      for (const seq of got) if (seq > last) seen.push(seq);
+      last = Math.max(last, ...got);
+      if (round % 2 === 0) session.acknowledge(last - 5);
+      session.detach(response);
+      response = new FakeResponse();
+      session.attach(response, last, false);
+    }
+    assert.deepEqual(seen, Array.from({ length: 1_500 }, (_, i) => i + 1));
+    assert.ok(session.bufferedAmount === 0);
+  });
+
   it('a new request lets go of the previous one (a stream ends, a held poll is answered empty)', () => {
     const { open } = setup();
     const stream = open('http-stream');

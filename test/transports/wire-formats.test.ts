@@ -2,7 +2,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { pollFormat } from '../../src/transports/poll-format.js';
-import { newNodeId, newSessionId, ownerOf } from '../../src/transports/session-id.js';
+import { newNodeId } from '../../src/broker/cluster/node-link.js';
+import { newSessionId, ownerOf } from '../../src/transports/session-id.js';
 import { sseData, sseFormat } from '../../src/transports/sse-format.js';
 import { streamFormat } from '../../src/transports/stream-format.js';
 

@@ -3,7 +3,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Broker } from '../../../src/broker/broker.js';
-import { inboxOf, NodeLink, NodeLinkError } from '../../../src/broker/cluster/node-link.js';
+import { inboxOf, isNodeId, newNodeId, NodeLink, NodeLinkError } from '../../../src/broker/cluster/node-link.js';
 import { MemoryBroker } from '../../../src/broker/memory.js';
 import { MemoryEngine } from '../../../src/broker/memory-engine.js';
 import { RedisBroker } from '../../../src/broker/redis/redis-broker.js';
@@ -91,6 +91,125 @@ function linkSuite(name: string, makeBrokers: () => Promise<{ brokers: [Broker, 
 describe('the inbox channel', () => {
   it('is a name no client can subscribe to (outside the channel grammar)', () => {
     assert.equal(parseChannelName(inboxOf('abc')), undefined);
+  });
+});
+
+describe('NodeLink limits and sharing (memory)', () => {
+  function memoryPair(a: ConstructorParameters<typeof NodeLink>[2] = {}, b: ConstructorParameters<typeof NodeLink>[2] = {}) {
+    const engine = new MemoryEngine();
+    const brokers = [new MemoryBroker({ engine, pruneIntervalMs: 0 }), new MemoryBroker({ engine, pruneIntervalMs: 0 })] as const;
+    const links = [new NodeLink(brokers[0], 'node-a', a), new NodeLink(brokers[1], 'node-b', b)] as const;
+    return {
+      engine,
+      links,
+      close: async () => {
+        for (const link of links) await link.close();
+        for (const broker of brokers) await broker.close();
+      },
+    };
+  }
+  const failsWith = (reason: NodeLinkError['reason']) => (error: unknown) => error instanceof NodeLinkError && error.reason === reason;
+
+  it('a reply over the answering node\'s maxReplyBytes comes back as too_large; one at the cap passes', async () => {
+    const { links: [a, b], close } = memoryPair({}, { maxReplyBytes: 1_000 });
+    await Promise.all([a.start(), b.start()]);
+    b.handle('text', (body) => 'x'.repeat(body as number));
+    await assert.rejects(a.request('node-b', 'text', 1_000), failsWith('too_large'));
+    // The envelope around a 900-character string stays under 1000 bytes.
+    assert.equal(await a.request('node-b', 'text', 900), 'x'.repeat(900));
+    // Multi-byte characters count as bytes, not characters.
+    b.handle('wide', () => 'é'.repeat(600));
+    await assert.rejects(a.request('node-b', 'wide', null), failsWith('too_large'));
+    b.handle('cyclic', () => {
+      const value: Record<string, unknown> = {};
+      value.self = value;
+      return value;
+    });
+    await assert.rejects(a.request('node-b', 'cyclic', null), failsWith('remote'));
+    await close();
+  });
+
+  it('the default reply cap is 512 KiB', async () => {
+    const { links: [a, b], close } = memoryPair();
+    await Promise.all([a.start(), b.start()]);
+    b.handle('text', (body) => 'x'.repeat(body as number));
+    await assert.rejects(a.request('node-b', 'text', 512 * 1024), failsWith('too_large'));
+    assert.equal(((await a.request('node-b', 'text', 500 * 1024)) as string).length, 500 * 1024);
+    await close();
+  });
+
+  it('at most maxPending requests wait at once, all kinds together; the rest fail at once with full', async () => {
+    const { links: [a, b], close } = memoryPair({ maxPending: 3, timeoutMs: 60_000 });
+    await Promise.all([a.start(), b.start()]);
+    const release: Array<() => void> = [];
+    b.handle('hold', () => new Promise((resolve) => release.push(() => resolve('done'))));
+    b.handle('other', () => 'other');
+    const held = [a.request('node-b', 'hold', 1), a.request('node-b', 'hold', 2), a.request('node-b', 'hold', 3)];
+    await assert.rejects(a.request('node-b', 'other', null), failsWith('full'));
+    while (release.length < 3) await new Promise((resolve) => setImmediate(resolve));
+    for (const done of release) done();
+    assert.deepEqual(await Promise.all(held), ['done', 'done', 'done']);
+    assert.equal(await a.request('node-b', 'other', null), 'other');
+    await close();
+  });
+
+  it('a kind has one handler: a second one throws; remove() frees the kind and its requests fail as unknown', async () => {
+    const { links: [a, b], close } = memoryPair();
+    await Promise.all([a.start(), b.start()]);
+    b.handle('k', () => 1);
+    b.on('m', () => {});
+    assert.throws(() => b.handle('k', () => 2), /already has a handler/);
+    assert.throws(() => b.on('m', () => {}), /already has a handler/);
+    assert.equal(await a.request('node-b', 'k', null), 1);
+    b.remove('k', 'm');
+    await assert.rejects(a.request('node-b', 'k', null), failsWith('remote'));
+    b.handle('k', () => 3);
+    assert.equal(await a.request('node-b', 'k', null), 3);
+    await close();
+  });
+
+  it('refuses node ids outside the grammar, its own and a destination', async () => {
+    const broker = new MemoryBroker({ pruneIntervalMs: 0 });
+    for (const bad of ['', 'a b', 'a.b', 'x'.repeat(65), '~node~a', 'ü']) {
+      assert.equal(isNodeId(bad), false, bad);
+      assert.throws(() => new NodeLink(broker, bad), TypeError, bad);
+    }
+    const link = new NodeLink(broker, 'ok_-1');
+    await assert.rejects(link.request('a.b', 'k', null), TypeError);
+    await assert.rejects(link.send('a b', 'k', null), TypeError);
+    assert.equal(isNodeId(newNodeId()), true);
+    await link.close();
+    await broker.close();
+  });
+
+  it('ignores garbage in its inbox, and envelopes naming a sender outside the grammar', async () => {
+    const { engine, links: [a, b], close } = memoryPair();
+    await Promise.all([a.start(), b.start()]);
+    let asked = 0;
+    b.handle('k', () => ++asked);
+    const stranger = new MemoryBroker({ engine, pruneIntervalMs: 0 });
+    const texts = ['not json', 'null', '{}', '[1]', '{"f":1,"t":"q","k":"k","i":"1"}', '{"f":"a b","t":"q","k":"k","i":"1"}', '{"f":"node-a","t":"r","i":"nobody"}'];
+    for (const text of texts) await stranger.publish(inboxOf('node-b'), text);
+    assert.equal(await a.request('node-b', 'k', null), 1);
+    await stranger.close();
+    await close();
+  });
+
+  it('a start that failed is tried again by the next start()', async () => {
+    const broker = new MemoryBroker({ pruneIntervalMs: 0 });
+    let failures = 1;
+    const flaky: Broker = Object.create(broker) as Broker;
+    flaky.subscribe = (channel, handler) => (failures-- > 0 ? Promise.reject(new Error('engine away')) : broker.subscribe(channel, handler));
+    const link = new NodeLink(flaky, 'node-a');
+    await assert.rejects(link.start(), /engine away/);
+    await link.start();
+    link.handle('echo', (body) => body);
+    const other = new NodeLink(broker, 'node-b');
+    await other.start();
+    assert.equal(await other.request('node-a', 'echo', 'hi'), 'hi');
+    await other.close();
+    await link.close();
+    await broker.close();
   });
 });
 

@@ -153,6 +153,21 @@ describe('/connection/events', () => {
     assert.equal(next.status, 200);
   });
 
+  it('a private channel needs its subscription token as token.CHANNEL', async () => {
+    const { server, base } = await start({ allowAnonymous: false, auth: { hmacSecret: SECRET } });
+    const token = await hsToken({ sub: 'dana' });
+    const channel = '$chat:secret';
+    const without = await request(`${base}/connection/events?channel=${encodeURIComponent(channel)}&token=${token}`);
+    assert.equal(without.status, 403);
+    const subscription = await hsToken({ sub: 'dana', channel, kind: 'subscription' });
+    const stream = follow(`${base}/connection/events?channel=${encodeURIComponent(channel)}&token=${token}&${encodeURIComponent(`token.${channel}`)}=${subscription}`);
+    await started(stream);
+    assert.equal(stream.status, 200);
+    await server.publish(channel, 'psst');
+    await stream.until(() => publications(stream.sse).length === 1, 'the private publication');
+    assert.equal(publications(stream.sse)[0]!.data, 'psst');
+  });
+
   it('the token in the query works like the header; the server ending the stream sends event: close', async () => {
     const { server, base } = await start({ allowAnonymous: false, auth: { hmacSecret: SECRET } });
     const token = await hsToken({ sub: 'carol' });
