@@ -42,7 +42,7 @@ export function startDemo(server: VolleyServer, options: DemoOptions = {}): Demo
   const names = registerChatNames(hub, options.chat);
   const status = createStatusEndpoint(hub, options.status);
   const documents = options.docs === false ? undefined : new DocumentService(hub, { namespace: DOCS_NAMESPACE, ...options.docs });
-  const game = options.game === false ? undefined : new GameService(hub, options.game);
+  const game = options.game === false ? undefined : new GameService(hub, { nodeLink: server.nodeLink, ...options.game });
   const handleRequest = (req: IncomingMessage, res: ServerResponse) => status.handleRequest(req, res);
 
   // Ahead of VolleyServer's own listener: the endpoint answers synchronously, and the

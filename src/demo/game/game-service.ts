@@ -36,6 +36,7 @@ export class GameService {
   private readonly options: ResolvedGameOptions;
   private readonly broker: Broker;
   private readonly link: NodeLink;
+  private readonly ownLink: boolean;
   private readonly leases: MatchLeases;
   private readonly ready: Promise<void>;
   /** The matches this node runs. */
@@ -53,10 +54,12 @@ export class GameService {
 
   constructor(private readonly hub: Hub, options: GameOptions = {}) {
     this.options = resolveGameOptions(options);
-    this.nodeId = this.options.nodeId ?? `game-${randomBytes(6).toString('base64url')}`;
     this.broker = hub.broker;
+    // The server's link when given (one per node); else one of the game's own.
+    this.ownLink = options.nodeLink === undefined;
+    this.link = options.nodeLink ?? new NodeLink(this.broker, this.options.nodeId ?? `game-${randomBytes(6).toString('base64url')}`);
+    this.nodeId = this.link.nodeId;
     this.leases = new MatchLeases(this.broker, this.nodeId, this.options.leaseMs, this.options.now);
-    this.link = new NodeLink(this.broker, this.nodeId, { timeoutMs: this.options.forwardTimeoutMs });
     this.link.handle(FORWARD, (body) => this.answer(body as GameCall));
     this.ready = this.link.start();
     this.ready.catch((error: unknown) => hub.reportInternalError(error));
@@ -119,7 +122,10 @@ export class GameService {
       });
     }
     const released = [...this.owned.keys()].map((name) => this.stopMatch(name, true));
-    this.stopping = Promise.all(released).then(() => this.link.close()).catch((error: unknown) => this.hub.reportInternalError(error));
+    this.link.remove(FORWARD);
+    this.stopping = Promise.all(released)
+      .then(() => (this.ownLink ? this.link.close() : undefined))
+      .catch((error: unknown) => this.hub.reportInternalError(error));
     return this.stopping;
   }
 
@@ -181,7 +187,7 @@ export class GameService {
   private async forward(holder: string, call: GameCall): Promise<JoinResult | null> {
     let reply: Reply;
     try {
-      reply = (await this.link.request(holder, FORWARD, call)) as Reply;
+      reply = (await this.link.request(holder, FORWARD, call, this.options.forwardTimeoutMs)) as Reply;
     } catch (error) {
       // The holder may have died: read the lease again on the next call.
       this.remote.delete(call.params.match);

@@ -1,5 +1,6 @@
 // The game service's limits and rates, with their defaults (docs/use-cases.md lists them).
 
+import type { NodeLink } from '../../broker/cluster/node-link.js';
 import type { NamespaceOptions } from '../../hub/namespaces.js';
 import type { MatchRules } from './match.js';
 
@@ -31,13 +32,19 @@ export interface GameOptions {
   leaseMs?: number;
   /** How long a node waits for the node running a match to answer a forwarded call (then 117). Default 3000 ms. */
   forwardTimeoutMs?: number;
-  /** This node's name in the match leases. Default: random. */
+  /**
+   * The server's node link (`server.nodeLink`, there on a shared broker once the server is
+   * ready): the game registers its calls on it and uses its node id. Default: a link of the
+   * game's own, with `nodeId`.
+   */
+  nodeLink?: NodeLink | undefined;
+  /** This node's name in the match leases when the game makes its own link. Default: random. */
   nodeId?: string;
   /** The server clock (tests pass their own). */
   now?: () => number;
 }
 
-export type ResolvedGameOptions = Required<Omit<GameOptions, 'now' | 'nodeId'>> & { now: () => number; nodeId: string | undefined };
+export type ResolvedGameOptions = Required<Omit<GameOptions, 'now' | 'nodeId' | 'nodeLink'>> & { now: () => number; nodeId: string | undefined };
 
 export function resolveGameOptions(options: GameOptions = {}): ResolvedGameOptions {
   const resolved = {
