@@ -10,6 +10,7 @@ import { HubError, isBrokerUnavailable, toWireError } from './errors.js';
 import type { LocalSubscriber } from './local-channels.js';
 import type { ResolvedNamespace } from './namespaces.js';
 import type { ResolvedHubOptions } from './options.js';
+import type { ObserverSlot } from './observer.js';
 import { OutboundMessage, type Session } from './session.js';
 import { TokenBucket } from './token-bucket.js';
 
@@ -27,6 +28,8 @@ export interface ConnectionHost {
   reportInternalError(error: unknown): void;
   /** A command was refused with `unavailable` because the broker's engine is out of reach. */
   countUnavailable(): void;
+  /** Who watches the hub (messages in, error replies). */
+  readonly observer: ObserverSlot;
 }
 
 /** Who the connect (or refresh) command established the connection to be. */
@@ -64,6 +67,7 @@ export class Connection implements LocalSubscriber {
   private readonly publishBucket: TokenBucket;
   /** Settles (never rejects) when a connect command in flight has finished. */
   private connectDone: Promise<void> | undefined;
+  private closedWith: { code: number; reason: string } | undefined;
 
   constructor(
     private readonly host: ConnectionHost,
@@ -100,12 +104,24 @@ export class Connection implements LocalSubscriber {
   get subscriptions(): ReadonlyMap<string, ChannelSubscription> {
     return this.channels;
   }
+  /** The session's transport ('websocket', 'sse', …). */
+  get transport(): string {
+    return this.session.transport;
+  }
+  /** The code the server closed the connection with; undefined while open or when the peer ended it. */
+  get closeCode(): number | undefined {
+    return this.closedWith?.code;
+  }
+  get closeReason(): string {
+    return this.closedWith?.reason ?? '';
+  }
 
   // ---- the transport's side ----
 
   /** Feeds one text frame from the transport. Never throws. */
   handleText(text: string): void {
     if (this.isClosed) return;
+    this.host.observer.current.received(text);
     const { maxMessageSize, maxJsonDepth } = this.host.options.limits;
     if (text.length > maxMessageSize || (text.length * 3 > maxMessageSize && Buffer.byteLength(text) > maxMessageSize)) {
       this.close(DisconnectCode.messageTooLarge, 'message too large');
@@ -138,6 +154,7 @@ export class Connection implements LocalSubscriber {
   close(code: number, reason: string): void {
     if (this.isClosed) return;
     this.currentState = 'closed';
+    this.closedWith = { code, reason };
     this.session.close(code, reason);
     this.host.closed(this);
   }
@@ -218,7 +235,7 @@ export class Connection implements LocalSubscriber {
         if (offset <= subscription.offset) continue;
         subscription.offset = offset;
       }
-      this.send(message);
+      this.send(message, true);
     }
   }
 
@@ -239,7 +256,7 @@ export class Connection implements LocalSubscriber {
       return;
     }
     if (offset > 0) subscription.offset = offset;
-    this.send(message);
+    this.send(message, true);
   }
 
   reply(id: number, result: unknown): void {
@@ -247,12 +264,14 @@ export class Connection implements LocalSubscriber {
   }
 
   replyError(id: number, error: WireError): void {
+    this.host.observer.current.error(error.code);
     this.send(new OutboundMessage(encodeError(id, error)));
   }
 
-  /** Sends, then enforces the slow-consumer policy on what the session has queued. */
-  private send(message: OutboundMessage): void {
+  /** Sends a reply (a broadcast's pushes are counted once, by LocalChannels), then enforces the slow-consumer policy. */
+  private send(message: OutboundMessage, counted = false): void {
     if (this.isClosed) return;
+    if (!counted) this.host.observer.current.sent(message.text, 1);
     this.session.send(message);
     if (this.session.bufferedAmount > this.host.options.limits.highWaterMark) {
       this.host.slowConsumer(this);
