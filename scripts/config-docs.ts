@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ENV_KEYS, FLAG_KEYS, SERVE_DEFAULTS, serveConfigSchema } from '../src/cli/serve-config.js';
 import {
-  apiSchema, authSchema, connectionLimitFields, hubFields, limitsSchema, namespaceSchema, serverFields,
+  apiSchema, authSchema, connectionLimitFields, hubFields, limitsSchema, metricsSchema, namespaceSchema, operationsFields, serverFields,
 } from '../src/server/options-schema.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -60,7 +60,7 @@ function serveTable(): string {
   return ['| flag | environment | config key | default | meaning |', '|------|-------------|------------|---------|---------|', ...rows].join('\n');
 }
 
-const serverOnly = Object.keys(serverFields).filter((k) => !(k in connectionLimitFields));
+const serverOnly = Object.keys(serverFields).filter((k) => !(k in connectionLimitFields) && !(k in operationsFields));
 
 /** Every generated block by its marker name, and the file it lives in. */
 export function generatedBlocks(): Record<string, { file: string; text: string }> {
@@ -73,6 +73,8 @@ export function generatedBlocks(): Record<string, { file: string; text: string }
     auth: { file: 'docs/server.md', text: optionTable(authSchema.shape) },
     api: { file: 'docs/server.md', text: optionTable(apiSchema.shape) },
     serve: { file: 'docs/cli.md', text: serveTable() },
+    operations: { file: 'docs/operations.md', text: optionTable(operationsFields) },
+    metrics: { file: 'docs/operations.md', text: optionTable(metricsSchema.shape) },
   };
 }
 

@@ -220,6 +220,9 @@ export const operationsFields = {
     description: 'the broker is pinged this often for `/readyz`, the broker metrics and the broker lost/back log events; a slower answer counts as lost; `0` = never (always reachable)',
     default: SERVER_DEFAULTS.brokerProbeIntervalMs,
   }).optional(),
+  logger: programmatic<Logger>('a logger (a pino logger or an object with error, warn, info and debug)', (v) => isObject(v) && ['error', 'warn', 'info', 'debug'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function'), {
+    description: 'where the server logs its events (a pino logger; docs/operations.md); nothing is logged without one',
+  }).optional(),
 };
 
 export const connectionLimitFields = {
@@ -286,9 +289,6 @@ export const serverFields = {
   }).optional(),
   ...connectionLimitFields,
   ...operationsFields,
-  logger: programmatic<Logger>('a logger (a pino logger or an object with error, warn, info and debug)', (v) => isObject(v) && ['error', 'warn', 'info', 'debug'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function'), {
-    description: 'where the server logs its events (a pino logger; docs/operations.md); nothing is logged without one',
-  }).optional(),
   mqtt: programmatic<MqttBridgeOptions>('an object of MQTT bridge options', isObject, {
     description: 'an MQTT bridge (docs/mqtt.md), checked by its own schema and started by `ready()`/`listen()`; MQTT.js is loaded only then',
   }).optional(),

@@ -221,9 +221,11 @@ export class VolleyServer {
   /**
    * Graceful shutdown for a load-balanced server: /readyz answers 503 at once, so that load
    * balancers stop sending new clients; after `delayMs` (default `drainDelayMs`) close()
-   * closes every client with 1001. Calling close() meanwhile ends the wait. Idempotent.
+   * closes every client with 1001. Calling close() meanwhile ends the wait. `beforeClose`
+   * runs between the wait and close() (what the host stops first, e.g. its own publishers).
+   * Idempotent: a second call returns the first one's promise.
    */
-  drain(delayMs: number = this.options.drainDelayMs ?? SERVER_DEFAULTS.drainDelayMs): Promise<void> {
+  drain(delayMs: number = this.options.drainDelayMs ?? SERVER_DEFAULTS.drainDelayMs, beforeClose?: () => Promise<void>): Promise<void> {
     if (this.draining === undefined) {
       this.logger?.info({ event: 'draining', delayMs }, 'draining: /readyz answers 503; clients are closed with 1001 after the delay');
       const delay = new Promise<void>((resolve) => {
@@ -233,7 +235,10 @@ export class VolleyServer {
           resolve();
         };
       });
-      this.draining = delay.then(() => this.close());
+      this.draining = delay.then(async () => {
+        await beforeClose?.();
+        await this.close();
+      });
     }
     return this.draining;
   }
