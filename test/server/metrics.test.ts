@@ -229,3 +229,32 @@ describe('metrics on a listener of their own', () => {
     assert.throws(() => createServer({ metrics: { enabled: true, token: 'short' } }), /metrics\.token must be a string of at least 16 characters$/);
   });
 });
+
+describe('docs/grafana-dashboard.json', () => {
+  it('queries only metrics the server exposes', async () => {
+    const { readFileSync } = await import('node:fs');
+    const dashboard = JSON.parse(readFileSync(new URL('../../docs/grafana-dashboard.json', import.meta.url), 'utf8'));
+    const exprs: string[] = dashboard.panels.flatMap((p: any) => p.targets.map((t: any) => t.expr));
+    assert.ok(exprs.length >= 15);
+    const server = createServer({ port: 0, host: '127.0.0.1', metrics: { enabled: true, port: 0 } });
+    await server.listen();
+    try {
+      const exposition = await scrape(server.metricsAddress!.port, undefined);
+      // A labelled family with no series yet has only its # TYPE line.
+      const families = new Set([...exposition.samples.map((s) => s.name), ...exposition.types.keys()]);
+      const docs = readFileSync(new URL('../../docs/operations.md', import.meta.url), 'utf8');
+      for (const name of exprs.flatMap((e) => e.match(/\b(?:volley|process|nodejs)_[a-z0-9_]+/g) ?? [])) {
+        // MQTT series exist only with a bridge: those must be among the documented ones.
+        if (name.startsWith('volley_mqtt_')) {
+          const kind = name.replace(/^volley_mqtt_(inbound|outbound)_/, '').replace(/_total$/, '');
+          assert.ok(docs.includes(`\`${kind}\``) || docs.includes(name), `${name} is not documented`);
+        } else {
+          const family = name.replace(/_(bucket|count|sum)$/, '');
+          assert.ok(families.has(name) || (families.has(family) && exposition.types.get(family) === 'histogram'), `${name} is not exposed`);
+        }
+      }
+    } finally {
+      await server.close();
+    }
+  });
+});
