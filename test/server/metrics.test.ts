@@ -8,6 +8,7 @@ import { createServer, type VolleyServer } from '../../src/server/server.js';
 import { SUBPROTOCOL } from '../../src/wire/index.js';
 import { hsToken, SECRET } from '../hub/helpers.js';
 import { parseExposition, valueOf, type Exposition } from '../support/prometheus-text.js';
+import { connectDevice, MQTT_URL, mosquittoSkipReason, uniqueRun } from '../bridges/mqtt/helpers.js';
 
 const TOKEN = 'metrics-token-0123456789';
 
@@ -258,3 +259,45 @@ describe('docs/grafana-dashboard.json', () => {
     }
   });
 });
+
+const mqttSkip = await mosquittoSkipReason();
+if (mqttSkip) console.log(`# skipping the MQTT bridge metrics: ${mqttSkip}`);
+
+describe('MQTT bridge metrics', { skip: mqttSkip }, () => {
+  it("exposes the bridge's counters and connection state", async () => {
+    const { prefix, id } = uniqueRun('metrics');
+    const server = createServer({
+      port: 0, host: '127.0.0.1', allowAnonymous: true, namespaces: { iot: {} },
+      mqtt: { url: MQTT_URL, bridgeId: id, clientId: `${id}-node`, session: 'clean', inbound: [{ topic: `${prefix}/+`, channel: 'iot:{1}' }] },
+      metrics: { enabled: true, port: 0 },
+    });
+    await server.listen();
+    const device = await connectDevice();
+    try {
+      const port = server.metricsAddress!.port;
+      await device.publishAsync(`${prefix}/lamp`, '{"on":true}', { qos: 1 });
+      await device.publishAsync(`${prefix}/heater`, '{"on":false}', { qos: 1 });
+      const e = await until(async () => {
+        const x = parseExposition(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
+        return valueOf(x, 'volley_mqtt_inbound_received_total') >= 2 ? x : undefined;
+      });
+      assert.equal(valueOf(e, 'volley_mqtt_connected'), 1);
+      assert.equal(valueOf(e, 'volley_mqtt_connects_total'), 1);
+      assert.equal(valueOf(e, 'volley_mqtt_inbound_published_total'), 2);
+      assert.equal(e.types.get('volley_mqtt_outbound_sent_total'), 'counter');
+      assert.equal(e.types.get('volley_mqtt_inbound_no_rule_total'), 'counter');
+    } finally {
+      await device.endAsync();
+      await server.close();
+    }
+  });
+});
+
+async function until<T>(check: () => Promise<T | undefined>): Promise<T> {
+  for (let i = 0; i < 500; i++) {
+    const value = await check();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.fail('the bridge never counted the messages');
+}
