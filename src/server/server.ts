@@ -71,6 +71,8 @@ export class VolleyServer {
   private metricsServer: http.Server | undefined;
   private started = false;
   private draining: Promise<void> | undefined;
+  /** Removes this server's observers from the hub (which may outlive it when it was given). */
+  private readonly unobserve: Array<() => void> = [];
   private endDrainDelay: (() => void) | undefined;
 
   /** Throws an OptionError (a TypeError) naming the first option that is wrong. */
@@ -113,7 +115,7 @@ export class VolleyServer {
     this.logger = options.logger;
     if (this.logger !== undefined) {
       const logger = this.logger;
-      this.hub.observe(loggingObserver(logger));
+      this.unobserve.push(this.hub.observe(loggingObserver(logger)));
       if (this.ownsHub) this.hub.onInternalError = (error) => logger.error({ event: 'internal_error', err: error }, 'internal error');
     }
     this.wss.on('handshakeError', (error: { status: number; message: string }, req: http.IncomingMessage) =>
@@ -191,7 +193,7 @@ export class VolleyServer {
       ready: () => this.unreadiness() === undefined,
       mqttStats: () => this.mqttBridge?.stats(),
     });
-    this.hub.observe(this.metrics.observer);
+    this.unobserve.push(this.hub.observe(this.metrics.observer));
     const { token, port, host } = this.options.metrics ?? {};
     const ownPort = port ?? (token === undefined ? SERVER_DEFAULTS.metricsPort : undefined);
     if (ownPort === undefined) return;
@@ -301,6 +303,7 @@ export class VolleyServer {
       server.closeAllConnections();
     }
     await metricsClosed;
+    for (const remove of this.unobserve.splice(0)) remove();
   }
 
   /** Takes an upgrade on the WebSocket path; returns false for any other path (detached hosts route it on). */

@@ -6,6 +6,11 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { WebSocket } from '../../src/ws/index.js';
 import { readableLine } from '../../src/cli/serve-logger.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadServeConfig } from '../../src/cli/serve-command.js';
+import { serverOptionsOf } from '../../src/cli/serve.js';
 import { buildOnce, killAll, runCli, startServe, type Served } from './helpers.js';
 import { parseExposition, valueOf } from '../support/prometheus-text.js';
 
@@ -150,6 +155,30 @@ describe('volley serve for operators', () => {
     assert.equal(config?.config.apiKey, '[redacted]');
     assert.ok(!(served.stdout() + result.stderr).includes(SECRET));
     assert.ok(!(served.stdout() + result.stderr).includes(API_KEY));
+  });
+
+  test('metrics flags change only their key of the config file\'s metrics; flag > environment > file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'volley-ops-'));
+    try {
+      const file = join(dir, 'volley.json');
+      writeFileSync(file, JSON.stringify({ metrics: { enabled: true, token: 'file-token-0123456789', host: '0.0.0.0' }, logLevel: 'warn', drainDelayMs: 250 }));
+      const fromFile = loadServeConfig({ config: file }, {});
+      assert.deepEqual(fromFile.metrics, { enabled: true, token: 'file-token-0123456789', host: '0.0.0.0' });
+      assert.equal(fromFile.logLevel, 'warn');
+      assert.equal(serverOptionsOf(fromFile).drainDelayMs, 250);
+      assert.deepEqual(serverOptionsOf(fromFile).metrics, fromFile.metrics);
+      const layered = loadServeConfig({ config: file, 'metrics-port': '9999', 'log-level': 'debug' }, { VOLLEY_METRICS_TOKEN: 'env-token-0123456789', VOLLEY_LOG_LEVEL: 'error' });
+      assert.deepEqual(layered.metrics, { enabled: true, token: 'env-token-0123456789', host: '0.0.0.0', port: 9999 });
+      assert.equal(layered.logLevel, 'debug');
+      const flagged = loadServeConfig({ config: file, 'metrics-token': 'flag-token-0123456789' }, { VOLLEY_METRICS_TOKEN: 'env-token-0123456789' });
+      assert.equal(flagged.metrics?.token, 'flag-token-0123456789');
+      const plain = loadServeConfig({ metrics: true }, {});
+      assert.deepEqual(plain.metrics, { enabled: true });
+      assert.equal(loadServeConfig({}, {}).metrics, undefined);
+      assert.equal(loadServeConfig({}, {}).logLevel, 'info');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('on a terminal, log lines are readable text', () => {
