@@ -2,6 +2,7 @@
 // protocol's types and codes are exported from src/wire (and from the package root).
 export { Hub, type HubStats, type RpcCall, type RpcHandler, type ServerHistoryOptions, type ServerPublishOptions } from './hub.js';
 export { OutboundMessage, type Session } from './session.js';
+export type { HubObserver, ObservedConnection } from './observer.js';
 export { HubError } from './errors.js';
 export type { HubOptions, HubLimits } from './options.js';
 export { LIMIT_DEFAULTS } from './options.js';
