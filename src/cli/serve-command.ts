@@ -151,6 +151,7 @@ function loggableConfig(config: ServeConfig): Record<string, unknown> {
 }
 
 function listenFailure(err: unknown, host: string, port: number): string {
+  if (/^cannot start the metrics listener/.test((err as Error)?.message ?? '')) return `${(err as Error).message}; choose another with --metrics-port`;
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'EADDRINUSE') return `port ${port} is already in use on ${host}; choose another with --port`;
   if (code === 'EACCES') return `no permission to listen on port ${port}; choose a port above 1023`;
@@ -183,11 +184,9 @@ function untilSignal(running: RunningServer, logger: Logger): Promise<void> {
       if (received === 2) void running.close();
       if (received > 2) running.terminate();
       if (received > 1) return;
-      void running.drain().then(() => {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-        resolve();
-      });
+      // The handlers stay until the process exits (they do not keep it alive): a signal
+      // arriving after the shutdown must not kill it with the default action instead of exit 0.
+      void running.drain().then(resolve);
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);

@@ -197,7 +197,11 @@ export class VolleyServer {
     const { token, port, host } = this.options.metrics ?? {};
     const ownPort = port ?? (token === undefined ? SERVER_DEFAULTS.metricsPort : undefined);
     if (ownPort === undefined) return;
-    const { server, address } = await startMetricsListener(ownPort, host ?? SERVER_DEFAULTS.metricsHost, this.metrics, token);
+    const metricsHost = host ?? SERVER_DEFAULTS.metricsHost;
+    const { server, address } = await startMetricsListener(ownPort, metricsHost, this.metrics, token).catch((error: Error) => {
+      // Its own message: an EADDRINUSE here is not about the main port.
+      throw new Error(`cannot start the metrics listener on ${metricsHost}:${ownPort} (metrics.port): ${error.message}`, { cause: error });
+    });
     this.metricsServer = server;
     this.logger?.info({ event: 'metrics_listening', address: address.address, port: address.port }, 'metrics listener started');
   }

@@ -147,6 +147,20 @@ describe('volley serve for operators', () => {
     });
   });
 
+  test('a metrics port in use is named as such, and the server does not start', async () => {
+    const { createServer: createHttp } = await import('node:http');
+    const blocker = createHttp();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const taken = (blocker.address() as { port: number }).port;
+    try {
+      const result = await runCli(['serve', '--port', '0', '--no-demo', '--metrics', '--metrics-port', String(taken)]);
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, new RegExp(`cannot start the metrics listener on 127\\.0\\.0\\.1:${taken} \\(metrics\\.port\\).*--metrics-port`));
+    } finally {
+      blocker.close();
+    }
+  });
+
   test('--log-level debug logs the configuration with its secrets redacted', async () => {
     const served = await startServe(['--no-demo', '--log-level', 'debug', '--api-key', API_KEY, '--broker', 'memory'], { VOLLEY_SECRET: SECRET });
     const result = await served.stop();
