@@ -119,7 +119,8 @@ export function markdownReport(doc: SuiteResults): string {
     'A channel publish through the hub (`createServer`, JSON push encoded and framed once) against the same',
     'fan-out on the bare socket layer (`prepareMessage` + `sendPrepared`), by `bench/hub-fanout.mjs`. Its',
     'subscribers are one Node process pinned to the other core; its CPU is the last column: near 100% it,',
-    'not the server, bounds the figure (then read the hub/raw ratio).',
+    'not the server, bounds the figure (then read the hub/raw ratio). `hub+metrics` is the hub with Prometheus',
+    'metrics enabled (docs/operations.md); the hub+metrics/hub ratio is their cost (target: at least 0.95).',
   ], 'not in this run.', false));
   lines.push(...scriptSection(doc.mqttBridge, 'MQTT bridge', [
     'An MQTT client publishes QoS 1 messages to the broker; the bridge (`createServer({ mqtt })`) publishes',
