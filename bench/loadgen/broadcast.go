@@ -94,7 +94,7 @@ func runBroadcast(o *options) (map[string]interface{}, error) {
 	closeAll(subs)
 	wg.Wait()
 	res := map[string]interface{}{
-		"subscribers": len(subs), "deliveries": n, "per_second": float64(n) / w.Seconds,
+		"subscribers": len(subs), "deliveries": n, "per_second": perSec(float64(n), w.Seconds),
 		"publications": atomic.LoadInt64(&f.published), "latency_us": f.h.summary(),
 	}
 	if n > 0 {

@@ -48,7 +48,7 @@ func runConnect(o *options) (map[string]interface{}, error) {
 	n := atomic.LoadInt64(&cycles)
 	atomic.StoreInt32(&stopped, 1)
 	wg.Wait()
-	res := map[string]interface{}{"cycles": n, "per_second": float64(n) / w.Seconds, "latency_us": h.summary()}
+	res := map[string]interface{}{"cycles": n, "per_second": perSec(float64(n), w.Seconds), "latency_us": h.summary()}
 	var err error
 	if n == 0 {
 		err = errors.New("no cycle completed")

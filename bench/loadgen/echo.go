@@ -50,7 +50,7 @@ func runEcho(o *options) (map[string]interface{}, error) {
 	wg.Wait()
 	res := map[string]interface{}{
 		"connections": len(conns), "messages": n,
-		"per_second": float64(n) / w.Seconds, "mb_per_second": float64(n) * float64(o.size) / 1e6 / w.Seconds,
+		"per_second": perSec(float64(n), w.Seconds), "mb_per_second": perSec(float64(n)*float64(o.size)/1e6, w.Seconds),
 		"latency_us": h.summary(),
 	}
 	return common(res, w, fails), nil

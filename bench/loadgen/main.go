@@ -165,15 +165,29 @@ func closeAll(conns []*conn) {
 
 // common adds the figures every mode reports.
 func common(res map[string]interface{}, w *window, fails *failures) map[string]interface{} {
+	res["errors"] = fails.count
+	res["error_messages"] = fails.first
+	if w.Seconds <= 0 {
+		return res // the window never opened
+	}
 	res["seconds"] = w.Seconds
 	res["loadgen_cpu_pct"] = w.SelfPct
 	if w.ServerPct >= 0 {
 		res["server_cpu_pct"] = w.ServerPct
 	}
+	if w.MachinePct >= 0 {
+		res["machine_cpu_pct"] = w.MachinePct
+	}
 	if w.pid > 0 {
 		res["server_rss"] = procRSS(w.pid)
 	}
-	res["errors"] = fails.count
-	res["error_messages"] = fails.first
 	return res
+}
+
+// perSec is x per second over secs, 0 when the window never opened.
+func perSec(x, secs float64) float64 {
+	if secs <= 0 {
+		return 0
+	}
+	return x / secs
 }

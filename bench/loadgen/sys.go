@@ -52,23 +52,52 @@ func procRSS(pid int) int64 {
 	return -1
 }
 
-// window measures both processes' CPU between start and stop, in % of one core.
+// machineBusy is the busy time of all cores together so far (/proc/stat, in ticks); -1 when unreadable.
+func machineBusy() int64 {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return -1
+	}
+	line := strings.SplitN(string(b), "\n", 2)[0]
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return -1
+	}
+	var busy int64
+	for i, v := range f[1:9] {
+		if i == 3 || i == 4 { // idle, iowait
+			continue
+		}
+		n, _ := strconv.ParseInt(v, 10, 64)
+		busy += n
+	}
+	return busy
+}
+
+// window measures both processes' CPU, and the whole machine's, between start and stop,
+// in % of one core.
 type window struct {
 	pid                int
 	at                 time.Time
 	self, server       time.Duration
+	busy               int64
 	Seconds            float64
 	SelfPct, ServerPct float64
+	MachinePct         float64
 }
 
 func (w *window) start(pid int) {
-	w.pid, w.at, w.self, w.server = pid, time.Now(), selfCPU(), procCPU(pid)
+	w.pid, w.at, w.self, w.server, w.busy = pid, time.Now(), selfCPU(), procCPU(pid), machineBusy()
 }
 
 func (w *window) stop() {
 	w.Seconds = time.Since(w.at).Seconds()
 	w.SelfPct = 100 * (selfCPU() - w.self).Seconds() / w.Seconds
 	w.ServerPct = -1
+	w.MachinePct = -1
+	if b := machineBusy(); b >= 0 && w.busy >= 0 {
+		w.MachinePct = 100 * float64(b-w.busy) / ticksPerSecond / w.Seconds
+	}
 	if w.pid > 0 && w.server >= 0 {
 		if s := procCPU(w.pid); s >= 0 {
 			w.ServerPct = 100 * (s - w.server).Seconds() / w.Seconds
