@@ -17,6 +17,11 @@ export interface RunRecord {
   server: ServerName;
   rep: number;
   value: number | null;
+  /**
+   * A throughput run's figure per second of the server's CPU time (value / server CPU share):
+   * on a shared machine the server gets a varying share of its core, and this is what it did with it.
+   */
+  perCpuSecond: number | null;
   /** Latency p50 (µs) and wire bytes per delivery, when the load measured them. */
   p50Us: number | null;
   wireBytes: number | null;
@@ -144,7 +149,7 @@ export async function measureRun(
     ? `${path.relative(path.dirname(benchDir), go.binary)} ${goArgs(scenario, name, o).join(' ')}`
     : `volley bench ${nodeArgs(scenario, 'URL', o).slice(0, -1).join(' ')}`;
   const record: RunRecord = {
-    server: name, rep, value: null, p50Us: null, wireBytes: null, clientCpu: null, serverCpu: null, othersCpu: null, serverRss: null,
+    server: name, rep, value: null, perCpuSecond: null, p50Us: null, wireBytes: null, clientCpu: null, serverCpu: null, othersCpu: null, serverRss: null,
     busyBefore, problems: [], wallSeconds: 0, command,
   };
   let server: RunningServer | undefined;
@@ -157,6 +162,9 @@ export async function measureRun(
     record.problems.push(err instanceof Error ? err.message : String(err));
   } finally {
     if (server) await stopServer(server);
+  }
+  if (scenario.saturating && record.value !== null && record.serverCpu !== null && record.serverCpu >= 5) {
+    record.perCpuSecond = record.value / (record.serverCpu / 100);
   }
   // Whose figure is it? A throughput run where the server was not busy measured the load.
   if (scenario.saturating && record.serverCpu !== null && record.serverCpu < 80) record.problems.push('server idle');

@@ -11,6 +11,9 @@ export interface ServerStats {
   median: number | null;
   min: number | null;
   max: number | null;
+  /** Median of the figure per second of server CPU (throughput scenarios), and its ratio to the baseline's. */
+  perCpuSecond: number | null;
+  perCpuRatio: number | null;
   /** Medians over the runs of the latency p50 (µs) and the wire bytes per delivery, when measured. */
   p50Us: number | null;
   wireBytes: number | null;
@@ -66,6 +69,8 @@ export function scenarioResult(scenario: SuiteScenario, servers: ServerName[], r
       median: median(values),
       min: values.length ? Math.min(...values) : null,
       max: values.length ? Math.max(...values) : null,
+      perCpuSecond: median(numbers(mine.map((r) => r.perCpuSecond))),
+      perCpuRatio: null,
       p50Us: median(numbers(mine.map((r) => r.p50Us))),
       wireBytes: median(numbers(mine.map((r) => r.wireBytes))),
       clientCpu: median(numbers(mine.map((r) => r.clientCpu))),
@@ -76,7 +81,11 @@ export function scenarioResult(scenario: SuiteScenario, servers: ServerName[], r
     };
   }
   const base = stats[scenario.baseline]?.median;
-  for (const s of Object.values(stats)) s.ratio = base && s.median !== null ? s.median / base : null;
+  const baseCpu = stats[scenario.baseline]?.perCpuSecond;
+  for (const s of Object.values(stats)) {
+    s.ratio = base && s.median !== null ? s.median / base : null;
+    s.perCpuRatio = baseCpu && s.perCpuSecond !== null ? s.perCpuSecond / baseCpu : null;
+  }
   const { name, title, group, unit, better, baseline, subject, target, idle } = scenario;
   return { name, title, group, unit, better, baseline, subject, target, idle, loadgen, runs, stats };
 }
@@ -86,6 +95,14 @@ export function targetRatio(result: ScenarioResult): number | null {
   if (!result.target) return null;
   const a = result.stats[result.subject]?.median;
   const b = result.stats[result.target.of]?.median;
+  return a !== null && a !== undefined && b ? a / b : null;
+}
+
+/** The same ratio per second of server CPU (throughput scenarios only). */
+export function targetCpuRatio(result: ScenarioResult): number | null {
+  if (!result.target) return null;
+  const a = result.stats[result.subject]?.perCpuSecond;
+  const b = result.stats[result.target.of]?.perCpuSecond;
   return a !== null && a !== undefined && b ? a / b : null;
 }
 
