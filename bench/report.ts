@@ -1,4 +1,4 @@
-// Puts a suite run (default: bench/.out/latest.json) into docs/benchmarks.md, between the
+// Puts a suite run (default: the newest full run in bench/results) into docs/benchmarks.md, between the
 // bench:begin/bench:end markers (the rest of the page is kept), and draws
 // docs/benchmarks-ratios.svg.
 //
@@ -68,7 +68,10 @@ function svgChart(doc: SuiteResults): string {
 }
 
 function main(): void {
-  const file = process.argv[2] ?? path.join(benchDir, '.out', 'latest.json');
+  const results = path.join(benchDir, 'results');
+  const newest = fs.readdirSync(results).filter((f) => /^\d{4}-\d\d-\d\dT[\d-]+\.json$/.test(f)).sort().pop();
+  const file = process.argv[2] ?? (newest ? path.join(results, newest) : '');
+  if (!file) throw new Error('no full run in bench/results: run npm run bench first, or name a results file');
   const doc = JSON.parse(fs.readFileSync(file, 'utf8')) as SuiteResults;
   const body = `${BEGIN}\n${markdownReport(doc)}\n![Ratios to the baseline](benchmarks-ratios.svg)\n\n${END}`;
   const old = fs.readFileSync(docFile, 'utf8');

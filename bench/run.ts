@@ -113,20 +113,18 @@ function build(o: SuiteOptions): boolean {
   return false;
 }
 
+/** Writes DATE.json and DATE.md (DATE-quick, DATE-tiny for those sizes) into outDir. */
 function writeResults(doc: SuiteResults, outDir: string, stamp: string): string[] {
   fs.mkdirSync(outDir, { recursive: true });
-  const json = JSON.stringify(doc, null, 1);
   const md = `# Benchmark results, ${doc.date}\n\n${markdownReport(doc)}`;
-  const files = [`results-${stamp}.json`, `results-${stamp}.md`, 'latest.json', 'latest.md'].map((f) => path.join(outDir, f));
-  fs.writeFileSync(files[0]!, json);
-  fs.writeFileSync(files[1]!, md);
-  fs.writeFileSync(files[2]!, json);
-  fs.writeFileSync(files[3]!, md);
-  return files;
+  const base = path.join(outDir, stamp);
+  fs.writeFileSync(`${base}.json`, `${JSON.stringify(doc, null, 1)}\n`);
+  fs.writeFileSync(`${base}.md`, md);
+  return [`${base}.json`, `${base}.md`];
 }
 
 async function main(argv: string[]): Promise<number> {
-  const o = parseSuiteArgs(argv, path.join(benchDir, '.out'));
+  const o = parseSuiteArgs(argv, path.join(benchDir, 'results'));
   if (o === null) {
     process.stdout.write(SUITE_HELP);
     return ExitCode.Ok;
@@ -201,15 +199,15 @@ async function main(argv: string[]): Promise<number> {
   if (gameTick && gameTick.status !== 0) missing++;
 
   const date = new Date().toISOString();
-  const stamp = date.replace(/[:.]/g, '-');
+  const stamp = `${date.slice(0, 19).replace(/:/g, '-')}${o.size === 'full' ? '' : `-${o.size}`}`;
   const doc: SuiteResults = {
-    date, file: path.relative(rootDir, path.join(o.outDir, `results-${stamp}.json`)), elapsedSeconds: Math.round((Date.now() - t0) / 1000),
+    date, file: path.relative(rootDir, path.join(o.outDir, `${stamp}.json`)), elapsedSeconds: Math.round((Date.now() - t0) / 1000),
     options: { reps: o.reps, durationSeconds: o.durationSeconds, warmupSeconds: o.warmupSeconds, workers: o.workers, quick: o.quick, size: o.size, servers: names, nodeFlags: o.nodeFlags, loadgen },
     machine, command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`, scenarios: results, hubFanout, mqttBridge, gameTick,
   };
   const files = writeResults(doc, o.outDir, stamp);
   console.log(`\nresults: ${files.map((f) => path.relative(rootDir, f)).join(', ')}; ${doc.elapsedSeconds} s.` +
-    ' Update docs/benchmarks.md with: npx tsx bench/report.ts');
+    ` Update docs/benchmarks.md with: npx tsx bench/report.ts ${path.relative(rootDir, files[0]!)}`);
   if (profileDir) console.log(`CPU profiles (one per server and run): ${path.relative(rootDir, profileDir)}; top functions: npx tsx bench/profile-top.ts ${path.relative(rootDir, profileDir)}`);
   if (missing > 0) console.warn(`${missing} run(s) produced no figure: see the flags above`);
   return missing > 0 ? ExitCode.Failure : ExitCode.Ok;

@@ -70,7 +70,8 @@ Options:
   --no-build          never run npm run build (by default it runs when dist/ is
                       older than src/; dist/ must exist)
   --node-flags "..."  extra node flags for the servers, e.g. "--cpu-prof"
-  --out DIR           where the results go (default bench/.out)
+  --out DIR           where DATE.json and DATE.md go (default bench/results;
+                      --quick and --tiny add -quick, -tiny to DATE)
   -h, --help          show this help
 
 Needs nothing outside the repository: npm ci, then npm run bench (Go from
@@ -103,7 +104,7 @@ function list(text: string | undefined): string[] | null {
   return text === undefined ? null : text.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
-/** The options, or null when --help was asked for. `outDefault` is bench/.out. */
+/** The options, or null when --help was asked for. `outDefault` is bench/results. */
 export function parseSuiteArgs(argv: string[], outDefault: string): SuiteOptions | null {
   const { flags, positionals } = parseCommandArgs(COMMAND, argv, SPECS);
   if (flags.help) return null;
