@@ -66,7 +66,7 @@ func main() {
 	flag.Float64Var(&o.rate, "rate", 0, "broadcast: publications per second at a fixed rate (0: as fast as -w allows)")
 	flag.IntVar(&o.concurrency, "concurrency", 64, "connect: connections in flight; others: handshakes in flight while opening")
 	flag.IntVar(&o.pid, "pid", 0, "server process id: its CPU over the window and its RSS")
-	flag.DurationVar(&o.timeout, "timeout", 10*time.Second, "handshake and stall timeout")
+	flag.DurationVar(&o.timeout, "timeout", 30*time.Second, "handshake timeout, and how long a broadcast waits for a publication to reach every subscriber")
 	flag.Parse()
 
 	if !waitPort(o.addr, 15*time.Second) {
