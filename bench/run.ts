@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../src/cli/args.js';
 import { ExitCode } from '../src/cli/exit-codes.js';
-import { measureRun, type RunRecord } from './suite/measure.js';
+import { measureRun, REDIS_URL, type RunRecord } from './suite/measure.js';
 import { goLoadgen, type GoLoadgen } from './suite/loadgen.js';
 import { fdLimit, hasTaskset, LOAD_CORE, machineInfo, pinSelf, waitForQuiet } from './suite/machine.js';
 import { parseSuiteArgs, SUITE_HELP, type SuiteOptions } from './suite/options.js';
@@ -160,11 +160,17 @@ async function main(argv: string[]): Promise<number> {
   let quietBudgetMs = QUIET_BUDGET_MS;
   let missing = 0;
   const selected = scenarios.filter((s) => !o.scenarios || o.scenarios.includes(s.name));
+  const redis = new URL(REDIS_URL);
+  const redisUp = selected.some((s) => s.group === 'cluster') && (await reachable(redis.hostname, Number(redis.port || 6379)));
   for (const [index, scenario] of selected.entries()) {
     const servers = scenario.servers.filter((n) => names.includes(n));
     if (servers.length === 0) continue;
     if (!go && scenario.node === null) {
       console.log(`skipping ${scenario.name}: the Node load generator does not speak the hub and Socket.IO protocols (install Go: apt-get install -y golang-go)`);
+      continue;
+    }
+    if (scenario.group === 'cluster' && !redisUp) {
+      console.log(`skipping ${scenario.name}: no Redis at ${REDIS_URL} (set VOLLEY_BENCH_REDIS)`);
       continue;
     }
     if (scenario.connections + FD_MARGIN > limit) {

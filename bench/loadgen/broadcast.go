@@ -37,9 +37,15 @@ func runBroadcast(o *options) (map[string]interface{}, error) {
 		return nil, fmt.Errorf("-w must be below %d", slotRing)
 	}
 	fails := &failures{}
+	var opened int64
 	open := func(path string, subscribe bool) func() (*conn, error) {
 		return func() (*conn, error) {
-			k, err := dial(o.addr, path, p.subprotocol, o.timeout)
+			addr := o.addr
+			// In a cluster, every other subscriber is on the second node.
+			if subscribe && o.addr2 != "" && atomic.AddInt64(&opened, 1)%2 == 0 {
+				addr = o.addr2
+			}
+			k, err := dial(addr, path, p.subprotocol, o.timeout)
 			if err != nil {
 				return nil, err
 			}
@@ -79,7 +85,7 @@ func runBroadcast(o *options) (map[string]interface{}, error) {
 	case err = <-pubErr:
 	case <-time.After(o.warmup):
 		atomic.StoreInt32(&f.measuring, 1)
-		w.start(o.pid)
+		w.startPair(o.pid, o.pid2)
 		select {
 		case err = <-pubErr:
 		case <-time.After(o.dur):

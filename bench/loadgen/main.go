@@ -19,6 +19,8 @@ import (
 type options struct {
 	mode        string
 	addr        string
+	addr2       string
+	pid2        int
 	proto       string
 	path        string
 	conns       int
@@ -66,6 +68,8 @@ func main() {
 	flag.Float64Var(&o.rate, "rate", 0, "broadcast: publications per second at a fixed rate (0: as fast as -w allows)")
 	flag.IntVar(&o.concurrency, "concurrency", 64, "connect: connections in flight; others: handshakes in flight while opening")
 	flag.IntVar(&o.pid, "pid", 0, "server process id: its CPU over the window and its RSS")
+	flag.StringVar(&o.addr2, "addr2", "", "broadcast: a second node of a cluster; every other subscriber connects there (the publisher stays on -addr)")
+	flag.IntVar(&o.pid2, "pid2", 0, "the second node's process id: its CPU is added to the server's")
 	flag.DurationVar(&o.timeout, "timeout", 30*time.Second, "handshake timeout, and how long a broadcast waits for a publication to reach every subscriber")
 	flag.Parse()
 
@@ -174,6 +178,9 @@ func common(res map[string]interface{}, w *window, fails *failures) map[string]i
 	res["loadgen_cpu_pct"] = w.SelfPct
 	if w.ServerPct >= 0 {
 		res["server_cpu_pct"] = w.ServerPct
+	}
+	if w.Server2Pct >= 0 && w.pid2 > 0 {
+		res["server2_cpu_pct"] = w.Server2Pct
 	}
 	if w.MachinePct >= 0 {
 		res["machine_cpu_pct"] = w.MachinePct

@@ -77,9 +77,11 @@ func machineBusy() int64 {
 // window measures both processes' CPU, and the whole machine's, between start and stop,
 // in % of one core.
 type window struct {
-	pid                int
+	pid, pid2          int
 	at                 time.Time
 	self, server       time.Duration
+	server2            time.Duration
+	Server2Pct         float64
 	busy               int64
 	Seconds            float64
 	SelfPct, ServerPct float64
@@ -90,10 +92,22 @@ func (w *window) start(pid int) {
 	w.pid, w.at, w.self, w.server, w.busy = pid, time.Now(), selfCPU(), procCPU(pid), machineBusy()
 }
 
+// startPair also measures a second server process (the other node of a cluster).
+func (w *window) startPair(pid, pid2 int) {
+	w.pid2, w.server2 = pid2, procCPU(pid2)
+	w.start(pid)
+}
+
 func (w *window) stop() {
 	w.Seconds = time.Since(w.at).Seconds()
 	w.SelfPct = 100 * (selfCPU() - w.self).Seconds() / w.Seconds
 	w.ServerPct = -1
+	w.Server2Pct = -1
+	if w.pid2 > 0 && w.server2 >= 0 {
+		if s := procCPU(w.pid2); s >= 0 {
+			w.Server2Pct = 100 * (s - w.server2).Seconds() / w.Seconds
+		}
+	}
 	w.MachinePct = -1
 	if b := machineBusy(); b >= 0 && w.busy >= 0 {
 		w.MachinePct = 100 * float64(b-w.busy) / ticksPerSecond / w.Seconds

@@ -14,6 +14,7 @@ export interface GoResult {
   latency_us?: { count: number; p50: number; p90: number; p99: number; p999: number; max: number };
   loadgen_cpu_pct?: number;
   server_cpu_pct?: number;
+  server2_cpu_pct?: number;
   server_rss?: number;
   machine_cpu_pct?: number;
   rss_per_connection?: number;

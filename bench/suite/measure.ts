@@ -41,13 +41,17 @@ export interface RunRecord {
 const NO_FIGURES: LoadFigures = { perSecond: null, mbPerSecond: null, p50Us: null, p99Us: null, rssPerConnection: null, wireBytesPerDelivery: null };
 
 /** The Go load generator's arguments for `scenario` against `server` (ADDR and PID when not given). */
-export function goArgs(scenario: SuiteScenario, name: ServerName, o: SuiteOptions, addr = 'ADDR', pid = 'PID'): string[] {
+export function goArgs(scenario: SuiteScenario, name: ServerName, o: SuiteOptions, addr = 'ADDR', pid = 'PID', second?: RunningServer): string[] {
   const timing = scenario.idle ? ['-hold', `${Math.max(1, o.durationSeconds)}s`] : ['-d', `${o.durationSeconds}s`, '-warmup', `${o.warmupSeconds}s`];
-  return [...scenario.go, '-proto', SERVERS[name].proto, ...timing, '-addr', addr, '-pid', pid];
+  const node2 = SERVERS[name].cluster ? ['-addr2', second?.addr ?? 'ADDR2', '-pid2', second ? String(second.pid) : 'PID2'] : [];
+  return [...scenario.go, '-proto', SERVERS[name].proto, ...timing, '-addr', addr, '-pid', pid, ...node2];
 }
 
-async function loadGo(g: GoLoadgen, scenario: SuiteScenario, server: RunningServer, o: SuiteOptions, pinned: boolean, record: RunRecord): Promise<void> {
-  const args = goArgs(scenario, server.name, o, server.addr, String(server.pid));
+/** The Redis the cluster scenarios use: VOLLEY_BENCH_REDIS, else the local one. */
+export const REDIS_URL = process.env.VOLLEY_BENCH_REDIS || 'redis://127.0.0.1:6379';
+
+async function loadGo(g: GoLoadgen, scenario: SuiteScenario, server: RunningServer, o: SuiteOptions, pinned: boolean, record: RunRecord, second?: RunningServer): Promise<void> {
+  const args = goArgs(scenario, server.name, o, server.addr, String(server.pid), second);
   const r = await runGo(g, args, pinned, 5 * 60_000);
   const figures: LoadFigures = {
     perSecond: r.per_second ?? null, mbPerSecond: r.mb_per_second ?? null,
@@ -59,7 +63,8 @@ async function loadGo(g: GoLoadgen, scenario: SuiteScenario, server: RunningServ
   record.p50Us = figures.p50Us;
   record.wireBytes = figures.wireBytesPerDelivery;
   record.clientCpu = r.loadgen_cpu_pct ?? null;
-  record.serverCpu = r.server_cpu_pct ?? null;
+  // A cluster's server CPU is both nodes' (up to 200%: they share the server core).
+  record.serverCpu = r.server_cpu_pct === undefined ? null : r.server_cpu_pct + (r.server2_cpu_pct ?? 0);
   record.serverRss = r.server_rss ?? null;
   if (r.machine_cpu_pct !== undefined && record.clientCpu !== null && record.serverCpu !== null) {
     record.othersCpu = Math.max(0, r.machine_cpu_pct - record.clientCpu - record.serverCpu);
@@ -153,15 +158,21 @@ export async function measureRun(
     busyBefore, problems: [], wallSeconds: 0, command,
   };
   let server: RunningServer | undefined;
+  let second: RunningServer | undefined;
   try {
-    server = await startServer(benchDir, name, pinned, o.nodeFlags);
-    if (go) await loadGo(go, scenario, server, o, pinned, record);
+    const cluster = SERVERS[name].cluster;
+    // Two nodes on one engine, under a key of this run's own (other sessions share the Redis).
+    const env = cluster ? cluster(REDIS_URL, `bench-${process.pid}-${Date.now().toString(36)}`) : {};
+    server = await startServer(benchDir, name, pinned, o.nodeFlags, env);
+    if (cluster) second = await startServer(benchDir, name, pinned, o.nodeFlags, env);
+    if (go) await loadGo(go, scenario, server, o, pinned, record, second);
     else await loadNode(scenario, server, o, record);
-    if (server.child.exitCode !== null) record.problems.push(`server exited: ${server.stderr().trim().split('\n').pop()}`);
+    for (const s of [server, second]) if (s && s.child.exitCode !== null) record.problems.push(`server exited: ${s.stderr().trim().split('\n').pop()}`);
   } catch (err) {
     record.problems.push(err instanceof Error ? err.message : String(err));
   } finally {
     if (server) await stopServer(server);
+    if (second) await stopServer(second);
   }
   if (scenario.saturating && record.value !== null && record.serverCpu !== null && record.serverCpu >= 5) {
     record.perCpuSecond = record.value / (record.serverCpu / 100);

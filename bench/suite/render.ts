@@ -117,12 +117,17 @@ export function markdownReport(doc: SuiteResults): string {
     ` ${m.pinned ? 'server pinned to core 1, load generator to core 0' : '**not pinned** (no taskset): server and load share the cores'}.` +
     ` Load average at start: ${m.loadavg.join(', ')}. Peers: ${Object.entries(m.peers).map(([k, v]) => `${k} ${v}`).join(', ') || 'none installed'}.`, '');
   lines.push('| server | what it is |', '|---|---|');
-  for (const name of o.servers) lines.push(`| ${name} | ${SERVERS[name as ServerName]?.about ?? ''} |`);
+  for (const name of o.servers.filter((n) => doc.scenarios.some((r) => r.stats[n as ServerName]))) lines.push(`| ${name} | ${SERVERS[name as ServerName]?.about ?? ''} |`);
   lines.push('');
   const socket = doc.scenarios.filter((r) => r.group === 'socket');
   const hub = doc.scenarios.filter((r) => r.group === 'hub');
   if (socket.length) lines.push('## Socket layer (ratios to ws)', '', ...groupTable(socket));
   if (hub.length) lines.push('## Hub (ratios to Socket.IO default)', '', ...groupTable(hub));
+  const cluster = doc.scenarios.filter((r) => r.group === 'cluster');
+  if (cluster.length) {
+    lines.push('## Cluster: 2 nodes on Redis (ratios to Socket.IO with the Redis adapter)', '',
+      'The publisher is on the first node, every other subscriber on the second; both nodes share the server core, so server CPU can reach 200%. One node\'s figures: hub-fanout-1k and hub-latency above.', '', ...groupTable(cluster));
+  }
   const targets = doc.scenarios.filter((r) => r.target);
   if (targets.length) {
     lines.push('## Targets (issue 17)', '', 'Met or not on the median ratio; the ratio per second of server CPU beside it (throughput scenarios).', '');

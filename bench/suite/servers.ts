@@ -6,7 +6,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SERVER_CORE } from './machine.js';
 
-export type ServerName = 'volley' | 'ws' | 'ws-bufferutil' | 'uws' | 'net' | 'volley-hub' | 'socketio' | 'socketio-uws';
+export type ServerName = 'volley' | 'ws' | 'ws-bufferutil' | 'uws' | 'net' | 'volley-hub' | 'socketio' | 'socketio-uws' | 'volley-hub-redis' | 'socketio-redis';
 
 export interface ServerSpec {
   script: string;
@@ -17,6 +17,8 @@ export interface ServerSpec {
   proto: 'ws' | 'volley' | 'sio';
   /** What it is, for the report. */
   about: string;
+  /** A cluster node: two are started per run, sharing the engine under `key` (the environment for it). */
+  cluster?: (redisUrl: string, key: string) => Record<string, string>;
 }
 
 export const SERVERS: Record<ServerName, ServerSpec> = {
@@ -28,6 +30,14 @@ export const SERVERS: Record<ServerName, ServerSpec> = {
   'volley-hub': { script: 'volley-hub.mjs', peers: false, proto: 'volley', about: "Volley's hub (`createServer`): volley.v1, one channel in a namespace with the defaults (no history, no presence)" },
   socketio: { script: 'socketio.mjs', peers: true, proto: 'sio', about: "Socket.IO 4 with its own engine on `node:http` (ws underneath, bufferutil installed); a room, `io.to(room).emit`" },
   'socketio-uws': { script: 'socketio.mjs', env: { SIO_ENGINE: 'uws' }, peers: true, proto: 'sio', about: 'Socket.IO 4 bound to uWebSockets.js with `io.attachApp` (its documented way)' },
+  'volley-hub-redis': {
+    script: 'volley-hub.mjs', peers: false, proto: 'volley', about: "two nodes of Volley's hub on Redis (`brokerFromUrl('redis://…')`)",
+    cluster: (redisUrl, key) => ({ VOLLEY_BENCH_BROKER: `${redisUrl}/?prefix=${key}` }),
+  },
+  'socketio-redis': {
+    script: 'socketio.mjs', peers: true, proto: 'sio', about: 'two nodes of Socket.IO 4 (own engine) with `@socket.io/redis-adapter` on ioredis',
+    cluster: (redisUrl, key) => ({ SIO_REDIS: redisUrl, SIO_REDIS_KEY: key }),
+  },
 };
 
 export const SERVER_NAMES = Object.keys(SERVERS) as ServerName[];
@@ -47,10 +57,10 @@ export interface RunningServer {
   stderr: () => string;
 }
 
-function start(benchDir: string, name: ServerName, pinned: boolean, nodeFlags: string[]): Promise<RunningServer> {
+function start(benchDir: string, name: ServerName, pinned: boolean, nodeFlags: string[], env: Record<string, string>): Promise<RunningServer> {
   const spec = SERVERS[name];
   const node = [...nodeFlags, path.join(benchDir, 'servers', spec.script), '0'];
-  const options = { cwd: path.dirname(benchDir), stdio: ['ignore', 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...spec.env } };
+  const options = { cwd: path.dirname(benchDir), stdio: ['ignore', 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...spec.env, ...env } };
   const child = pinned ? spawn('taskset', ['-c', String(SERVER_CORE), process.execPath, ...node], options) : spawn(process.execPath, node, options);
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
@@ -80,10 +90,10 @@ function start(benchDir: string, name: ServerName, pinned: boolean, nodeFlags: s
  * Starts a server; a few tries, because `npm run build` started by someone else on this
  * machine cleans dist/ and can remove dist/ws for a few seconds.
  */
-export async function startServer(benchDir: string, name: ServerName, pinned: boolean, nodeFlags: string[]): Promise<RunningServer> {
+export async function startServer(benchDir: string, name: ServerName, pinned: boolean, nodeFlags: string[], env: Record<string, string> = {}): Promise<RunningServer> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await start(benchDir, name, pinned, nodeFlags);
+      return await start(benchDir, name, pinned, nodeFlags, env);
     } catch (err) {
       if (attempt >= 3) throw err;
       console.warn(`  ${(err as Error).message}; retrying in 3 s`);

@@ -30,7 +30,7 @@ export interface ServerStats {
 export interface ScenarioResult {
   name: string;
   title: string;
-  group: 'socket' | 'hub';
+  group: 'socket' | 'hub' | 'cluster';
   unit: string;
   better: 'higher' | 'lower';
   baseline: ServerName;
