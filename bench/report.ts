@@ -2,7 +2,10 @@
 // bench:begin/bench:end markers (the rest of the page is kept), and draws
 // docs/benchmarks-ratios.svg.
 //
-//   npx tsx bench/report.ts [results.json]
+//   npx tsx bench/report.ts [results.json [more.json ...]]
+//
+// More files add their scenarios to the first's (a cluster run made apart, say); the first
+// file's Markdown report next to it is rewritten with them.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -73,6 +76,13 @@ function main(): void {
   const file = process.argv[2] ?? (newest ? path.join(results, newest) : '');
   if (!file) throw new Error('no full run in bench/results: run npm run bench first, or name a results file');
   const doc = JSON.parse(fs.readFileSync(file, 'utf8')) as SuiteResults;
+  for (const more of process.argv.slice(3)) {
+    const extra = JSON.parse(fs.readFileSync(more, 'utf8')) as SuiteResults;
+    doc.scenarios.push(...extra.scenarios);
+    doc.options.servers = [...new Set([...doc.options.servers, ...extra.options.servers])];
+    doc.command += `; ${extra.command} (${extra.date.slice(11, 16)} UTC, ${extra.file})`;
+  }
+  if (process.argv.length > 3) fs.writeFileSync(file.replace(/\.json$/, '.md'), `# Benchmark results, ${doc.date}\n\n${markdownReport(doc)}`);
   const body = `${BEGIN}\n${markdownReport(doc)}\n![Ratios to the baseline](benchmarks-ratios.svg)\n\n${END}`;
   const old = fs.readFileSync(docFile, 'utf8');
   const begin = BEGIN_PATTERN.exec(old);

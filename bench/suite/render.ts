@@ -138,6 +138,7 @@ export function markdownReport(doc: SuiteResults): string {
     }
     lines.push('');
   }
+  lines.push(...hubCost(doc));
   lines.push(...headroom(doc));
   lines.push(...scriptSection(doc.hubFanout, 'Hub against the bare socket layer, Node subscribers', [
     'A channel publish through the hub (`createServer`, JSON push encoded and framed once) against the same',
@@ -168,6 +169,22 @@ export function markdownReport(doc: SuiteResults): string {
   return lines.join('\n');
 }
 
+/** What the hub layer costs: Volley's hub fan-out over its bare broadcast at the same size and window. */
+function hubCost(doc: SuiteResults): string[] {
+  const rows: string[] = [];
+  for (const [hub, bare] of [['hub-fanout-1k', 'broadcast-1k-16'], ['hub-fanout-10k', 'broadcast-10k-16']] as const) {
+    const h = doc.scenarios.find((r) => r.name === hub)?.stats['volley-hub'];
+    const b = doc.scenarios.find((r) => r.name === bare)?.stats.volley;
+    if (!h?.median || !b?.median) continue;
+    const perCpu = h.perCpuSecond && b.perCpuSecond ? `${(h.perCpuSecond / b.perCpuSecond).toFixed(2)}` : '—';
+    rows.push(`| ${hub} / ${bare} | ${formatFigure(h.median)} / ${formatFigure(b.median)} | ${(h.median / b.median).toFixed(2)} | ${perCpu} | ${formatFigure(h.wireBytes)} / ${formatFigure(b.wireBytes)} |`);
+  }
+  if (rows.length === 0) return [];
+  return ['## The hub against the bare socket layer', '',
+    "Volley's hub fan-out (volley.v1 push, one channel) over `volley/ws`'s bare broadcast of the same 64 B at the same window, both from this run (target: the hub costs at most 15%, a ratio ≥ 0.85).", '',
+    '| scenarios | deliveries/s (hub / bare) | ratio | ratio per server CPU-s | wire B/delivery (hub / bare) |', '|---|---|---|---|---|', ...rows, ''];
+}
+
 /** How far the load generator is from being the limit: net's echo against Volley's best, and its own CPU. */
 function headroom(doc: SuiteResults): string[] {
   const echo = doc.scenarios.find((r) => r.name === 'echo-64');
@@ -179,6 +196,20 @@ function headroom(doc: SuiteResults): string[] {
     lines.push(`echo-64: the load generator drove the \`node:net\` floor at ${formatFigure(net)} msg/s (its CPU ${cpuText(echo.stats.net?.clientCpu)}),` +
       ` ${(net / (echo.stats.volley?.median ?? best)).toFixed(2)}x Volley's ${formatFigure(echo.stats.volley?.median)} msg/s and ${(net / best).toFixed(2)}x the best WebSocket server's ${formatFigure(best)}` +
       ` (its CPU when loading Volley: ${cpuText(echo.stats.volley?.clientCpu)}).`);
+  }
+  if (echo) {
+    // What each side spends per message: a figure per second of its own CPU time, which a shared machine disturbs less.
+    const perCpu = (server: ServerName, cpu: 'clientCpu' | 'serverCpu') => {
+      const xs = echo.runs.filter((r) => r.server === server && r.value !== null && (r[cpu] ?? 0) > 1).map((r) => r.value! / (r[cpu]! / 100)).sort((a, b) => a - b);
+      return xs.length ? xs[xs.length >> 1]! : null;
+    };
+    const loadgenCap = perCpu('volley', 'clientCpu');
+    const volleyCap = perCpu('volley', 'serverCpu');
+    const netLoad = perCpu('net', 'clientCpu');
+    if (loadgenCap && volleyCap) {
+      lines.push(`Per second of its own CPU the load generator handled ${formatFigure(loadgenCap)} echoes loading Volley${netLoad ? ` (${formatFigure(netLoad)} loading net)` : ''},` +
+        ` where Volley handled ${formatFigure(volleyCap)} per second of server CPU: one core of the load generator drives ${(loadgenCap / volleyCap).toFixed(2)}x what one core of Volley can answer.`);
+    }
   }
   if (loadCpu.length) {
     const saturated = doc.scenarios.flatMap((r) => r.runs).filter((x) => x.problems.includes('loadgen saturated')).length;
