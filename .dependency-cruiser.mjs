@@ -66,10 +66,10 @@ export default {
     },
     {
       name: 'transports-below-server',
-      comment: 'transports/ are hub Sessions over HTTP; the server wires them, not the other way round.',
+      comment: 'transports/ are hub Sessions over HTTP (node:http, wire, hub, broker); the server wires them, not the other way round.',
       severity: 'error',
       from: { path: '^src/transports/' },
-      to: { path: '^src/(ws|bridges|server|client|demo|cli)/' },
+      to: { path: '^src/(ws|protocol|bridges|server|client|demo|cli)/' },
     },
     {
       name: 'bridges-below-server',

@@ -1,7 +1,9 @@
 // Builds the demo pages: web/src/{chat,live,devices,status}.ts bundled with the Volley client by
 // esbuild (minified ES modules; code the pages share, the client above all, goes to one
 // chunk that the browser caches once), web/styles.css minified, and the HTML copied.
-// Output: dist/web/, which demoStaticDir() serves.
+// Output: dist/web/, which demoStaticDir() serves. The admin console (web/admin.html,
+// web/src/admin.ts) is built apart into dist/admin/, which only a server with `admin`
+// options serves (at /admin/), so the demo's static folder never holds it.
 
 import { build } from 'esbuild';
 import { copyFile, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
@@ -11,6 +13,8 @@ import { gzipSync } from 'node:zlib';
 
 const WEB = fileURLToPath(new URL('../web/', import.meta.url));
 export const WEB_OUT_DIR = fileURLToPath(new URL('../dist/web/', import.meta.url));
+export const ADMIN_OUT_DIR = fileURLToPath(new URL('../dist/admin/', import.meta.url));
+const ADMIN_PAGE = 'admin.html';
 export const PAGE_ENTRIES = ['chat', 'live', 'devices', 'docs', 'game', 'status'] as const;
 
 export interface BuiltFile {
@@ -22,14 +26,33 @@ export interface BuiltFile {
 
 /** Builds the pages into `outDir` (emptied first) and returns every file with its size. */
 export async function buildWeb(outDir: string = WEB_OUT_DIR): Promise<BuiltFile[]> {
+  await bundle(outDir, {
+    // Named entries put chat.js, live.js, status.js and styles.css beside the HTML.
+    ...Object.fromEntries(PAGE_ENTRIES.map((name) => [name, join(WEB, 'src', `${name}.ts`)])),
+    styles: join(WEB, 'styles.css'),
+  });
+  for (const name of await readdir(WEB)) {
+    if (name.endsWith('.html') && name !== ADMIN_PAGE) await copyFile(join(WEB, name), join(outDir, name));
+  }
+  return sizes(outDir);
+}
+
+/** Builds the admin console into `outDir` (emptied first) and returns every file with its size. */
+export async function buildAdmin(outDir: string = ADMIN_OUT_DIR): Promise<BuiltFile[]> {
+  await bundle(outDir, {
+    admin: join(WEB, 'src', 'admin.ts'),
+    styles: join(WEB, 'styles.css'),
+    'admin-styles': join(WEB, 'admin-styles.css'),
+  });
+  await copyFile(join(WEB, ADMIN_PAGE), join(outDir, ADMIN_PAGE));
+  return sizes(outDir);
+}
+
+async function bundle(outDir: string, entryPoints: Record<string, string>): Promise<void> {
   await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
   await build({
-    // Named entries put chat.js, live.js, status.js and styles.css beside the HTML.
-    entryPoints: {
-      ...Object.fromEntries(PAGE_ENTRIES.map((name) => [name, join(WEB, 'src', `${name}.ts`)])),
-      styles: join(WEB, 'styles.css'),
-    },
+    entryPoints,
     outdir: outDir,
     bundle: true,
     splitting: true,
@@ -41,10 +64,6 @@ export async function buildWeb(outDir: string = WEB_OUT_DIR): Promise<BuiltFile[
     chunkNames: 'chunks/[name]-[hash]',
     logLevel: 'warning',
   });
-  for (const name of await readdir(WEB)) {
-    if (name.endsWith('.html')) await copyFile(join(WEB, name), join(outDir, name));
-  }
-  return sizes(outDir);
 }
 
 async function sizes(outDir: string): Promise<BuiltFile[]> {
@@ -59,8 +78,9 @@ async function sizes(outDir: string): Promise<BuiltFile[]> {
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const files = await buildWeb();
-  for (const file of files) console.log(`${file.path.padEnd(32)} ${String(file.bytes).padStart(7)} B  ${String(file.gzipBytes).padStart(6)} B gzipped`);
-  const total = files.reduce((sum, f) => sum + f.gzipBytes, 0);
-  console.log(`${WEB_OUT_DIR}: ${files.length} files, ${total} bytes gzipped`);
+  for (const [dir, files] of [[WEB_OUT_DIR, await buildWeb()], [ADMIN_OUT_DIR, await buildAdmin()]] as const) {
+    for (const file of files) console.log(`${file.path.padEnd(32)} ${String(file.bytes).padStart(7)} B  ${String(file.gzipBytes).padStart(6)} B gzipped`);
+    const total = files.reduce((sum, f) => sum + f.gzipBytes, 0);
+    console.log(`${dir}: ${files.length} files, ${total} bytes gzipped`);
+  }
 }

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ENV_KEYS, FLAG_KEYS, SERVE_DEFAULTS, serveConfigSchema } from '../src/cli/serve-config.js';
 import {
-  apiSchema, authSchema, connectionLimitFields, hubFields, limitsSchema, namespaceSchema, serverFields,
+  adminSchema, apiSchema, authSchema, connectionLimitFields, hubFields, limitsSchema, namespaceSchema, serverFields, transportsSchema,
 } from '../src/server/options-schema.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -72,6 +72,8 @@ export function generatedBlocks(): Record<string, { file: string; text: string }
     namespace: { file: 'docs/server.md', text: optionTable(namespaceSchema.shape) },
     auth: { file: 'docs/server.md', text: optionTable(authSchema.shape) },
     api: { file: 'docs/server.md', text: optionTable(apiSchema.shape) },
+    transports: { file: 'docs/transports.md', text: optionTable(transportsSchema.shape) },
+    admin: { file: 'docs/admin.md', text: optionTable(adminSchema.shape) },
     serve: { file: 'docs/cli.md', text: serveTable() },
   };
 }

@@ -12,10 +12,13 @@ export const SERVE_HELP = `Usage: volley serve [options]
 
 Serves on one port:
   ws://HOST:PORT/connection/websocket   the real-time hub (subprotocol volley.v1)
+  http://HOST:PORT/connection/{sse,stream,poll,send}  the hub over HTTP (no WebSocket)
+  http://HOST:PORT/connection/events    one-way SSE of channels (EventSource, curl -N)
   ws://HOST:PORT/echo                   WebSocket echo: every message comes back unchanged
   http://HOST:PORT/                     the demo pages: chat, live data, status
   http://HOST:PORT/volley-client.js     the browser client
   http://HOST:PORT/api/...              the HTTP publish API (with --api-key)
+  http://HOST:PORT/admin/               the admin console (with --admin-password)
 
 Options (flags win over environment variables, which win over the config file):
   -p, --port P        port; 0 picks a free one        ($VOLLEY_PORT, default 8080)
@@ -26,6 +29,8 @@ Options (flags win over environment variables, which win over the config file):
   --no-demo           no demo pages and no market feed
   --no-anonymous      refuse connections without a token
   --deflate           offer permessage-deflate to WebSocket clients (hub and /echo)
+  --admin-password P  enable the admin console at /admin, 12+ chars ($VOLLEY_ADMIN_PASSWORD,
+                      default off); sets admin.password of a config file (docs/admin.md)
   --mqtt URL          bridge to an MQTT broker ($VOLLEY_MQTT; with the demo, its Devices
                       page); sets mqtt.url of a config file's mqtt object (docs/mqtt.md)
   -c, --config FILE   JSON config file ($VOLLEY_CONFIG): the keys above and the hub's
@@ -47,6 +52,7 @@ const SPECS = {
   'no-anonymous': { type: 'boolean' },
   deflate: { type: 'boolean' },
   mqtt: { type: 'string' },
+  'admin-password': { type: 'string' },
   config: { type: 'string', short: 'c' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -93,8 +99,12 @@ export function loadServeConfig(flags: Record<string, string | boolean | string[
       allowAnonymous: flags['no-anonymous'] ? false : undefined,
       perMessageDeflate: flags.deflate ? true : undefined,
       mqtt: flags.mqtt,
+      admin: flags['admin-password'] === undefined ? undefined : { password: flags['admin-password'] },
     }),
   ]);
+  // A password from the environment or a flag replaces only the password of the file's admin options.
+  const password = (flags['admin-password'] as string | undefined) ?? fromEnv.admin?.password;
+  if (password !== undefined && fromFile.admin !== undefined) config.admin = { ...fromFile.admin, password };
   // A URL from the environment or a flag replaces only the url of the file's bridge options.
   const url = (flags.mqtt as string | undefined) ?? (typeof fromEnv.mqtt === 'string' ? fromEnv.mqtt : undefined);
   if (url !== undefined && typeof fromFile.mqtt === 'object') config.mqtt = { ...fromFile.mqtt, url };

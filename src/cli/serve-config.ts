@@ -70,7 +70,10 @@ export const serveConfigSchema = z
       presenceTtlMs: hubFields.presenceTtlMs,
       heartbeatIntervalMs: serverFields.heartbeatIntervalMs,
       shutdownTimeoutMs: withDefault(serverFields.shutdownTimeoutMs, SERVE_DEFAULTS.shutdownTimeoutMs),
+      admin: serverFields.admin,
+      nodeId: serverFields.nodeId,
       ...connectionLimitFields,
+      transports: serverFields.transports,
       mqtt: z
         .union([
           z.string().regex(/^(mqtts?|wss?):\/\/[^/]+/, { error: 'an mqtt://, mqtts://, ws:// or wss:// URL' }),
@@ -139,6 +142,7 @@ export const ENV_KEYS = {
   VOLLEY_API_KEY: 'apiKey',
   VOLLEY_SECRET: 'secret',
   VOLLEY_MQTT: 'mqtt',
+  VOLLEY_ADMIN_PASSWORD: 'admin',
 } as const satisfies Record<string, keyof ServeConfigInput>;
 
 /** The flags and the keys they set (for messages and the docs table). */
@@ -152,6 +156,7 @@ export const FLAG_KEYS = {
   '--no-demo': 'demo',
   '--deflate': 'perMessageDeflate',
   '--mqtt URL': 'mqtt',
+  '--admin-password P': 'admin',
 } as const satisfies Record<string, keyof ServeConfigInput>;
 
 /** Reads the VOLLEY_* environment variables (strings, converted and checked). */
@@ -160,7 +165,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv): ServeConfigInput {
   for (const [name, key] of Object.entries(ENV_KEYS)) {
     const value = env[name];
     if (value === undefined || value === '') continue;
-    const converted = key === 'port' && /^\d+$/.test(value) ? Number(value) : value;
+    const converted = key === 'port' && /^\d+$/.test(value) ? Number(value) : key === 'admin' ? { password: value } : value;
     Object.assign(out, checkLayer({ [key]: converted }, () => name));
   }
   return out;

@@ -21,6 +21,10 @@ import {
 } from './subscription.js';
 import { TokenRefresher } from './token-refresh.js';
 import { abandonSocket, isOpen, resolveWebSocket, type WebSocketLike } from './transport.js';
+import { TransportChoice, httpBase, type TransportName } from './transport-choice.js';
+import { PollSocket } from './poll-socket.js';
+import { SseSocket, type EventSourceConstructor } from './sse-socket.js';
+import { StreamSocket } from './stream-socket.js';
 
 /** Sent as `version` with `connect`, for the server's logs. */
 export const CLIENT_VERSION = '0.1.0';
@@ -48,6 +52,9 @@ export class Client extends Emitter<ClientEvents> {
   /** The error reply to `connect`, if any: the reason of the close that follows it. */
   private connectError: VolleyError | undefined;
   private stopWatchingOnline: () => void = () => {};
+  private readonly choice: TransportChoice;
+  /** The transport of the last connection that connected. */
+  private connectedTransport: TransportName | undefined;
   private readonly write = (text: string): void => {
     if (!isOpen(this.socket)) throw new Error('not open');
     this.socket.send(text);
@@ -77,10 +84,22 @@ export class Client extends Emitter<ClientEvents> {
       onError: (error, retryInMs) => this.emit('error', { type: 'refresh', error: asError(error), retryInMs }),
     });
     this.host = this.subscriptionHost();
+    const { transports } = this.options;
+    const canFetch = typeof (this.options.fetch ?? globalThis.fetch) === 'function';
+    this.choice = new TransportChoice(
+      transports.filter((name) => (name === 'websocket' ? resolveWebSocket(this.options.WebSocket) !== undefined : canFetch)),
+      url,
+      this.options.rememberTransport,
+    );
   }
 
   get state(): ClientState {
     return this.currentState;
+  }
+
+  /** The transport of the current connection, or of the last one (undefined before the first). */
+  get transport(): TransportName | undefined {
+    return this.connectedTransport;
   }
 
   /** The connection id the server gave, while connected. */
@@ -197,9 +216,9 @@ export class Client extends Emitter<ClientEvents> {
   private async startAttempt(): Promise<void> {
     this.reconnectTimer = undefined;
     const connection = ++this.connection;
-    const WebSocketImpl = resolveWebSocket(this.options.WebSocket);
-    if (WebSocketImpl === undefined) {
-      this.finish({ code: ClientCode.noWebSocket, reason: 'no WebSocket implementation: pass the WebSocket option' });
+    const transport = this.choice.current;
+    if (transport === undefined) {
+      this.finish({ code: ClientCode.noWebSocket, reason: 'no transport can open here: pass the WebSocket option (or fetch)' });
       return;
     }
     let token: string | undefined;
@@ -213,7 +232,7 @@ export class Client extends Emitter<ClientEvents> {
     if (connection !== this.connection || this.currentState !== 'connecting') return;
     let socket: WebSocketLike;
     try {
-      socket = new WebSocketImpl(this.url, SUBPROTOCOL);
+      socket = this.openSocket(transport);
     } catch (error) {
       this.emit('error', { type: 'transport', error: asError(error) });
       this.finish({ code: ClientCode.badUrl, reason: `cannot open ${this.url}: ${asError(error).message}` });
@@ -225,10 +244,20 @@ export class Client extends Emitter<ClientEvents> {
     socket.onmessage = (event: { data: unknown }) => this.handleMessage(event.data);
     socket.onclose = (event: { code: number; reason: string }) => this.handleClose(event.code, event.reason);
     socket.onerror = () => {}; // a close event follows, and it carries what happened
+    // A stall falls back sooner than a command times out, when there is something to fall back to.
+    const { timeoutMs, transportTimeoutMs, transports } = this.options;
     this.connectTimer = setTimeout(() => {
-      this.connectionLost({ code: ClientCode.connectTimeout, reason: 'connect timeout' }, true);
-    }, this.options.timeoutMs);
+      this.connectionLost({ code: ClientCode.connectTimeout, reason: `connect timeout (${transport})` }, true);
+    }, transports.length > 1 ? Math.min(timeoutMs, transportTimeoutMs) : timeoutMs);
     unrefTimer(this.connectTimer);
+  }
+
+  private openSocket(transport: TransportName): WebSocketLike {
+    if (transport === 'websocket') return new (resolveWebSocket(this.options.WebSocket)!)(this.url, SUBPROTOCOL);
+    const options = { base: this.options.httpUrl ?? httpBase(this.url), fetch: this.options.fetch ?? ((url, init) => fetch(url, init)) };
+    if (transport === 'http-stream') return new StreamSocket(options);
+    if (transport === 'long-polling') return new PollSocket(options);
+    return new SseSocket(options, this.options.EventSource ?? (globalThis as { EventSource?: EventSourceConstructor }).EventSource);
   }
 
   private async connectionToken(): Promise<string | undefined> {
@@ -257,8 +286,14 @@ export class Client extends Emitter<ClientEvents> {
     clearTimeout(this.connectTimer);
     this.attempt = 0;
     this.clientId = result.client;
+    const transport = this.choice.current!;
+    const previous = this.connectedTransport;
+    this.connectedTransport = transport;
+    this.choice.succeeded();
     this.setState('connected');
-    this.emit('connected', { client: result.client, transport: 'websocket' });
+    if (transport !== previous) this.emit('transport', { transport, previous });
+    if (connection !== this.connection) return; // a listener disconnected
+    this.emit('connected', { client: result.client, transport });
     if (this.currentState !== 'connected' || connection !== this.connection) return; // a listener disconnected
     this.liveness.start();
     if (result.expires !== undefined) this.refresher.schedule(result.expires);
@@ -313,7 +348,8 @@ export class Client extends Emitter<ClientEvents> {
       return;
     }
     this.setState('connecting', reason);
-    const retryInMs = this.attemptFailed();
+    // A failed attempt moves on to the next transport: at once while this round has one left.
+    const retryInMs = this.attemptFailed(wasConnecting && this.choice.failed());
     if (!wasConnecting) return;
     // A failed attempt: the server's refusal of `connect` when there was one (e.g. 117
     // unavailable, closed with 3003), else what happened to the socket.
@@ -325,11 +361,11 @@ export class Client extends Emitter<ClientEvents> {
     ));
   }
 
-  /** Schedules the next attempt with backoff; returns its delay (undefined when not connecting). */
-  private attemptFailed(): number | undefined {
+  /** Schedules the next attempt, with backoff unless `now`; returns its delay (undefined when not connecting). */
+  private attemptFailed(now = false): number | undefined {
     if (this.currentState !== 'connecting') return undefined;
     clearTimeout(this.reconnectTimer);
-    const delay = this.retryDelay(this.attempt++);
+    const delay = now ? 0 : this.retryDelay(this.attempt++);
     this.reconnectTimer = setTimeout(() => void this.startAttempt(), delay);
     return delay;
   }

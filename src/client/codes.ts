@@ -15,7 +15,7 @@ export const ClientCode = {
   badMessage: 4,
   /** A subscribe got no reply in time, so server and client may disagree about it. */
   subscribeTimeout: 5,
-  /** No WebSocket constructor: neither the `WebSocket` option nor `globalThis.WebSocket`. */
+  /** No transport of the `transports` option can open here (no WebSocket constructor, no fetch). */
   noWebSocket: 6,
   /** The WebSocket constructor refused the URL. */
   badUrl: 7,

@@ -2,6 +2,7 @@
 
 import type { ClientInfo, StreamPosition } from '../wire/index.js';
 import type { VolleyError } from './errors.js';
+import type { TransportName } from './transport-choice.js';
 
 export type ClientState = 'disconnected' | 'connecting' | 'connected';
 export type SubscriptionState = 'unsubscribed' | 'subscribing' | 'subscribed';
@@ -24,7 +25,14 @@ export interface StateChange<S> {
 export interface ConnectedContext {
   /** The connection id the server gave (as in presence and publication info). */
   client: string;
-  transport: 'websocket';
+  /** How this connection reaches the server (the `transports` option says what may be tried). */
+  transport: TransportName;
+}
+
+/** The transport in use changed (also on the first connect, with `previous` undefined). */
+export interface TransportChange {
+  transport: TransportName;
+  previous: TransportName | undefined;
 }
 
 export interface ErrorContext {
@@ -47,6 +55,7 @@ export interface ClientEvents {
   state: StateChange<ClientState>;
   connecting: StateReason;
   connected: ConnectedContext;
+  transport: TransportChange;
   disconnected: StateReason;
   error: ErrorContext;
 }

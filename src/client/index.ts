@@ -7,8 +7,11 @@ export { VolleyError } from './errors.js';
 export { CLIENT_DEFAULTS, type ClientOptions, type OfflinePublishPolicy } from './options.js';
 export { backoffDelay } from './backoff.js';
 export type { WebSocketLike, WebSocketConstructor } from './transport.js';
+export type { TransportName } from './transport-choice.js';
+export type { EventSourceConstructor, EventSourceLike } from './sse-socket.js';
+export type { FetchLike } from './http-socket.js';
 export type {
-  ClientEvents, ClientState, ConnectedContext, ErrorContext, PresenceContext, PublicationContext, StateChange, StateReason,
+  ClientEvents, ClientState, ConnectedContext, TransportChange, ErrorContext, PresenceContext, PublicationContext, StateChange, StateReason,
   SubscribedContext, SubscriptionEvents, SubscriptionState,
 } from './events.js';
 export {

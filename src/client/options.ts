@@ -1,5 +1,8 @@
 // Client options and their defaults; docs/client.md lists the same table.
 
+import type { FetchLike } from './http-socket.js';
+import type { EventSourceConstructor } from './sse-socket.js';
+import { TRANSPORT_NAMES, type TransportName } from './transport-choice.js';
 import type { WebSocketConstructor } from './transport.js';
 
 export type OfflinePublishPolicy = 'queue' | 'reject';
@@ -33,6 +36,28 @@ export interface ClientOptions {
   offlinePublishes?: OfflinePublishPolicy;
   /** Commands that may wait for a connection at once; more are rejected. Default 100. */
   offlineQueueSize?: number;
+  /**
+   * The transports to try, in order (docs/transports.md). An attempt that fails or stalls
+   * moves to the next; the one that connects is remembered and tried first next time.
+   * Default ['websocket', 'http-stream', 'sse', 'long-polling'].
+   */
+  transports?: TransportName[];
+  /**
+   * How long an attempt may take to open and connect before the next transport is tried
+   * (when there is another). Default 5000 ms (never longer than `timeoutMs`).
+   */
+  transportTimeoutMs?: number;
+  /** Remember the transport that worked (localStorage in browsers, else memory). Default true. */
+  rememberTransport?: boolean;
+  /**
+   * Where the HTTP transports live. Default: derived from the URL (`wss://h/connection/websocket`
+   * → `https://h/connection/`, then `sse`, `stream`, `poll`, `send`).
+   */
+  httpUrl?: string;
+  /** fetch for the HTTP transports. Default: globalThis.fetch. */
+  fetch?: FetchLike;
+  /** EventSource for 'sse'. Default: globalThis.EventSource; without one (Node 20) SSE is read with fetch. */
+  EventSource?: EventSourceConstructor;
 }
 
 export interface ResolvedClientOptions {
@@ -48,6 +73,12 @@ export interface ResolvedClientOptions {
   refreshBeforeMs: number;
   offlinePublishes: OfflinePublishPolicy;
   offlineQueueSize: number;
+  transports: TransportName[];
+  transportTimeoutMs: number;
+  rememberTransport: boolean;
+  httpUrl: string | undefined;
+  fetch: FetchLike | undefined;
+  EventSource: EventSourceConstructor | undefined;
 }
 
 export const CLIENT_DEFAULTS = {
@@ -60,6 +91,9 @@ export const CLIENT_DEFAULTS = {
   refreshBeforeMs: 60_000,
   offlinePublishes: 'queue',
   offlineQueueSize: 100,
+  transports: TRANSPORT_NAMES,
+  transportTimeoutMs: 5000,
+  rememberTransport: true,
 } as const;
 
 export function resolveClientOptions(options: ClientOptions): ResolvedClientOptions {
@@ -76,8 +110,14 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
     refreshBeforeMs: options.refreshBeforeMs ?? CLIENT_DEFAULTS.refreshBeforeMs,
     offlinePublishes: options.offlinePublishes ?? CLIENT_DEFAULTS.offlinePublishes,
     offlineQueueSize: options.offlineQueueSize ?? CLIENT_DEFAULTS.offlineQueueSize,
+    transports: [...(options.transports ?? CLIENT_DEFAULTS.transports)],
+    transportTimeoutMs: options.transportTimeoutMs ?? CLIENT_DEFAULTS.transportTimeoutMs,
+    rememberTransport: options.rememberTransport ?? CLIENT_DEFAULTS.rememberTransport,
+    httpUrl: options.httpUrl,
+    fetch: options.fetch,
+    EventSource: options.EventSource,
   };
-  for (const key of ['timeoutMs', 'minReconnectDelayMs', 'maxReconnectDelayMs'] as const) {
+  for (const key of ['timeoutMs', 'minReconnectDelayMs', 'maxReconnectDelayMs', 'transportTimeoutMs'] as const) {
     if (!(resolved[key] > 0)) throw new TypeError(`${key} must be a number > 0`);
   }
   for (const key of ['pingIntervalMs', 'pongTimeoutMs', 'refreshBeforeMs', 'offlineQueueSize'] as const) {
@@ -88,6 +128,10 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
   }
   if (resolved.offlinePublishes !== 'queue' && resolved.offlinePublishes !== 'reject') {
     throw new TypeError("offlinePublishes must be 'queue' or 'reject'");
+  }
+  const { transports } = resolved;
+  if (transports.length === 0 || transports.some((name, i) => !TRANSPORT_NAMES.includes(name) || transports.indexOf(name) !== i)) {
+    throw new TypeError(`transports must list some of ${TRANSPORT_NAMES.join(', ')}, each once`);
   }
   return resolved;
 }

@@ -54,8 +54,21 @@ export class ChannelSubscription {
   ) {}
 }
 
+/** A connection's traffic since it opened: messages and UTF-8 bytes each way, and error replies. */
+export interface ConnectionTraffic {
+  messagesIn: number;
+  bytesIn: number;
+  messagesOut: number;
+  bytesOut: number;
+  errors: number;
+}
+
 export class Connection implements LocalSubscriber {
   readonly id = randomUUID();
+  /** When the transport session was accepted (ms since the epoch, on the hub's clock). */
+  readonly connectedAt: number;
+  /** Counted as messages pass: one add per message and direction, nothing else. */
+  private readonly counts: ConnectionTraffic = { messagesIn: 0, bytesIn: 0, messagesOut: 0, bytesOut: 0, errors: 0 };
   private currentState: ConnectionState = 'new';
   private identity: Identity = { user: '', connInfo: undefined, expiresAt: undefined, allowedChannels: undefined };
   private name = '';
@@ -71,6 +84,7 @@ export class Connection implements LocalSubscriber {
   ) {
     const { limits, now } = host.options;
     this.publishBucket = new TokenBucket(limits.publishRate, limits.publishBurst, now);
+    this.connectedAt = now();
   }
 
   get state(): ConnectionState {
@@ -100,12 +114,25 @@ export class Connection implements LocalSubscriber {
   get subscriptions(): ReadonlyMap<string, ChannelSubscription> {
     return this.channels;
   }
+  /** 'websocket', 'sse', …: the session's transport. */
+  get transport(): string {
+    return this.session.transport;
+  }
+  get remoteAddress(): string | undefined {
+    return this.session.remoteAddress;
+  }
+  /** The traffic counters (live, read-only). */
+  get traffic(): Readonly<ConnectionTraffic> {
+    return this.counts;
+  }
 
   // ---- the transport's side ----
 
-  /** Feeds one text frame from the transport. Never throws. */
-  handleText(text: string): void {
+  /** Feeds one text frame from the transport (`bytes`: its UTF-8 size, when the transport knows it). Never throws. */
+  handleText(text: string, bytes?: number): void {
     if (this.isClosed) return;
+    this.counts.messagesIn += 1;
+    this.counts.bytesIn += bytes ?? Buffer.byteLength(text);
     const { maxMessageSize, maxJsonDepth } = this.host.options.limits;
     if (text.length > maxMessageSize || (text.length * 3 > maxMessageSize && Buffer.byteLength(text) > maxMessageSize)) {
       this.close(DisconnectCode.messageTooLarge, 'message too large');
@@ -247,12 +274,15 @@ export class Connection implements LocalSubscriber {
   }
 
   replyError(id: number, error: WireError): void {
+    this.counts.errors += 1;
     this.send(new OutboundMessage(encodeError(id, error)));
   }
 
   /** Sends, then enforces the slow-consumer policy on what the session has queued. */
   private send(message: OutboundMessage): void {
     if (this.isClosed) return;
+    this.counts.messagesOut += 1;
+    this.counts.bytesOut += message.byteLength;
     this.session.send(message);
     if (this.session.bufferedAmount > this.host.options.limits.highWaterMark) {
       this.host.slowConsumer(this);

@@ -9,6 +9,7 @@ import { ChannelReads, type HistoryQuery } from './channel-reads.js';
 import { resolveChannel, type ChannelTarget } from './channel-target.js';
 import { dispatchCommand, type CommandContext, type RpcHandler } from './commands/index.js';
 import { Connection, type ConnectionHost } from './connection.js';
+import { addTraffic, pageOfConnections, type ConnectionPage, type ConnectionQuery, type HubTraffic } from './connection-facts.js';
 import { ExpiryWheel } from './expiry-wheel.js';
 import { LocalChannels } from './local-channels.js';
 import { Memberships } from './memberships.js';
@@ -41,6 +42,21 @@ export interface ServerPublishOptions {
 
 export type ServerHistoryOptions = HistoryQuery;
 
+export interface ChannelQuery {
+  /** Only channels whose name starts with this. */
+  prefix?: string | undefined;
+  /** Skip this many matches. Default 0. */
+  offset?: number | undefined;
+  /** Return at most this many. Default 100. */
+  limit?: number | undefined;
+}
+
+export interface ChannelPage {
+  /** Matching channels with subscribers on this node, before paging. */
+  total: number;
+  channels: Array<{ channel: string; subscribers: number }>;
+}
+
 export class Hub {
   readonly options: ResolvedHubOptions;
   readonly broker: Broker;
@@ -69,6 +85,8 @@ export class Hub {
   private readonly connections = new Set<Connection>();
   private readonly connectionsByUser = new Map<string, Set<Connection>>();
   private readonly connectionsById = new Map<string, Connection>();
+  /** The traffic of connections that have closed (the live ones are summed when asked). */
+  private readonly closedTraffic: HubTraffic = { messagesIn: 0, bytesIn: 0, messagesOut: 0, bytesOut: 0, errors: 0 };
   private readonly tokenExpiry = new ExpiryWheel<Connection>();
   private readonly connectDeadlines = new ExpiryWheel<Connection>();
   private readonly rpcHandlers = new Map<string, RpcHandler>();
@@ -135,6 +153,37 @@ export class Hub {
 
   get channelCount(): number {
     return this.localChannels.size;
+  }
+
+  /**
+   * Public facts of this node's connections (id, user, transport, address, channels, traffic),
+   * in order of connection, paged; with `user`, that user's only. Costs O(offset + limit).
+   */
+  listConnections(query: ConnectionQuery = {}): ConnectionPage {
+    if (query.user === undefined) return pageOfConnections(this.connections, this.connections.size, query);
+    const sessions = this.connectionsByUser.get(query.user);
+    return pageOfConnections(sessions ?? [], sessions?.size ?? 0, query);
+  }
+
+  /** The channels with subscribers on this node and how many, paged (in order of first subscriber). */
+  listChannels(query: ChannelQuery = {}): ChannelPage {
+    const offset = query.offset ?? 0;
+    const limit = query.limit ?? 100;
+    const prefix = query.prefix ?? '';
+    const channels: ChannelPage['channels'] = [];
+    let total = 0;
+    for (const channel of this.localChannels.names()) {
+      if (!channel.startsWith(prefix)) continue;
+      if (total++ >= offset && channels.length < limit) channels.push({ channel, subscribers: this.localChannels.subscriberCount(channel) });
+    }
+    return { total, channels };
+  }
+
+  /** Messages and bytes in and out and error replies of this node since it started: O(connections), for sampling every few seconds. */
+  traffic(): HubTraffic {
+    const total = { ...this.closedTraffic };
+    for (const connection of this.connections) addTraffic(total, connection.traffic);
+    return total;
   }
 
   /** Accepts a new transport session. Feed it with handleText; call handleClose when it ends. */
@@ -272,6 +321,7 @@ export class Hub {
   private forget(connection: Connection): void {
     if (!this.connections.delete(connection)) return;
     this.connectionsById.delete(connection.id);
+    addTraffic(this.closedTraffic, connection.traffic);
     this.tokenExpiry.cancel(connection);
     this.connectDeadlines.cancel(connection);
     const sessions = this.connectionsByUser.get(connection.user);

@@ -28,6 +28,11 @@ export class LocalChannels {
     return this.entries.size;
   }
 
+  /** The channels with local subscribers, in the order they got their first one. */
+  names(): IterableIterator<string> {
+    return this.entries.keys();
+  }
+
   subscriberCount(channel: string): number {
     return this.entries.get(channel)?.subscribers.size ?? 0;
   }

@@ -9,7 +9,15 @@
 export class OutboundMessage {
   private cache?: Map<string, unknown>;
 
+  private bytes = -1;
+
   constructor(readonly text: string) {}
+
+  /** UTF-8 size of the text, counted once however many recipients share the message. */
+  get byteLength(): number {
+    if (this.bytes < 0) this.bytes = Buffer.byteLength(this.text);
+    return this.bytes;
+  }
 
   /** Returns the transport's encoding of this message, made on first use and then reused. */
   encoded<T>(transport: string, make: (text: string) => T): T {
@@ -22,7 +30,7 @@ export class OutboundMessage {
 }
 
 export interface Session {
-  /** 'websocket' | 'sse' | 'long-polling', also the cache key for OutboundMessage.encoded. */
+  /** 'websocket' | 'sse' | 'http-stream' | 'long-polling' | 'events', also the cache key for OutboundMessage.encoded. */
   readonly transport: string;
   /** Queues the message for the client. Never throws, even on a closed session. */
   send(message: OutboundMessage): void;
@@ -30,4 +38,6 @@ export interface Session {
   close(code: number, reason: string): void;
   /** Bytes queued and not yet written, checked against the slow-consumer high-water mark. */
   readonly bufferedAmount: number;
+  /** The peer's IP address as the transport saw it, for operators (the admin console); optional. */
+  readonly remoteAddress?: string | undefined;
 }

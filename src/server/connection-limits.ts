@@ -59,6 +59,29 @@ export class ConnectionLimiter {
     return undefined;
   }
 
+  /**
+   * Counts something that holds a place without a socket of its own (an HTTP transport
+   * session between its requests) under `address`; returns its release, or why it is over a limit.
+   */
+  lease(address: string): (() => void) | Refusal {
+    if (this.open >= this.limits.maxConnections) return this.refuse('total');
+    const perAddress = !(this.limits.exemptLoopback && isLoopback(address));
+    const fromAddress = perAddress ? (this.byAddress.get(address) ?? 0) : 0;
+    if (perAddress && fromAddress >= this.limits.maxConnectionsPerAddress) return this.refuse('address');
+    this.open++;
+    if (perAddress) this.byAddress.set(address, fromAddress + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.open--;
+      if (!perAddress) return;
+      const left = (this.byAddress.get(address) ?? 1) - 1;
+      if (left === 0) this.byAddress.delete(address);
+      else this.byAddress.set(address, left);
+    };
+  }
+
   private refuse(why: Refusal): Refusal {
     this.refusedCount++;
     return why;

@@ -28,6 +28,17 @@ export const SERVER_DEFAULTS = {
   requestTimeoutMs: 30_000,
   /** An HTTP keep-alive connection may idle this long between requests (Node's own default). */
   idleTimeoutMs: 5_000,
+  /** How often a node samples its figures and publishes them to the others (the API's `info`). */
+  nodeStatsIntervalMs: 2_000,
+} as const;
+
+/** The admin console's defaults (docs/admin.md). */
+export const ADMIN_DEFAULTS = {
+  /** A console login lasts this long; then the password is asked again. */
+  sessionTtlMs: 3_600_000,
+  /** Wrong passwords one remote address may send per `loginWindowMs` before 429. */
+  maxLoginFailures: 5,
+  loginWindowMs: 60_000,
 } as const;
 
 /** How often Node checks the header and request timeouts of open HTTP connections. */

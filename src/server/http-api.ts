@@ -18,11 +18,15 @@ import {
 import { HubError, toWireError } from '../hub/errors.js';
 import { jsonDepthExceeds } from '../hub/json-depth.js';
 import type { Hub } from '../hub/hub.js';
+import type { NodeLink } from '../broker/cluster/node-link.js';
+import { NodeStats } from './node-stats.js';
+import { askConnections } from './remote-connections.js';
+import { packageVersion } from './version.js';
 import { DisconnectCode, WireErrorCode as ErrorCode, isApplicationCloseCode, type WireError } from '../wire/index.js';
 
 export interface HttpApiOptions {
-  /** The key clients send as `Authorization: apikey KEY`. Required. */
-  apiKey: string;
+  /** The key clients send as `Authorization: apikey KEY`. Required unless `HttpApiExtras.authorize` is given. */
+  apiKey?: string | undefined;
   /** Largest request body in bytes (413 above). Default 1048576. */
   maxBodySize?: number;
   /** URL prefix of the API. Default '/api'. */
@@ -38,7 +42,43 @@ export interface HttpApi {
   drain(): Promise<void>;
 }
 
-type ApiMethod = (hub: Hub, body: Params) => Promise<unknown>;
+/** What a VolleyServer adds to the API beyond the hub: node figures and a second way in (the admin console). */
+export interface HttpApiExtras {
+  /** The node's figures and its peers'; without it `info` shows this node alone. */
+  nodeStats?: NodeStats;
+  /** The server's NodeLink once it runs (a shared broker), for the `node` param of `connections`; without one only this node answers. */
+  nodeLink?: () => NodeLink | undefined;
+  /** Limits of the server in force, shown by `info` beside the hub's. */
+  serverLimits?: Record<string, unknown>;
+  /** Another credential than the API key (the admin console's session); true lets the request in. */
+  authorize?: (req: IncomingMessage) => boolean;
+}
+
+interface ApiContext {
+  hub: Hub;
+  nodeStats: NodeStats;
+  nodeLink: () => NodeLink | undefined;
+  serverLimits: Record<string, unknown>;
+}
+
+type ApiMethod = (hub: Hub, body: Params, context: ApiContext) => Promise<unknown>;
+
+/** Largest page of `connections` and `channels`. */
+export const MAX_PAGE = 1_000;
+
+function pageParams(body: Params): { offset: number; limit: number } {
+  const offset = optionalLimit(body, 'offset') ?? 0;
+  const limit = optionalLimit(body, 'limit') ?? 100;
+  if (limit > MAX_PAGE) throw new HubError('badRequest', `"limit" must be at most ${MAX_PAGE}`);
+  return { offset, limit };
+}
+
+/** This node's page of `connections`; also what it answers another node that asks (remote-connections.ts). */
+export function localConnections(hub: Hub, nodeId: string, body: Params): unknown {
+  const { offset, limit } = pageParams(body);
+  const page = hub.listConnections({ user: optionalString(body, 'user'), offset, limit });
+  return { node: nodeId, offset, ...page };
+}
 
 const METHODS: Record<string, ApiMethod> = {
   publish: async (hub, body) => {
@@ -84,7 +124,51 @@ const METHODS: Record<string, ApiMethod> = {
     else await hub.disconnectUser(user!, code, reason);
     return {};
   },
-  info: async (hub) => ({ connections: hub.connectionCount, channels: hub.channelCount, stats: { ...hub.stats } }),
+  connections: async (hub, body, { nodeStats, nodeLink }) => {
+    const node = optionalString(body, 'node');
+    if (node === undefined || node === '' || node === nodeStats.nodeId) return localConnections(hub, nodeStats.nodeId, body);
+    pageParams(body);
+    optionalString(body, 'user');
+    const link = nodeLink();
+    if (link === undefined || !nodeStats.nodes().some((n) => n.node === node)) {
+      throw new HubError('badRequest', `no live node "${node}" (see info.nodes)`);
+    }
+    const { user, offset, limit } = body;
+    return askConnections(link, node, { user, offset, limit });
+  },
+  channels: async (hub, body, { nodeStats }) => {
+    const { offset, limit } = pageParams(body);
+    const page = hub.listChannels({ prefix: optionalString(body, 'prefix'), offset, limit });
+    // Presence counts come from the broker (cluster-wide), for namespaces that keep presence.
+    const channels = await Promise.all(
+      page.channels.map(async (entry) => {
+        if (!hub.channelOptions(entry.channel).presence) return entry;
+        const presence = await hub.presenceStats(entry.channel).catch(() => undefined);
+        return presence === undefined ? entry : { ...entry, presence };
+      }),
+    );
+    return { node: nodeStats.nodeId, offset, total: page.total, channels };
+  },
+  info: async (hub, _body, { nodeStats, serverLimits }) => {
+    const nodes = nodeStats.nodes();
+    const self = nodes[0]!;
+    return {
+      connections: hub.connectionCount,
+      channels: hub.channelCount,
+      stats: { ...hub.stats },
+      node: {
+        id: self.node,
+        version: self.version,
+        broker: self.broker,
+        startedAt: self.startedAt,
+        uptimeSeconds: self.uptimeSeconds,
+        limits: { ...hub.options.limits, connectTimeoutMs: hub.options.connectTimeoutMs, ...serverLimits },
+      },
+      nodes,
+      totals: nodeStats.totals(nodes),
+      recent: nodeStats.recent(),
+    };
+  },
 };
 
 const STATUS_BY_CODE: Record<number, number> = {
@@ -95,11 +179,19 @@ const STATUS_BY_CODE: Record<number, number> = {
   [ErrorCode.unknownCommand]: 404,
   [ErrorCode.messageTooLarge]: 413,
   [ErrorCode.unrecoverablePosition]: 409,
+  [ErrorCode.tooManyRequests]: 429,
 };
 
-export function createHttpApi(hub: Hub, options: HttpApiOptions): HttpApi {
-  if (typeof options.apiKey !== 'string' || options.apiKey === '') throw new TypeError('apiKey is required');
-  const expected = Buffer.from(`apikey ${options.apiKey}`);
+export function createHttpApi(hub: Hub, options: HttpApiOptions, extras: HttpApiExtras = {}): HttpApi {
+  const hasKey = typeof options.apiKey === 'string' && options.apiKey !== '';
+  if (!hasKey && extras.authorize === undefined) throw new TypeError('apiKey is required');
+  const expected = hasKey ? Buffer.from(`apikey ${options.apiKey}`) : undefined;
+  const context: ApiContext = {
+    hub,
+    nodeStats: extras.nodeStats ?? new NodeStats(hub, { nodeId: 'local', version: packageVersion(), intervalMs: 0 }),
+    nodeLink: extras.nodeLink ?? (() => undefined),
+    serverLimits: extras.serverLimits ?? {},
+  };
   const maxBodySize = options.maxBodySize ?? 1_048_576;
   const prefix = (options.prefix ?? '/api').replace(/\/$/, '');
   let inFlight = 0;
@@ -142,7 +234,7 @@ export function createHttpApi(hub: Hub, options: HttpApiOptions): HttpApi {
       res.setHeader('allow', 'POST');
       return sendError(res, new HubError('badRequest', 'use POST').toWire(), 405);
     }
-    if (!authorized(req.headers.authorization)) {
+    if (!authorized(req.headers.authorization) && extras.authorize?.(req) !== true) {
       return sendError(res, new HubError('unauthorized', 'missing or wrong API key').toWire());
     }
     readBody(req, maxBodySize, hub.options.limits.maxJsonDepth, (error, body) => {
@@ -150,7 +242,7 @@ export function createHttpApi(hub: Hub, options: HttpApiOptions): HttpApi {
         res.setHeader('connection', 'close');
         return sendError(res, error.toWire());
       }
-      apiMethod(hub, body!).then(
+      apiMethod(hub, body!, context).then(
         (result) => sendJson(res, 200, { result }),
         (failure: unknown) => {
           if (!(failure instanceof HubError)) hub.reportInternalError(failure);
@@ -161,7 +253,7 @@ export function createHttpApi(hub: Hub, options: HttpApiOptions): HttpApi {
   }
 
   function authorized(header: string | undefined): boolean {
-    if (header === undefined) return false;
+    if (header === undefined || expected === undefined) return false;
     const given = Buffer.from(header);
     return given.length === expected.length && timingSafeEqual(given, expected);
   }

@@ -8,13 +8,15 @@ import http from 'node:http';
 import https from 'node:https';
 import { z } from 'zod';
 import type { Broker } from '../broker/broker.js';
+import { NODE_ID_PATTERN } from '../broker/cluster/node-link.js';
 import { Hub } from '../hub/hub.js';
 import { NAMESPACE_DEFAULTS } from '../hub/namespaces.js';
 import { LIMIT_DEFAULTS, resolveHubOptions, type HubOptions } from '../hub/options.js';
 import {
   DEFAULT_CLOSE_TIMEOUT, DEFAULT_DRAIN_TIMEOUT, DEFAULT_HIGH_WATER_MARK, DEFAULT_MAX_BUFFERED_AMOUNT, DEFAULT_MAX_FRAGMENTS,
 } from '../ws/defaults.js';
-import { SERVER_DEFAULTS } from './defaults.js';
+import { TRANSPORT_DEFAULTS } from '../transports/options.js';
+import { ADMIN_DEFAULTS, SERVER_DEFAULTS } from './defaults.js';
 import type { MqttBridgeOptions } from '../bridges/mqtt/options.js';
 import type { ServerRoute } from './routes.js';
 import { boolean, integer, object, oneOf, positive, programmatic, text, textList } from './schema-fields.js';
@@ -151,6 +153,17 @@ export const apiSchema = object(
   { description: 'mounts the HTTP API' },
 );
 
+export const adminSchema = object(
+  {
+    password: text({ description: 'the password the console asks for, 12+ characters', writeOnly: true }, 12, 'a string of at least 12 characters').optional(),
+    token: text({ description: 'a long random secret the console also accepts in place of the password (for deployment tools), 32+ characters', writeOnly: true }, 32, 'a string of at least 32 characters').optional(),
+    sessionTtlMs: integer(60_000, 7 * DAY_MS, { description: 'how long a console login lasts', default: ADMIN_DEFAULTS.sessionTtlMs }).optional(),
+    maxLoginFailures: integer(1, 1_000, { description: 'wrong passwords one remote address may send per `loginWindowMs`; more get 429', default: ADMIN_DEFAULTS.maxLoginFailures }).optional(),
+    loginWindowMs: integer(1_000, DAY_MS, { description: 'the window of `maxLoginFailures`', default: ADMIN_DEFAULTS.loginWindowMs }).optional(),
+  },
+  { description: 'the admin console at `/admin` (docs/admin.md); off (404) when absent; its login also grants the HTTP API' },
+).refine((a) => a.password !== undefined || a.token !== undefined, { error: 'an object with password or token' });
+
 const deflateOptionsSchema = object(
   {
     serverNoContextTakeover: boolean({ description: 'reset the compressor after every message' }).optional(),
@@ -190,6 +203,51 @@ export const websocketSchema = object(
     }).optional(),
   },
   { description: 'per-socket limits of the WebSocket layer: `maxFragments`, `highWaterMark`, `maxBufferedAmount`, `drainTimeout`, `closeTimeout` (docs/ws.md)' },
+);
+
+/** The HTTP transports: SSE, HTTP streaming, long-polling and /connection/events (docs/transports.md). */
+export const transportsSchema = object(
+  {
+    enabled: boolean({ description: 'serve `/connection/sse`, `/stream`, `/poll`, `/send` and `/events`', default: TRANSPORT_DEFAULTS.enabled }).optional(),
+    heartbeatMs: integer(100, 600_000, {
+      description: 'a comment (SSE) or empty line (stream) after this long without a write, under common 30–60 s proxy idle timeouts',
+      default: TRANSPORT_DEFAULTS.heartbeatMs,
+    }).optional(),
+    sessionGraceMs: integer(100, 3_600_000, {
+      description: 'a session with no request attached lives this long, then closes as if its socket dropped',
+      default: TRANSPORT_DEFAULTS.sessionGraceMs,
+    }).optional(),
+    pollTimeoutMs: integer(100, 600_000, {
+      description: 'a long-poll GET with nothing to answer is held this long, then answered with no messages',
+      default: TRANSPORT_DEFAULTS.pollTimeoutMs,
+    }).optional(),
+    resumeBufferBytes: integer(0, 1024 * MIB, {
+      description: 'bytes of written, unacknowledged messages a session keeps for a resume (each counted with 64 bytes of overhead); beyond it the oldest go, and a resume from before them closes with 3004',
+      default: TRANSPORT_DEFAULTS.resumeBufferBytes,
+    }).optional(),
+    maxPostSize: integer(1, 64 * MIB, {
+      description: 'largest `POST /connection/send` body in bytes: 413 `message_too_large`; default 4 × `limits.maxMessageSize`',
+      default: TRANSPORT_DEFAULTS.postSizeFactor * LIMIT_DEFAULTS.maxMessageSize,
+    }).optional(),
+    postRate: positive({ description: 'POSTs per second per session, sustained: 429 `too_many_requests`', default: TRANSPORT_DEFAULTS.postRate }).optional(),
+    postBurst: positive({ description: 'POSTs a session may burst before `postRate` applies', default: TRANSPORT_DEFAULTS.postBurst }).optional(),
+    maxSessions: integer(1, 1_000_000, {
+      description: 'sessions and event streams open at once on this node (each also counts as a connection in `maxConnections` and `maxConnectionsPerAddress`): 503 `too_many_sessions`',
+      default: TRANSPORT_DEFAULTS.maxSessions,
+    }).optional(),
+    allowedOrigins: textList({
+      description: 'allowed `Origin` values (others: 403 `origin_not_allowed`); requests without `Origin` pass; the server\'s `origins` when absent, any origin when both are',
+    }).optional(),
+    routeTimeoutMs: integer(100, 60_000, {
+      description: 'how long a node waits for the node holding a session to answer a routed request (then 404)',
+      default: TRANSPORT_DEFAULTS.routeTimeoutMs,
+    }).optional(),
+    maxEventChannels: integer(1, 1_000, {
+      description: 'channels one `/connection/events` request may follow (400 above; also `limits.maxChannelsPerConnection`)',
+      default: TRANSPORT_DEFAULTS.maxEventChannels,
+    }).optional(),
+  },
+  { description: 'the HTTP transports (docs/transports.md): `enabled`, `heartbeatMs`, `sessionGraceMs`, `pollTimeoutMs`, `resumeBufferBytes`, `maxPostSize`, `postRate`, `postBurst`, `maxSessions`, `allowedOrigins`, `routeTimeoutMs`, `maxEventChannels`' },
 );
 
 export const connectionLimitFields = {
@@ -240,6 +298,15 @@ export const serverFields = {
     default: SERVER_DEFAULTS.websocketPath,
   }).optional(),
   api: apiSchema.optional(),
+  admin: adminSchema.optional(),
+  nodeId: z.string({ error: 'a string of 1 to 64 of A-Z a-z 0-9 _ -' }).regex(NODE_ID_PATTERN, { error: 'a string of 1 to 64 of A-Z a-z 0-9 _ -' })
+    .meta({
+      description: "this node's id, unique in a cluster: its inbox for the other nodes (`~node~<nodeId>`), the first part of its HTTP transports' session ids, its name in the API's `info` and `connections`; 1 to 64 of `A-Z a-z 0-9 _ -`; default a random one (12 characters of base64url), new at every start",
+    }).optional(),
+  nodeStatsIntervalMs: integer(100, 60_000, {
+    description: "how often a node (with `api` or `admin`) publishes its figures to the others through the broker; a node is dropped from `info` after three intervals of silence",
+    default: SERVER_DEFAULTS.nodeStatsIntervalMs,
+  }).optional(),
   staticDir: text({ description: 'directory served at `/` (GET/HEAD, `index.html` for directories; nothing outside it, symlinks included)' }).optional(),
   origins: textList({ description: 'allowed `Origin` values for upgrades (others get 403); any origin when absent' }).optional(),
   heartbeatIntervalMs: integer(0, 3_600_000, {
@@ -255,6 +322,7 @@ export const serverFields = {
     default: SERVER_DEFAULTS.shutdownTimeoutMs,
   }).optional(),
   ...connectionLimitFields,
+  transports: transportsSchema.optional(),
   mqtt: programmatic<MqttBridgeOptions>('an object of MQTT bridge options', isObject, {
     description: 'an MQTT bridge (docs/mqtt.md), checked by its own schema and started by `ready()`/`listen()`; MQTT.js is loaded only then',
   }).optional(),

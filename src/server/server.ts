@@ -7,19 +7,25 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { MemoryBroker } from '../broker/memory.js';
 import type { Broker } from '../broker/broker.js';
+import { NodeLink, newNodeId } from '../broker/cluster/node-link.js';
 import { Hub } from '../hub/hub.js';
 import { DisconnectCode, SUBPROTOCOL } from '../wire/index.js';
 import { WebSocketServer, abortHandshake, type WebSocket } from '../ws/index.js';
+import { AdminConsole } from './admin-console.js';
 import { CLIENT_BUNDLE_PATH, serveClientBundle } from './client-bundle.js';
 import { ConnectionLimiter } from './connection-limits.js';
 import { REFUSAL_GRACE_MS, SERVER_DEFAULTS, TIMEOUT_CHECK_INTERVAL_MS } from './defaults.js';
-import { createHttpApi, type HttpApi } from './http-api.js';
+import { createHttpApi, localConnections, type HttpApi } from './http-api.js';
 import { listen, pathOf, sendText, settleWithin } from './http-util.js';
+import { NodeStats } from './node-stats.js';
 import { checkOptions } from './option-errors.js';
 import { volleyServerOptionsSchema, type VolleyServerOptions } from './options-schema.js';
 import type { ServerRoute } from './routes.js';
 import { createStaticHandler, type StaticHandler } from './static-files.js';
 import { WebSocketSession } from './websocket-session.js';
+import { TransportEndpoint, resolveTransportOptions, type TransportStats } from '../transports/index.js';
+import { answerConnections } from './remote-connections.js';
+import { packageVersion } from './version.js';
 import type { MqttBridge } from '../bridges/mqtt/index.js';
 import { resolveMqttBridgeOptions } from '../bridges/mqtt/options.js';
 
@@ -31,6 +37,8 @@ export interface ServerStats {
   readonly connections: number;
   /** Connections refused with 503 because of maxConnections or maxConnectionsPerAddress. */
   readonly connectionsRefused: number;
+  /** The HTTP transports' sessions; undefined when `transports.enabled` is false. */
+  readonly transports: TransportStats | undefined;
 }
 
 const TOO_MANY = 'Too many connections';
@@ -40,11 +48,25 @@ export class VolleyServer {
   /** The server listened on or attached to; undefined when detached. */
   readonly httpServer: http.Server | https.Server | undefined;
   readonly api: HttpApi | undefined;
+  /** The admin console; undefined without the `admin` option. */
+  readonly admin: AdminConsole | undefined;
+  /** This node's figures and its peers' (with `api` or `admin`). */
+  readonly nodeStats: NodeStats | undefined;
+  /** This node's id (the `nodeId` option, or a random one): its session ids, inbox, `info`. */
+  readonly nodeId: string;
+  /**
+   * The one node-to-node link of this server, with a shared broker, once ready() has resolved:
+   * the transports' routing and the API's cross-node `connections` use it. One per node id,
+   * as the broker keeps one handler per channel (its inbox).
+   */
+  nodeLink: NodeLink | undefined;
   private readonly options: VolleyServerOptions;
   private readonly wss: WebSocketServer;
   private readonly staticFiles: StaticHandler | undefined;
   private readonly routes: readonly ServerRoute[];
   private readonly limiter: ConnectionLimiter;
+  /** SSE, HTTP streaming, long-polling and /connection/events; undefined when disabled. */
+  readonly transports: TransportEndpoint | undefined;
   /** Sockets of an owned server that came in over a limit: their request gets 503. */
   private readonly refusedSockets = new WeakSet<object>();
   private readonly ownsServer: boolean;
@@ -74,13 +96,37 @@ export class VolleyServer {
     this.websocketPath = options.websocketPath ?? SERVER_DEFAULTS.websocketPath;
     this.apiPrefix = (options.api?.prefix ?? SERVER_DEFAULTS.apiPrefix).replace(/\/$/, '');
     this.shutdownTimeoutMs = options.shutdownTimeoutMs ?? SERVER_DEFAULTS.shutdownTimeoutMs;
-    this.api = options.api === undefined ? undefined : createHttpApi(this.hub, options.api);
+    this.admin = options.admin === undefined ? undefined : new AdminConsole(options.admin, Date.now, undefined, this.apiPrefix);
+    const withApi = options.api !== undefined || this.admin !== undefined;
+    this.nodeId = options.nodeId ?? newNodeId();
+    this.nodeStats = withApi
+      ? new NodeStats(this.hub, { nodeId: this.nodeId, version: packageVersion(), intervalMs: options.nodeStatsIntervalMs ?? SERVER_DEFAULTS.nodeStatsIntervalMs })
+      : undefined;
+    // The console's login grants the API (it uses nothing else), even where no API key is set.
+    this.api = withApi
+      ? createHttpApi(this.hub, options.api ?? {}, {
+        nodeStats: this.nodeStats, nodeLink: () => this.nodeLink, serverLimits: this.serverLimits(), authorize: this.admin?.authorize,
+      })
+      : undefined;
     this.staticFiles = options.staticDir === undefined ? undefined : createStaticHandler(options.staticDir);
     this.limiter = new ConnectionLimiter({
       maxConnections: options.maxConnections ?? SERVER_DEFAULTS.maxConnections,
       maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? SERVER_DEFAULTS.maxConnectionsPerAddress,
       exemptLoopback: options.exemptLoopback ?? SERVER_DEFAULTS.exemptLoopback,
     });
+    const transportOptions = resolveTransportOptions(options.transports, this.hub.options.limits.maxMessageSize, options.origins);
+    this.transports = transportOptions.enabled
+      ? new TransportEndpoint({
+          hub: this.hub,
+          nodeId: this.nodeId,
+          options: transportOptions,
+          prefix: this.websocketPath.slice(0, this.websocketPath.lastIndexOf('/')) || '/',
+          admit: (address) => {
+            const lease = this.limiter.lease(address);
+            return typeof lease === 'function' ? lease : undefined;
+          },
+        })
+      : undefined;
     const handshakeTimeoutMs = options.handshakeTimeoutMs ?? SERVER_DEFAULTS.handshakeTimeoutMs;
     this.wss = new WebSocketServer({
       noServer: true,
@@ -120,15 +166,39 @@ export class VolleyServer {
     return server;
   }
 
+  /** The server's limits in force, as the API's `info` shows them. */
+  private serverLimits(): Record<string, unknown> {
+    const o = this.options;
+    return {
+      maxConnections: o.maxConnections ?? SERVER_DEFAULTS.maxConnections,
+      maxConnectionsPerAddress: o.maxConnectionsPerAddress ?? SERVER_DEFAULTS.maxConnectionsPerAddress,
+      handshakeTimeoutMs: o.handshakeTimeoutMs ?? SERVER_DEFAULTS.handshakeTimeoutMs,
+      requestTimeoutMs: o.requestTimeoutMs ?? SERVER_DEFAULTS.requestTimeoutMs,
+      idleTimeoutMs: o.idleTimeoutMs ?? SERVER_DEFAULTS.idleTimeoutMs,
+      heartbeatIntervalMs: o.heartbeatIntervalMs ?? SERVER_DEFAULTS.heartbeatIntervalMs,
+      apiMaxBodySize: o.api?.maxBodySize ?? 1_048_576,
+    };
+  }
+
   /** Connection figures; the hub's own are in `hub.stats`. */
   get stats(): ServerStats {
-    return { connections: this.limiter.connections, connectionsRefused: this.limiter.refused };
+    return { connections: this.limiter.connections, connectionsRefused: this.limiter.refused, transports: this.transports?.stats };
   }
 
   /** Resolves once the hub (and its broker) is ready; what a detached host awaits. */
   ready(): Promise<void> {
     this.starting ??= (async () => {
       await this.hub.ready();
+      // With a shared broker there may be other nodes: one link to them for everything asked
+      // of another node (transports' routing, the API's `connections`; docs/clustering.md).
+      if (this.ownBroker === undefined) {
+        const link = new NodeLink(this.hub.broker, this.nodeId);
+        this.transports?.startRouting(link);
+        if (this.api !== undefined) answerConnections(link, (params) => localConnections(this.hub, this.nodeId, params));
+        this.nodeLink = link;
+        await link.start();
+      }
+      this.nodeStats?.start();
       if (this.options.mqtt === undefined) return;
       const { startMqttBridge, hubBridgeHost } = await import('../bridges/mqtt/index.js');
       this.mqttBridge = await startMqttBridge(this.options.mqtt, hubBridgeHost(this.hub));
@@ -162,6 +232,7 @@ export class VolleyServer {
   /** Cuts every connection now (a second Ctrl-C); close() then ends at once. */
   terminate(): void {
     for (const ws of this.wss.clients) ws.terminate();
+    this.transports?.close();
     for (const route of this.routes) route.terminate?.();
     if (this.ownsServer) this.httpServer?.closeAllConnections();
   }
@@ -175,6 +246,10 @@ export class VolleyServer {
     const apiDrained = this.api?.drain() ?? Promise.resolve();
     const routesClosed = Promise.all(this.routes.map((route) => route.close?.()));
     await this.mqttBridge?.close();
+    this.transports?.close();
+    this.transports?.stopRouting();
+    await this.nodeStats?.stop();
+    await this.nodeLink?.close();
     if (this.ownsHub) await this.hub.close(DisconnectCode.shutdown, 'server shutdown');
     await this.ownBroker?.close();
     await settleWithin(Promise.all([apiDrained, socketsClosed, routesClosed]), this.shutdownTimeoutMs);
@@ -209,15 +284,15 @@ export class VolleyServer {
       abortHandshake(socket, 503, TOO_MANY, { 'retry-after': '5' });
       return true;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req.socket.remoteAddress));
     return true;
   }
 
-  private accept(ws: WebSocket): void {
-    const client = this.hub.connect(new WebSocketSession(ws));
+  private accept(ws: WebSocket, remoteAddress: string | undefined): void {
+    const client = this.hub.connect(new WebSocketSession(ws, remoteAddress));
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (isBinary) client.close(1003, 'binary frames are not supported');
-      else client.handleText(data.toString('utf8'));
+      else client.handleText(data.toString('utf8'), data.length);
     });
     ws.on('close', () => client.handleClose());
     ws.on('error', () => {});
@@ -233,6 +308,8 @@ export class VolleyServer {
       return true;
     }
     for (const route of this.routes) if (route.handleRequest?.(req, res)) return true;
+    if (this.transports?.handleRequest(req, res)) return true;
+    if (this.admin?.handleRequest(req, res)) return true;
     const path = pathOf(req);
     if (this.api !== undefined && (path === this.apiPrefix || path.startsWith(`${this.apiPrefix}/`))) {
       this.api(req, res);

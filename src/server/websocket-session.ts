@@ -14,7 +14,11 @@ function prepare(text: string): PreparedMessage {
 export class WebSocketSession implements Session {
   readonly transport = 'websocket';
 
-  constructor(private readonly ws: WebSocket) {}
+  /** `remoteAddress`: the peer's IP address, shown to operators (the admin console). */
+  constructor(
+    private readonly ws: WebSocket,
+    readonly remoteAddress?: string,
+  ) {}
 
   send(message: OutboundMessage): void {
     if (this.ws.readyState !== this.ws.OPEN) return;

@@ -25,6 +25,9 @@ export const WireErrorCode = {
   alreadyConnected: 116,
   unavailable: 117,
   wrongTokenKind: 118,
+  unknownSession: 119,
+  tooManySessions: 120,
+  originNotAllowed: 121,
 } as const;
 
 export type WireErrorCodeKey = keyof typeof WireErrorCode;
@@ -51,6 +54,9 @@ export const ErrorName: Readonly<Record<WireErrorCodeValue, string>> = {
   116: 'already_connected',
   117: 'unavailable',
   118: 'wrong_token_kind',
+  119: 'unknown_session',
+  120: 'too_many_sessions',
+  121: 'origin_not_allowed',
 };
 
 /**
@@ -63,6 +69,7 @@ export const DisconnectCode = {
   connectTimeout: 3001,
   slowConsumer: 3002,
   internal: 3003,
+  cannotResume: 3004,
   unauthorized: 3500,
   badRequest: 3501,
   tokenExpired: 3502,
@@ -77,6 +84,7 @@ const TEMPORARY_ERRORS: ReadonlySet<number> = new Set([
   WireErrorCode.internal,
   WireErrorCode.tooManyRequests,
   WireErrorCode.unavailable,
+  WireErrorCode.tooManySessions,
 ]);
 
 /**

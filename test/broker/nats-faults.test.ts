@@ -2,13 +2,12 @@
 // temporary store directory. The shared NATS on 4222 is never touched.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { NatsBroker } from '../../src/broker/nats/nats-broker.js';
 import { brokerFromUrl } from '../../src/broker/from-url.js';
-import { NATS_SERVER, PrivateEngine, freePort } from '../cluster/engines.js';
+import { NATS_SERVER, PrivateEngine, binarySkipReason, freePort } from '../cluster/engines.js';
 import { engineFaultSuite, oneConnectionOutageSuite } from '../cluster/fault-suite.js';
 
-const skip = natsServerSkipReason();
+const skip = binarySkipReason('nats-server', NATS_SERVER);
 
 describe('NatsBroker faults (private nats-server)', { skip }, () => {
   engineFaultSuite({
@@ -28,11 +27,3 @@ describe('NatsBroker faults (private nats-server)', { skip }, () => {
 describe('NatsBroker one-connection outage', { skip }, () => {
   oneConnectionOutageSuite(() => PrivateEngine.nats(), (url) => NatsBroker.connect({ url, prefix: 'blip', reconnectWaitMs: 100 }));
 });
-
-function natsServerSkipReason(): string | undefined {
-  if (existsSync(NATS_SERVER)) return undefined;
-  if (process.env.CI === 'true') throw new Error(`${NATS_SERVER} not found`);
-  const reason = `nats-server not found at ${NATS_SERVER}`;
-  console.log(`# skipping: ${reason}`);
-  return reason;
-}

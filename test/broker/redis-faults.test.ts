@@ -4,12 +4,10 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { RedisBroker } from '../../src/broker/redis/redis-broker.js';
 import { brokerFromUrl } from '../../src/broker/from-url.js';
-import { PrivateEngine, REDIS_SERVER, freePort } from '../cluster/engines.js';
+import { PrivateEngine, REDIS_SERVER, binarySkipReason, freePort } from '../cluster/engines.js';
 import { engineFaultSuite, oneConnectionOutageSuite } from '../cluster/fault-suite.js';
-import { existsSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
 
-const skip = redisServerSkipReason();
+const skip = binarySkipReason('redis-server', REDIS_SERVER);
 
 describe('RedisBroker faults (private redis-server)', { skip }, () => {
   engineFaultSuite({
@@ -30,15 +28,3 @@ describe('RedisBroker faults (private redis-server)', { skip }, () => {
 describe('RedisBroker one-connection outage', { skip }, () => {
   oneConnectionOutageSuite(() => PrivateEngine.redis(), (url) => RedisBroker.connect({ url, prefix: 'blip', maxReconnectDelayMs: 100 }));
 });
-
-function redisServerSkipReason(): string | undefined {
-  try {
-    execFileSync(REDIS_SERVER, ['--version'], { stdio: 'ignore' });
-    return undefined;
-  } catch {
-    if (process.env.CI === 'true' || existsSync(REDIS_SERVER)) throw new Error(`${REDIS_SERVER} cannot be run`);
-    const reason = `redis-server not found (${REDIS_SERVER})`;
-    console.log(`# skipping: ${reason}`);
-    return reason;
-  }
-}

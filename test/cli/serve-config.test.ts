@@ -124,3 +124,32 @@ describe('volley serve config', () => {
     }
   });
 });
+
+describe('volley serve: the admin console options', () => {
+  const password = 'a long admin password';
+
+  test('--admin-password and VOLLEY_ADMIN_PASSWORD turn the console on; a config file sets the rest', () => {
+    assert.equal(loadServeConfig({}, {}).admin, undefined);
+    assert.deepEqual(loadServeConfig({ 'admin-password': password }, {}).admin, { password });
+    assert.deepEqual(loadServeConfig({}, { VOLLEY_ADMIN_PASSWORD: password }).admin, { password });
+    const file = configFile(JSON.stringify({ admin: { password: 'from the file 123', sessionTtlMs: 600_000 }, nodeId: 'edge-1' }));
+    const config = loadServeConfig({ config: file, 'admin-password': password }, {});
+    assert.deepEqual(config.admin, { password, sessionTtlMs: 600_000 });
+    assert.deepEqual(serverOptionsOf(config).admin, { password, sessionTtlMs: 600_000 });
+    assert.equal(serverOptionsOf(config).nodeId, 'edge-1');
+    createServer({ ...serverOptionsOf(config), detached: true });
+  });
+
+  test('a short password is refused naming where it came from, never repeating it', () => {
+    const fromFlag = assert.throws(() => loadServeConfig({ 'admin-password': 'short' }, {}), (err: unknown) => {
+      assert.ok(err instanceof UsageError);
+      assert.match(err.message, /--admin-password/);
+      assert.equal(err.message.includes('short'), false);
+      return true;
+    });
+    void fromFlag;
+    assert.throws(() => loadServeConfig({}, { VOLLEY_ADMIN_PASSWORD: 'short' }), /VOLLEY_ADMIN_PASSWORD/);
+    assert.match(refusal(JSON.stringify({ admin: {} })), /admin/);
+    assert.match(refusal(JSON.stringify({ admin: { password: password, extra: 1 } })), /admin/);
+  });
+});

@@ -73,7 +73,7 @@ test('Chromium: the `online` event ends the backoff wait at once', { skip }, asy
     }
     // Nothing listens there; the backoff ceiling is a minute, so only `online` can make
     // the second attempt come soon (or, rarely, a jittered delay close to 0).
-    const client = new lib.Client(url, { WebSocket: CountingWebSocket, minReconnectDelayMs: 60_000, maxReconnectDelayMs: 60_000 });
+    const client = new lib.Client(url, { WebSocket: CountingWebSocket, transports: ['websocket'], minReconnectDelayMs: 60_000, maxReconnectDelayMs: 60_000 });
     client.connect();
     const waitFor = async (check: () => boolean) => {
       const deadline = Date.now() + 5_000;

@@ -117,8 +117,8 @@ test('a command with no reply in time fails with timeout; one on a lost connecti
   assert.equal(await c.rpc('slow', undefined, 5_000), 'late');
 });
 
-test('the browser entry with no WebSocket anywhere: disconnected with a reason, not a crash', { skip: typeof (globalThis as { WebSocket?: unknown }).WebSocket !== 'undefined' && 'this Node has globalThis.WebSocket' }, async () => {
-  const c = new BrowserClient(t.url);
+test('the browser entry with only WebSocket allowed and none anywhere: disconnected with a reason, not a crash', { skip: typeof (globalThis as { WebSocket?: unknown }).WebSocket !== 'undefined' && 'this Node has globalThis.WebSocket' }, async () => {
+  const c = new BrowserClient(t.url, { transports: ['websocket'] });
   const gone = new Promise<{ code: number; reason: string }>((resolve) => c.once('disconnected', resolve));
   c.connect();
   const reason = await gone;

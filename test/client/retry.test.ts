@@ -34,6 +34,7 @@ function rig(t: TestContext, random: () => number = () => 0.999, options: Client
   const transport = fakeTransport();
   const client = new Client('ws://fake.invalid/connection/websocket', {
     WebSocket: transport.WebSocket,
+    transports: ['websocket'],
     pingIntervalMs: 0,
     minReconnectDelayMs: MIN_DELAY_MS,
     maxReconnectDelayMs: MAX_DELAY_MS,

@@ -3,7 +3,7 @@
 // directory) for tests that stop or restart an engine. The machine's shared services on
 // 6379 and 4222 are never stopped.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -30,6 +30,19 @@ export async function serviceSkipReason(name: string, url: string): Promise<stri
   if (await portOpen(hostname, Number(port))) return undefined;
   const reason = `${name} not reachable at ${url}`;
   if (process.env.CI === 'true') throw new Error(`${reason} (CI=true: engine tests must run)`);
+  console.log(`# skipping: ${reason}`);
+  return reason;
+}
+
+/**
+ * undefined when the engine binary at `path` runs (`--version` exits 0); otherwise a reason
+ * to skip, printed on one line. With CI=true a binary that cannot run is a failure.
+ */
+export function binarySkipReason(name: string, path: string): string | undefined {
+  const probe = spawnSync(path, ['--version'], { stdio: 'ignore', timeout: 10_000 });
+  if (probe.error === undefined && probe.status === 0) return undefined;
+  const reason = `${name} cannot be run (${path})`;
+  if (process.env.CI === 'true') throw new Error(`${reason} (CI=true: engine fault tests must run)`);
   console.log(`# skipping: ${reason}`);
   return reason;
 }

@@ -24,7 +24,7 @@ export function engineFaultSuite(options: FaultSuiteOptions): void {
   before(async () => {
     engine = await options.engine();
     await engine.start();
-    [late, early] = await Promise.all([options.connect(engine.url, true), options.connect(engine.url, false)]);
+    [late, early] = await connectBoth(() => options.connect(engine.url, true), () => options.connect(engine.url, false));
   });
   after(async () => {
     await Promise.all([late?.close(), early?.close()]);
@@ -92,4 +92,21 @@ export function oneConnectionOutageSuite(engine: () => Promise<PrivateEngine>, c
     await broker.publish('y', '2');
     await waitFor(() => events.length === 1, 2_000, 'delivery');
   });
+}
+
+/**
+ * Connects two nodes, trying up to three times: a freshly started engine may accept TCP
+ * before it answers (nats-server's JetStream API times out for a moment on a busy
+ * machine). A node that connected while the other failed is closed again, so a failed
+ * attempt leaves no connection behind to keep the test process alive.
+ */
+async function connectBoth(a: () => Promise<Broker>, b: () => Promise<Broker>): Promise<[Broker, Broker]> {
+  for (let attempt = 1; ; attempt++) {
+    const [first, second] = await Promise.allSettled([a(), b()]);
+    if (first.status === 'fulfilled' && second.status === 'fulfilled') return [first.value, second.value];
+    await Promise.all([first, second].map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)));
+    const failure = first.status === 'rejected' ? first.reason : (second as PromiseRejectedResult).reason;
+    if (attempt === 3) throw failure;
+    await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+  }
 }

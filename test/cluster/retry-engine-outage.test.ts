@@ -6,8 +6,6 @@
 // Nothing waits a fixed time: every step waits for an event or a condition.
 import { describe, it, before, beforeEach, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import type { Broker } from '../../src/broker/broker.js';
 import { BROKER_UNAVAILABLE } from '../../src/hub/errors.js';
 import { NatsBroker } from '../../src/broker/nats/nats-broker.js';
@@ -16,7 +14,7 @@ import { Client, WireErrorCode, type ErrorContext, type SubscribedContext, type 
 import { TcpProxy, mintToken, startServer, type TestServer } from '../client/helpers.js';
 import { removeNatsState } from './nats-cleanup.js';
 import { removeRedisState } from './redis-cleanup.js';
-import { NATS_SERVER, PrivateEngine, REDIS_SERVER, uniquePrefix, waitFor } from './engines.js';
+import { NATS_SERVER, PrivateEngine, REDIS_SERVER, binarySkipReason, uniquePrefix, waitFor } from './engines.js';
 
 /** Generous: on a busy machine an engine restart and a broker reconnect take seconds. */
 const WAIT_MS = 60_000;
@@ -35,37 +33,19 @@ interface EngineKind {
 const kinds: EngineKind[] = [
   {
     name: 'redis-server',
-    skip: binarySkipReason('redis-server', REDIS_SERVER, () => execFileSync(REDIS_SERVER, ['--version'], { stdio: 'ignore' })),
+    skip: binarySkipReason('redis-server', REDIS_SERVER),
     engine: () => PrivateEngine.redis(),
     broker: (url, prefix) => RedisBroker.connect({ url, prefix, maxReconnectDelayMs: 100 }),
     wipe: (url, prefix) => removeRedisState(url, prefix),
   },
   {
     name: 'nats-server',
-    skip: binarySkipReason('nats-server', NATS_SERVER, () => {
-      if (!existsSync(NATS_SERVER)) throw new Error('missing');
-    }),
+    skip: binarySkipReason('nats-server', NATS_SERVER),
     engine: () => PrivateEngine.nats(),
     broker: (url, prefix) => NatsBroker.connect({ url, prefix, reconnectWaitMs: 100 }),
     wipe: (url, prefix) => removeNatsState(url, prefix),
-    // Found here: once its JetStream stream and KV buckets are deleted, NatsBroker refuses
-    // every publish until restarted instead of creating them again (src/broker/nats).
-    wipeSkip: 'NatsBroker does not recreate deleted JetStream streams',
   },
 ];
-
-/** undefined when the engine binary runs; else a skip reason printed on one line (CI=true: a failure). */
-function binarySkipReason(name: string, path: string, probe: () => void): string | undefined {
-  try {
-    probe();
-    return undefined;
-  } catch {
-    if (process.env.CI === 'true') throw new Error(`${name} cannot be run (${path}); CI=true: the retry-rule tests must run`);
-    const reason = `${name} not found (${path})`;
-    console.log(`# skipping: ${reason}`);
-    return reason;
-  }
-}
 
 /** What one subscription reported. */
 interface Watched<T> {

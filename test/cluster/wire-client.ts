@@ -12,10 +12,13 @@ export interface Push {
 export class WireClient {
   readonly pushes: Push[] = [];
   clientId = '';
+  /** The close code the server sent, once the socket has closed. */
+  closeCode: number | undefined;
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
 
   private constructor(private readonly socket: WebSocket) {
+    socket.on('close', (code) => (this.closeCode = code));
     socket.on('message', (raw) => {
       const message = JSON.parse(String(raw)) as { id?: number; result?: unknown; error?: { message: string }; push?: string };
       if (message.id !== undefined) {

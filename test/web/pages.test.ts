@@ -72,7 +72,8 @@ test('the pages are built small', { skip }, () => {
   const scripts = demo.files.filter((f) => f.path.endsWith('.js') && f.path !== 'docs.js'); // the Docs page's editor and Yjs: budget in test/yjs
   const gzipTotal = scripts.reduce((sum, f) => sum + f.gzipBytes, 0);
   console.log(`# all page scripts together: ${gzipTotal} bytes gzipped`);
-  assert.ok(gzipTotal < 20_000, `page scripts are ${gzipTotal} bytes gzipped`);
+  // uPlot, the charting library of the status, live data and devices pages, is about 24 KB of it.
+  assert.ok(gzipTotal < 45_000, `page scripts are ${gzipTotal} bytes gzipped`);
 });
 
 test('the index links the six pages', { skip }, async () => {
@@ -132,7 +133,7 @@ test('the live data page updates: prices change and the chart is drawn', { skip 
   );
   await page.waitForFunction(() => Number((document.getElementById('tick-count')?.textContent ?? '0').replace(/\D/g, '')) > 20);
   const inked = await page.evaluate(() => {
-    const canvas = document.getElementById('chart') as HTMLCanvasElement;
+    const canvas = document.querySelector<HTMLCanvasElement>('#chart canvas')!;
     const pixels = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
     let count = 0;
     for (let i = 3; i < pixels.length; i += 4) if (pixels[i]! > 0) count++;

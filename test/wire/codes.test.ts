@@ -11,9 +11,10 @@ describe('wire codes', () => {
     }
   });
 
-  it('isTemporary: internal, too_many_requests and unavailable errors only', () => {
+  it('isTemporary: internal, too_many_requests, unavailable and too_many_sessions errors only', () => {
     const temporary = Object.values(WireErrorCode).filter((code) => isTemporary(code));
-    assert.deepEqual(temporary.sort(), [WireErrorCode.internal, WireErrorCode.tooManyRequests, WireErrorCode.unavailable].sort());
+    const expected = [WireErrorCode.internal, WireErrorCode.tooManyRequests, WireErrorCode.unavailable, WireErrorCode.tooManySessions];
+    assert.deepEqual(temporary.sort(), expected.sort());
     assert.equal(isTemporary(99), false);
     assert.equal(isTemporary(999), false);
   });

@@ -10,14 +10,14 @@ import {
 import { WireErrorCode, type Client } from '../../src/client/index.js';
 import { connectClient } from './connect.js';
 import { byId, element, showConnection } from './dom.js';
-import { LineChart, everyFrame, type Point } from './line-chart.js';
+import { TimeChart, everyFrame, type Point } from './time-chart.js';
 
 const WINDOW_MS = 60_000;
 const temperature = (value: number) => `${value.toFixed(1)} °C`;
 
 class DeviceCard {
   readonly root: HTMLElement;
-  private readonly chart: LineChart;
+  private readonly chart: TimeChart;
   private readonly value: HTMLElement;
   private readonly stateLabel: HTMLElement;
   private readonly toggle: HTMLButtonElement;
@@ -35,14 +35,14 @@ class DeviceCard {
     this.stateLabel = element('span', 'device-state', '…');
     head.append(this.stateLabel);
     this.value = element('div', 'device-value', '—');
-    const canvas = element('canvas', 'chart device-chart');
-    canvas.setAttribute('aria-label', `Temperature of ${device}`);
+    const chart = element('div', 'chart device-chart');
+    chart.setAttribute('aria-label', `Temperature of ${device}`);
     this.toggle = element('button', 'toggle', 'Switch');
     this.toggle.disabled = true;
     this.toggle.addEventListener('click', () => this.send());
     this.error = element('p', 'error');
-    this.root.append(head, this.value, canvas, this.toggle, this.error);
-    this.chart = new LineChart(canvas, { windowMs: WINDOW_MS, format: temperature, minSpan: 2, color: '#ea580c' });
+    this.root.append(head, this.value, chart, this.toggle, this.error);
+    this.chart = new TimeChart(chart, { windowMs: WINDOW_MS, format: temperature, minSpan: 2, series: [{ label: 'temperature', color: '#ea580c' }] });
     this.subscribe();
   }
 

@@ -5,14 +5,14 @@ import { MARKET_CHANNEL, isMarketTick, type MarketTick } from '../../src/demo/pr
 import { connectClient } from './connect.js';
 import { byId, showConnection } from './dom.js';
 import { formatInteger, formatPrice } from './format.js';
-import { LineChart, everyFrame } from './line-chart.js';
+import { TimeChart, everyFrame } from './time-chart.js';
 import { PriceTable } from './price-table.js';
 import { TickSeries } from './tick-series.js';
 
 const WINDOW_MS = 30_000;
 
 const series = new TickSeries(WINDOW_MS + 5_000);
-const chart = new LineChart(byId<HTMLCanvasElement>('chart'), { windowMs: WINDOW_MS, format: formatPrice, minSpan: 0.2, color: '#0f766e' });
+const chart = new TimeChart(byId('chart'), { windowMs: WINDOW_MS, format: formatPrice, minSpan: 0.2, series: [{ label: 'price', color: '#0f766e' }] });
 const chartTitle = byId('chart-symbol');
 const table = new PriceTable(byId<HTMLTableSectionElement>('prices'), (symbol) => {
   chartTitle.textContent = symbol;

@@ -5,14 +5,16 @@
 import { STATUS_PATH, type DemoStatus } from '../../src/demo/protocol.js';
 import { byId } from './dom.js';
 import { formatDuration, formatInteger, formatRate } from './format.js';
-import { LineChart, everyFrame } from './line-chart.js';
+import { TimeChart, everyFrame } from './time-chart.js';
 
 const POLL_MS = 1_000;
 const WINDOW_MS = 60_000;
 
-const rateChart = new LineChart(byId<HTMLCanvasElement>('rate-chart'), { windowMs: WINDOW_MS, format: formatRate, fromZero: true, minSpan: 5, color: '#7c3aed' });
-const connectionChart = new LineChart(byId<HTMLCanvasElement>('connection-chart'), {
-  windowMs: WINDOW_MS, format: formatInteger, fromZero: true, minSpan: 4, color: '#2563eb',
+const rateChart = new TimeChart(byId('rate-chart'), {
+  windowMs: WINDOW_MS, format: formatRate, fromZero: true, minSpan: 5, series: [{ label: 'messages/s', color: '#7c3aed' }],
+});
+const connectionChart = new TimeChart(byId('connection-chart'), {
+  windowMs: WINDOW_MS, format: formatInteger, fromZero: true, integer: true, minSpan: 4, series: [{ label: 'connections', color: '#2563eb' }],
 });
 
 function show(status: DemoStatus): void {
@@ -24,8 +26,8 @@ function show(status: DemoStatus): void {
   // Sample times are on the server's clock: place them by their age instead.
   const now = Date.now();
   const samples = [...status.recent, status].map((s) => ({ t: now - (status.at - s.at), sample: s }));
-  rateChart.setPoints(samples.map(({ t, sample }) => ({ t, v: sample.messagesPerSecond })), false);
-  connectionChart.setPoints(samples.map(({ t, sample }) => ({ t, v: sample.connections })), false);
+  rateChart.setPoints(samples.map(({ t, sample }) => ({ t, v: sample.messagesPerSecond })));
+  connectionChart.setPoints(samples.map(({ t, sample }) => ({ t, v: sample.connections })));
 }
 
 async function poll(): Promise<void> {

@@ -3,7 +3,7 @@
 // "now" and the chart scrolls smoothly even when the two clocks disagree.
 
 import type { MarketTick } from '../../src/demo/protocol.js';
-import type { Point } from './line-chart.js';
+import type { Point } from './time-chart.js';
 
 export class TickSeries {
   private readonly bySymbol = new Map<string, Point[]>();

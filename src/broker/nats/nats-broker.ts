@@ -66,6 +66,7 @@ export class NatsBroker implements Broker {
   private control: Subscription | undefined;
   private connected = true;
   private closed = false;
+  private restoring: Promise<boolean> | undefined;
 
   private constructor(
     private readonly nc: NatsConnection,
@@ -74,6 +75,7 @@ export class NatsBroker implements Broker {
     names: NatsNames,
     url: string,
     private readonly onError: (error: Error) => void,
+    private readonly setUpJetStream: () => Promise<unknown>,
   ) {
     this.url = url;
     this.names = names;
@@ -103,21 +105,8 @@ export class NatsBroker implements Broker {
       throw new Error(`cannot reach NATS at ${redactUrl(url)}: ${(error as Error).message}`, { cause: error });
     }
     try {
-      const jsm = await nc.jetstreamManager({ timeout: options.requestTimeoutMs ?? 5_000 });
-      const storage = (options.storage ?? 'file') as StreamConfig['storage'];
-      const replicas = options.replicas ?? 1;
-      await ensureStream(jsm, {
-        name: names.historyStream,
-        subjects: [names.historySubjects],
-        storage,
-        num_replicas: replicas,
-        max_age: nats.nanos(options.historyMaxAgeMs ?? 30 * DAY_MS),
-        discard: 'old' as StreamConfig['discard'],
-      });
-      const js = nc.jetstream({ timeout: options.requestTimeoutMs ?? 5_000 });
-      const kvStorage = storage === 'memory' ? nats.StorageType.Memory : nats.StorageType.File;
-      const meta: KV = await js.views.kv(names.metaBucket, { history: 1, ttl: options.historyMaxAgeMs ?? 30 * DAY_MS, storage: kvStorage, replicas });
-      const presenceBucket: KV = await js.views.kv(names.presenceBucket, { history: 1, ttl: options.presenceMaxAgeMs ?? 3_600_000, storage: kvStorage, replicas });
+      const setUp = () => setUpJetStream(nats, nc, names, options);
+      const { jsm, js, meta, presenceBucket } = await setUp();
       const history = new NatsHistory({
         js,
         jsm,
@@ -128,7 +117,7 @@ export class NatsBroker implements Broker {
         onError,
         requestTimeoutMs: options.requestTimeoutMs ?? 5_000,
       });
-      return new NatsBroker(nc, history, new NatsPresence(presenceBucket, names, now), names, redactUrl(url), onError);
+      return new NatsBroker(nc, history, new NatsPresence(presenceBucket, names, now), names, redactUrl(url), onError, setUp);
     } catch (error) {
       await nc.close().catch(() => {});
       throw new Error(`NATS at ${redactUrl(url)} has no usable JetStream (start nats-server with -js): ${(error as Error).message}`, { cause: error });
@@ -273,20 +262,70 @@ export class NatsBroker implements Broker {
     }));
   }
 
-  /** Runs a request; a failure while the connection is down becomes BrokerUnavailableError. */
+  /**
+   * Runs a request; a failure while the connection is down becomes BrokerUnavailableError.
+   * A server that lost the stream or a bucket (restarted without its store, or deleted by
+   * an operator) answers "no responders" or "stream not found": the stream and buckets are
+   * created again once and the request is retried, so history starts a new epoch instead
+   * of every publish being refused until this node restarts.
+   */
   private async request<T>(operation: () => Promise<T>): Promise<T> {
     try {
       return await operation();
     } catch (error) {
-      if (!this.connected || this.nc.isClosed() || isConnectionError(error)) throw new BrokerUnavailableError('NATS', this.url, error);
-      throw error;
+      if (!(this.connected && !this.nc.isClosed() && isMissingStream(error) && (await this.restoreJetStream()))) throw this.unavailable(error);
     }
+    try {
+      return await operation();
+    } catch (error) {
+      throw this.unavailable(error);
+    }
+  }
+
+  /** A failure while the connection is down (or a connection-level one) is BrokerUnavailableError. */
+  private unavailable(error: unknown): unknown {
+    if (!this.connected || this.nc.isClosed() || isConnectionError(error)) return new BrokerUnavailableError('NATS', this.url, error);
+    return error;
+  }
+
+  /** Sets the stream and buckets up again; concurrent callers share one attempt. */
+  private restoreJetStream(): Promise<boolean> {
+    this.restoring ??= this.setUpJetStream().then(
+      () => true,
+      (error: Error) => {
+        this.onError(error);
+        return false;
+      },
+    ).finally(() => {
+      this.restoring = undefined;
+    });
+    return this.restoring;
   }
 
   private assertReady(): void {
     if (this.closed) throw new Error('broker is closed');
     if (!this.connected || this.nc.isClosed()) throw new BrokerUnavailableError('NATS', this.url);
   }
+}
+
+/** Creates the history stream and the meta and presence buckets where missing (and updates their settings). */
+async function setUpJetStream(nats: typeof import('nats'), nc: NatsConnection, names: NatsNames, options: NatsBrokerOptions) {
+  const jsm = await nc.jetstreamManager({ timeout: options.requestTimeoutMs ?? 5_000 });
+  const storage = (options.storage ?? 'file') as StreamConfig['storage'];
+  const replicas = options.replicas ?? 1;
+  await ensureStream(jsm, {
+    name: names.historyStream,
+    subjects: [names.historySubjects],
+    storage,
+    num_replicas: replicas,
+    max_age: nats.nanos(options.historyMaxAgeMs ?? 30 * DAY_MS),
+    discard: 'old' as StreamConfig['discard'],
+  });
+  const js = nc.jetstream({ timeout: options.requestTimeoutMs ?? 5_000 });
+  const kvStorage = storage === 'memory' ? nats.StorageType.Memory : nats.StorageType.File;
+  const meta: KV = await js.views.kv(names.metaBucket, { history: 1, ttl: options.historyMaxAgeMs ?? 30 * DAY_MS, storage: kvStorage, replicas });
+  const presenceBucket: KV = await js.views.kv(names.presenceBucket, { history: 1, ttl: options.presenceMaxAgeMs ?? 3_600_000, storage: kvStorage, replicas });
+  return { jsm, js, meta, presenceBucket };
 }
 
 async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }): Promise<void> {
@@ -297,6 +336,12 @@ async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig>
     if ((error as { api_error?: { err_code?: number } }).api_error?.err_code !== 10059) throw error;
     await jsm.streams.add(config);
   }
+}
+
+/** JetStream's answers when the stream or bucket a request needs does not exist. */
+function isMissingStream(error: unknown): boolean {
+  const { code, api_error: apiError } = (error ?? {}) as { code?: unknown; api_error?: { err_code?: number } };
+  return String(code) === '503' || apiError?.err_code === 10059 || /stream not found/i.test(String((error as Error | undefined)?.message));
 }
 
 function isConnectionError(error: unknown): boolean {
