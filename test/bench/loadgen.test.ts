@@ -1,7 +1,7 @@
 // npm run bench with the Go load generator (bench/loadgen) at a tiny size: its own unit
 // tests (go test), raw WebSocket against volley, ws and net, the volley.v1 hub protocol, and
 // the report's headroom line. Skipped with a line when Go is missing outside CI (.ci/run
-// installs golang-go). No timing is asserted.
+// installs golang-go). The cluster rows are in cluster.test.ts. No timing is asserted.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,7 +9,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { connect } from 'node:net';
 import { buildOnce, killAll, ROOT } from '../cli/helpers.js';
 import { assertFigures, bench, CI, hasGo, newest } from './helpers.js';
 
@@ -48,22 +47,5 @@ describe('npm run bench: the Go load generator', () => {
     assert.ok(hub.wireBytes !== null && hub.wireBytes > 64, `hub wire bytes ${hub.wireBytes}`);
     assert.match(md, /^## Hub \(ratios to Socket\.IO default\)$/m);
     assert.match(md, /^echo-64: the load generator drove the `node:net` floor at [\d,]+ msg\/s/m);
-  });
-
-  test('a cluster: two hub nodes on Redis, subscribers on both, the publisher on one', { timeout: 120_000 }, async (t) => {
-    const redisUp = await new Promise<boolean>((resolve) => {
-      const socket = connect({ host: '127.0.0.1', port: 6379 }, () => { socket.destroy(); resolve(true); });
-      socket.once('error', () => resolve(false));
-    });
-    if ((!hasGo || !redisUp) && !CI) {
-      t.skip(`${hasGo ? '' : 'Go is not installed; '}${redisUp ? '' : 'no Redis on 127.0.0.1:6379'}`);
-      return;
-    }
-    const result = await bench(['--tiny', '--no-build', '--no-install', '--servers', 'volley-hub-redis', '--out', out, '--scenario', 'cluster-fanout-1k']);
-    assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
-    const { doc, md } = newest(out);
-    assertFigures(doc);
-    assert.match(doc.scenarios[0]!.runs[0]!.command, / -addr2 ADDR2 -pid2 PID2$/);
-    assert.match(md, /^## Cluster: 2 nodes on Redis/m);
   });
 });

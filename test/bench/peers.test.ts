@@ -8,13 +8,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildOnce, killAll } from '../cli/helpers.js';
+import { killAll } from '../cli/helpers.js';
 import { assertFigures, bench, CI, hasGo, newest, peersInstalled } from './helpers.js';
 
 describe('npm run bench: the peers', () => {
   let out: string;
-  before(async () => {
-    await buildOnce(); // the volley servers import volley and volley/ws from dist/
+  before(() => {
+    // No dist/ needed: none of these servers imports volley.
     out = mkdtempSync(join(tmpdir(), 'volley-bench-'));
   });
   after(() => {
