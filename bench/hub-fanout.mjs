@@ -4,9 +4,11 @@
 // child process (pinned to core 0, bench/hub-fanout-subscribers.mjs); publications of 64 B of
 // data with at most `window` in flight (a publication is done when all N have it).
 //   hub:  createServer() + hub.publish('bench:fanout', data) — JSON push, encoded and framed once
+//   hub+metrics: the same with Prometheus metrics enabled (prom-client observing the hub), to
+//         measure their cost
 //   raw:  WebSocketServer + prepareMessage(data) written to every subscriber (no hub)
 // Reports deliveries/s (N x messages / time), delivery latency, and both processes' CPU, so a
-// saturated subscriber process shows as such. Medians over reps, interleaved A B A B.
+// saturated subscriber process shows as such. Medians over reps, interleaved A B C A B C.
 // (npm run bench runs it after its socket scenarios; its subscribers speak the hub protocol,
 // which volley bench's workers do not yet.)
 import { fork, execFileSync } from 'node:child_process';
@@ -21,6 +23,7 @@ const { values } = parseArgs({
     messages: { type: 'string', default: '300' },
     window: { type: 'string', default: '16' },
     reps: { type: 'string', default: '3' },
+    modes: { type: 'string', default: 'hub,hub+metrics,raw' },
   },
 });
 const MESSAGES = Number(values.messages);
@@ -33,9 +36,10 @@ try {
   console.log('# taskset unavailable: server and subscribers are not pinned apart');
 }
 
-async function startHub() {
+async function startHub(metrics) {
   const server = createServer({ port: 0, host: '127.0.0.1', allowAnonymous: true, heartbeatIntervalMs: 0,
-    namespaces: { bench: {} }, limits: { publishRate: 1e9 } });
+    namespaces: { bench: {} }, limits: { publishRate: 1e9 },
+    ...(metrics ? { metrics: { enabled: true, token: 'bench-metrics-token-0000' } } : {}) });
   const { port } = await server.listen();
   return {
     url: `ws://127.0.0.1:${port}/connection/websocket`,
@@ -55,8 +59,8 @@ async function startRaw() {
 }
 
 async function run(mode, subs) {
-  const server = mode === 'hub' ? await startHub() : await startRaw();
-  const child = fork(new URL('./hub-fanout-subscribers.mjs', import.meta.url), [server.url, String(subs), mode], {
+  const server = mode === 'raw' ? await startRaw() : await startHub(mode === 'hub+metrics');
+  const child = fork(new URL('./hub-fanout-subscribers.mjs', import.meta.url), [server.url, String(subs), mode === 'raw' ? 'raw' : 'hub'], {
     execArgv: [],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -105,16 +109,18 @@ async function run(mode, subs) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log('| subscribers | path | deliveries/s (median) | min–max | p50 ms | p99 ms | server CPU % | subscriber process CPU % |');
 console.log('|---|---|---|---|---|---|---|---|');
+const modes = values.modes.split(',');
 for (const subs of values.subs.split(',').map(Number)) {
-  const results = { hub: [], raw: [] };
+  const results = Object.fromEntries(modes.map((mode) => [mode, []]));
   for (let rep = 0; rep < Number(values.reps); rep++) {
-    for (const mode of ['hub', 'raw']) results[mode].push(await run(mode, subs));
+    for (const mode of modes) results[mode].push(await run(mode, subs));
   }
-  for (const mode of ['hub', 'raw']) {
+  for (const mode of modes) {
     const rs = results[mode];
     const d = rs.map((r) => r.deliveriesPerSec);
     console.log(`| ${subs} | ${mode} | ${Math.round(median(d))} | ${Math.round(Math.min(...d))}–${Math.round(Math.max(...d))} | ${median(rs.map((r) => r.p50))} | ${median(rs.map((r) => r.p99))} | ${Math.round(median(rs.map((r) => r.serverCpu)))} | ${Math.round(median(rs.map((r) => r.subscriberCpu)))} |`);
   }
-  const ratio = median(results.hub.map((r) => r.deliveriesPerSec)) / median(results.raw.map((r) => r.deliveriesPerSec));
-  console.log(`|  | hub / raw | ${ratio.toFixed(2)} | | | | | |`);
+  const rate = (mode) => median(results[mode].map((r) => r.deliveriesPerSec));
+  if (results.hub && results.raw) console.log(`|  | hub / raw | ${(rate('hub') / rate('raw')).toFixed(2)} | | | | | |`);
+  if (results.hub && results['hub+metrics']) console.log(`|  | hub+metrics / hub | ${(rate('hub+metrics') / rate('hub')).toFixed(2)} | | | | | |`);
 }

@@ -1,7 +1,8 @@
-// `npm run bench`: Volley against npm ws and a node:net floor, side by side, with the load
-// from `volley bench`'s own worker processes. Nothing outside the repository is needed.
-// Run `npm run bench -- --help` for the options; bench/README.md and docs/benchmarks.md
-// explain the method.
+// `npm run bench`: Volley against its peers side by side (npm ws with and without
+// bufferutil, uWebSockets.js, a node:net floor; the hub against Socket.IO 4), with the load
+// from the Go load generator in bench/loadgen (volley bench's Node workers without Go).
+// Nothing outside the repository is needed. Run `npm run bench -- --help` for the options;
+// bench/README.md and docs/benchmarks.md explain the method.
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -11,17 +12,18 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../src/cli/args.js';
 import { ExitCode } from '../src/cli/exit-codes.js';
-import { measureRun, type RunRecord } from './suite/measure.js';
+import { measureRun, REDIS_URL, type RunRecord } from './suite/measure.js';
+import { goLoadgen, type GoLoadgen } from './suite/loadgen.js';
 import { fdLimit, hasTaskset, LOAD_CORE, machineInfo, pinSelf, waitForQuiet } from './suite/machine.js';
 import { parseSuiteArgs, SUITE_HELP, type SuiteOptions } from './suite/options.js';
 import { consoleTable, markdownReport, runLine, type ScriptResult, type SuiteResults } from './suite/render.js';
-import { GAME_TICK, HUB_FANOUT, MQTT_BRIDGE, MQTT_URL, suiteScenarios, type ServerName } from './suite/scenarios.js';
-import { SERVER_SCRIPTS } from './suite/servers.js';
+import { ensurePeers, peerVersions } from './suite/peers.js';
+import { GAME_TICK, HUB_FANOUT, MQTT_BRIDGE, MQTT_URL, suiteScenarios } from './suite/scenarios.js';
+import { SERVER_NAMES, SERVERS, type ServerName } from './suite/servers.js';
 import { scenarioResult, type ScenarioResult } from './suite/stats.js';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const rootDir = path.dirname(benchDir);
-const SERVERS = Object.keys(SERVER_SCRIPTS) as ServerName[];
 /** All the waits for a quiet machine share this budget, so a busy neighbour cannot stretch the run. */
 const QUIET_BUDGET_MS = 60_000;
 /** Descriptors a process needs besides one per connection. */
@@ -111,20 +113,18 @@ function build(o: SuiteOptions): boolean {
   return false;
 }
 
+/** Writes DATE.json and DATE.md (DATE-quick, DATE-tiny for those sizes) into outDir. */
 function writeResults(doc: SuiteResults, outDir: string, stamp: string): string[] {
   fs.mkdirSync(outDir, { recursive: true });
-  const json = JSON.stringify(doc, null, 1);
   const md = `# Benchmark results, ${doc.date}\n\n${markdownReport(doc)}`;
-  const files = [`results-${stamp}.json`, `results-${stamp}.md`, 'latest.json', 'latest.md'].map((f) => path.join(outDir, f));
-  fs.writeFileSync(files[0]!, json);
-  fs.writeFileSync(files[1]!, md);
-  fs.writeFileSync(files[2]!, json);
-  fs.writeFileSync(files[3]!, md);
-  return files;
+  const base = path.join(outDir, stamp);
+  fs.writeFileSync(`${base}.json`, `${JSON.stringify(doc, null, 1)}\n`);
+  fs.writeFileSync(`${base}.md`, md);
+  return [`${base}.json`, `${base}.md`];
 }
 
 async function main(argv: string[]): Promise<number> {
-  const o = parseSuiteArgs(argv, path.join(benchDir, '.out'));
+  const o = parseSuiteArgs(argv, path.join(benchDir, 'results'));
   if (o === null) {
     process.stdout.write(SUITE_HELP);
     return ExitCode.Ok;
@@ -132,68 +132,90 @@ async function main(argv: string[]): Promise<number> {
   const t0 = Date.now();
   const scenarios = suiteScenarios(o.size);
   const known = [...scenarios.map((s) => s.name), HUB_FANOUT, MQTT_BRIDGE, GAME_TICK];
-  for (const name of o.scenarios ?? []) if (!known.includes(name)) throw new UsageError(`--scenario: no scenario "${name}" (known: ${known.join(', ')})`, 'bench');
-  for (const name of o.servers ?? []) if (!SERVERS.includes(name as ServerName)) throw new UsageError(`--servers: no server "${name}" (known: ${SERVERS.join(', ')})`, 'bench');
+  for (const name of o.scenarios ?? []) if (!known.includes(name)) throw new UsageError(`--${o.profile !== null ? 'profile' : 'scenario'}: no scenario "${name}" (known: ${known.join(', ')})`, 'bench');
+  for (const name of o.servers ?? []) if (!SERVER_NAMES.includes(name as ServerName)) throw new UsageError(`--servers: no server "${name}" (known: ${SERVER_NAMES.join(', ')})`, 'bench');
 
-  // This process and the workers it forks take core 0, every server core 1.
+  // This process and the load generator take core 0, every server core 1.
   const pinned = hasTaskset() && os.cpus().length >= 2 && pinSelf(LOAD_CORE);
   if (!pinned) console.warn('warning: not pinned (needs taskset from util-linux and 2 cores): server and load generator share the cores');
-  let names = (o.servers as ServerName[] | null) ?? SERVERS;
-  if (names.includes('volley') && !build(o)) names = names.filter((n) => n !== 'volley');
+  // --quick leaves out ws-bufferutil (the same code as ws, a native mask) to stay under two minutes.
+  let names = (o.servers as ServerName[] | null) ?? SERVER_NAMES.filter((n) => !(o.quick && n === 'ws-bufferutil'));
+  if ((names.includes('volley') || names.includes('volley-hub')) && !build(o)) names = names.filter((n) => n !== 'volley' && n !== 'volley-hub');
+  if (names.some((n) => SERVERS[n].peers) && !ensurePeers(benchDir, o.install)) names = names.filter((n) => !SERVERS[n].peers);
+  const go: GoLoadgen | null = o.loadgen === 'go' ? goLoadgen(benchDir) : null;
+  const loadgen = go ? 'go' : 'node';
+  const profileDir = o.profile !== null ? path.join(o.outDir, `profile-${o.profile}`) : null;
+  if (profileDir) {
+    fs.mkdirSync(profileDir, { recursive: true });
+    o.nodeFlags = [...o.nodeFlags, '--cpu-prof', `--cpu-prof-dir=${profileDir}`];
+  }
 
-  const machine = machineInfo(rootDir, pinned);
+  const machine = machineInfo(rootDir, pinned, peerVersions(benchDir), go?.goVersion ?? null);
   const limit = fdLimit();
-  console.log(`machine: ${machine.cores} x ${machine.cpu}, node ${machine.node}, ws ${machine.ws}, fd limit ${limit}, load ${machine.loadavg.join(' ')}`);
-  console.log(`reps ${o.reps}, ${o.durationSeconds} s + warm-up ${o.warmupSeconds} s, ${o.workers} load worker(s), servers ${names.join(', ')}\n`);
+  console.log(`machine: ${machine.cores} x ${machine.cpu}, node ${machine.node}, fd limit ${limit}, load ${machine.loadavg.join(' ')}`);
+  console.log(`peers: ${Object.entries(machine.peers).map(([k, v]) => `${k} ${v}`).join(', ')}; load generator: ${go ? `bench/bin/loadgen (${go.goVersion})` : 'volley bench (Node)'}`);
+  console.log(`reps ${o.reps}, ${o.durationSeconds} s + warm-up ${o.warmupSeconds} s, servers ${names.join(', ')}\n`);
 
   const results: ScenarioResult[] = [];
   let quietBudgetMs = QUIET_BUDGET_MS;
   let missing = 0;
-  for (const scenario of scenarios.filter((s) => !o.scenarios || o.scenarios.includes(s.name))) {
+  const selected = scenarios.filter((s) => !o.scenarios || o.scenarios.includes(s.name));
+  const redis = new URL(REDIS_URL);
+  const redisUp = selected.some((s) => s.group === 'cluster') && (await reachable(redis.hostname, Number(redis.port || 6379)));
+  for (const [index, scenario] of selected.entries()) {
     const servers = scenario.servers.filter((n) => names.includes(n));
     if (servers.length === 0) continue;
+    if (!go && scenario.node === null) {
+      console.log(`skipping ${scenario.name}: the Node load generator does not speak the hub and Socket.IO protocols (install Go: apt-get install -y golang-go)`);
+      continue;
+    }
+    if (scenario.group === 'cluster' && !redisUp) {
+      console.log(`skipping ${scenario.name}: no Redis at ${REDIS_URL} (set VOLLEY_BENCH_REDIS)`);
+      continue;
+    }
     if (scenario.connections + FD_MARGIN > limit) {
       console.warn(`skipping ${scenario.name}: needs ~${scenario.connections + FD_MARGIN} open files per process, ulimit -n allows ${limit}`);
       continue;
     }
-    console.log(`${scenario.name}: ${scenario.title}`);
+    console.log(`[${index + 1}/${selected.length}] ${scenario.name}: ${scenario.title} (${Math.round((Date.now() - t0) / 1000)} s so far)`);
     const runs: RunRecord[] = [];
-    // Interleaved: volley, ws, net, volley, ws, net... so drift on a shared machine hits all alike.
+    // Interleaved: volley, ws, uws, ..., volley, ws, uws, ... so drift on a shared machine hits all alike.
     for (let rep = 0; rep < o.reps; rep++) {
       for (const name of servers) {
         const waitStarted = Date.now();
         const busyBefore = await waitForQuiet(Math.min(o.quietWaitSeconds * 1000, quietBudgetMs));
         quietBudgetMs = Math.max(0, quietBudgetMs - (Date.now() - waitStarted));
-        const run = await measureRun(benchDir, scenario, name, rep, o, pinned, busyBefore);
+        const run = await measureRun(benchDir, scenario, name, rep, o, pinned, busyBefore, go);
         if (run.value === null) missing++;
         runs.push(run);
         console.log(runLine(scenario, run, o.reps));
       }
     }
-    results.push(scenarioResult(scenario, servers, runs));
+    results.push(scenarioResult(scenario, servers, runs, loadgen));
   }
 
   console.log(`\n${consoleTable(results)}\n`);
-  const withHub = (!o.scenarios || o.scenarios.includes(HUB_FANOUT)) && names.includes('volley');
-  const hubFanout = withHub ? runHubFanout(o) : null;
+  // The scripts run when named, or in a full run (not --quick, which must stay under two minutes).
+  const script = (name: string) => (o.scenarios ? o.scenarios.includes(name) : !o.quick && o.profile === null) && names.includes('volley');
+  // The Node-subscriber hub fan-out only when named: the hub-fanout-* scenarios measure the same with the Go load.
+  const hubFanout = o.scenarios?.includes(HUB_FANOUT) && names.includes('volley') ? runHubFanout(o) : null;
   if (hubFanout && hubFanout.status !== 0) missing++;
-  const withMqtt = (!o.scenarios || o.scenarios.includes(MQTT_BRIDGE)) && names.includes('volley');
-  const mqttBridge = withMqtt ? await runMqttBridge(o) : null;
+  const mqttBridge = script(MQTT_BRIDGE) ? await runMqttBridge(o) : null;
   if (mqttBridge && mqttBridge.status !== 0) missing++;
-  const withGame = (!o.scenarios || o.scenarios.includes(GAME_TICK)) && names.includes('volley');
-  const gameTick = withGame ? runGameTick(o) : null;
+  const gameTick = script(GAME_TICK) ? runGameTick(o) : null;
   if (gameTick && gameTick.status !== 0) missing++;
 
   const date = new Date().toISOString();
-  const stamp = date.replace(/[:.]/g, '-');
+  const stamp = `${date.slice(0, 19).replace(/:/g, '-')}${o.size === 'full' ? '' : `-${o.size}`}`;
   const doc: SuiteResults = {
-    date, file: path.relative(rootDir, path.join(o.outDir, `results-${stamp}.json`)), elapsedSeconds: Math.round((Date.now() - t0) / 1000),
-    options: { reps: o.reps, durationSeconds: o.durationSeconds, warmupSeconds: o.warmupSeconds, workers: o.workers, quick: o.quick, size: o.size, servers: names, nodeFlags: o.nodeFlags },
-    machine, scenarios: results, hubFanout, mqttBridge, gameTick,
+    date, file: path.relative(rootDir, path.join(o.outDir, `${stamp}.json`)), elapsedSeconds: Math.round((Date.now() - t0) / 1000),
+    options: { reps: o.reps, durationSeconds: o.durationSeconds, warmupSeconds: o.warmupSeconds, workers: o.workers, quick: o.quick, size: o.size, servers: names, nodeFlags: o.nodeFlags, loadgen },
+    machine, command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`, scenarios: results, hubFanout, mqttBridge, gameTick,
   };
   const files = writeResults(doc, o.outDir, stamp);
   console.log(`\nresults: ${files.map((f) => path.relative(rootDir, f)).join(', ')}; ${doc.elapsedSeconds} s.` +
-    ' Update docs/benchmarks.md with: npx tsx bench/report.ts');
+    ` Update docs/benchmarks.md with: npx tsx bench/report.ts ${path.relative(rootDir, files[0]!)}`);
+  if (profileDir) console.log(`CPU profiles (one per server and run): ${path.relative(rootDir, profileDir)}; top functions: npx tsx bench/profile-top.ts ${path.relative(rootDir, profileDir)}`);
   if (missing > 0) console.warn(`${missing} run(s) produced no figure: see the flags above`);
   return missing > 0 ? ExitCode.Failure : ExitCode.Ok;
 }

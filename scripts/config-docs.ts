@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ENV_KEYS, FLAG_KEYS, SERVE_DEFAULTS, serveConfigSchema } from '../src/cli/serve-config.js';
 import {
-  adminSchema, apiSchema, authSchema, connectionLimitFields, hubFields, limitsSchema, namespaceSchema, serverFields, transportsSchema,
+  adminSchema, apiSchema, authSchema, connectionLimitFields, hubFields, limitsSchema, metricsSchema, namespaceSchema, operationsFields,
+  serverFields, transportsSchema,
 } from '../src/server/options-schema.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -60,7 +61,7 @@ function serveTable(): string {
   return ['| flag | environment | config key | default | meaning |', '|------|-------------|------------|---------|---------|', ...rows].join('\n');
 }
 
-const serverOnly = Object.keys(serverFields).filter((k) => !(k in connectionLimitFields));
+const serverOnly = Object.keys(serverFields).filter((k) => !(k in connectionLimitFields) && !(k in operationsFields));
 
 /** Every generated block by its marker name, and the file it lives in. */
 export function generatedBlocks(): Record<string, { file: string; text: string }> {
@@ -75,6 +76,8 @@ export function generatedBlocks(): Record<string, { file: string; text: string }
     transports: { file: 'docs/transports.md', text: optionTable(transportsSchema.shape) },
     admin: { file: 'docs/admin.md', text: optionTable(adminSchema.shape) },
     serve: { file: 'docs/cli.md', text: serveTable() },
+    operations: { file: 'docs/operations.md', text: optionTable(operationsFields) },
+    metrics: { file: 'docs/operations.md', text: optionTable(metricsSchema.shape) },
   };
 }
 

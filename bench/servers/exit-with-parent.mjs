@@ -6,3 +6,5 @@ const parent = process.ppid;
 setInterval(() => {
   if (process.ppid !== parent) process.exit(0);
 }, 1000).unref();
+// SIGTERM (how the suite stops a server) exits normally, so `--cpu-prof` writes its profile.
+process.once('SIGTERM', () => process.exit(0));

@@ -1,7 +1,13 @@
-// Bench server on npm `ws`: echo on any path; connections on /pub publish to
-// every connection on /sub. Usage: node ws.mjs [port]  (0 or none: any free port; the ready line names it)
+// Bench server on npm `ws` (from bench/peers, else the project's dev dependency): echo on
+// any path; connections on /pub publish to every connection on /sub.
+// WS_NO_BUFFER_UTIL=1 (how npm run bench starts the "ws" row) keeps ws from loading
+// bufferutil; without it ("ws-bufferutil") this server requires that bufferutil loads.
+// Usage: node ws.mjs [port]  (0 or none: any free port; the ready line names it)
 import './exit-with-parent.mjs';
-import { WebSocketServer } from 'ws';
+import { peer } from './peers.mjs';
+
+const { WebSocketServer } = peer('ws');
+if (!process.env.WS_NO_BUFFER_UTIL) peer('bufferutil');
 
 const port = Number(process.argv[2] ?? process.env.PORT ?? 0);
 const subs = new Set();

@@ -102,7 +102,10 @@ export interface MachineInfo {
   memGB: number;
   kernel: string;
   node: string;
-  ws: string;
+  /** The peers' package versions (bench/peers, else the project's ws). */
+  peers: Record<string, string>;
+  /** `go version` of the Go load generator's build, when it was used. */
+  go: string | null;
   commit: string;
   /** Uncommitted changes in src/ when the run started. */
   dirty: boolean;
@@ -111,12 +114,11 @@ export interface MachineInfo {
   pinned: boolean;
 }
 
-export function machineInfo(rootDir: string, pinned: boolean): MachineInfo {
+export function machineInfo(rootDir: string, pinned: boolean, peers: Record<string, string>, go: string | null): MachineInfo {
   const git = (args: string[]) => spawnSync('git', args, { cwd: rootDir, encoding: 'utf8' }).stdout?.trim() ?? '';
-  const wsVersion = (JSON.parse(readFileSync(`${rootDir}/node_modules/ws/package.json`, 'utf8')) as { version: string }).version;
   return {
     cpu: os.cpus()[0]?.model, cores: os.cpus().length, memGB: Math.round(os.totalmem() / 1e9),
-    kernel: os.release(), node: process.version, ws: wsVersion,
+    kernel: os.release(), node: process.version, peers, go,
     commit: git(['rev-parse', '--short', 'HEAD']), dirty: git(['status', '--porcelain', '--', 'src']) !== '',
     loadavg: os.loadavg().map((x) => Number(x.toFixed(2))), fdLimit: fdLimit(), pinned,
   };

@@ -1,21 +1,31 @@
-// One run: a fresh server, the load from volley bench's workers (the same plan, runner and
-// summary as `volley bench`), and what the server process spent meanwhile.
+// One run: a fresh server, the load (the Go load generator, or volley bench's Node workers
+// as the fallback), and what the server process spent meanwhile.
 
+import path from 'node:path';
 import { parseBenchArgs } from '../../src/cli/bench/options.js';
 import { HANDSHAKE_TIMEOUT_MS, planWorkers } from '../../src/cli/bench/plans.js';
 import { probe } from '../../src/cli/bench/probe.js';
-import { summarize, type BenchSummary } from '../../src/cli/bench/report.js';
+import { summarize } from '../../src/cli/bench/report.js';
 import { BenchRun } from '../../src/cli/bench/runner.js';
+import { runGo, type GoLoadgen } from './loadgen.js';
 import { busyPercent, coreTimes, processCpuMs, processRss, type CoreTimes } from './machine.js';
 import type { SuiteOptions } from './options.js';
-import type { ServerName, SuiteScenario } from './scenarios.js';
-import { startServer, stopServer, type RunningServer } from './servers.js';
+import type { LoadFigures, SuiteScenario } from './scenarios.js';
+import { SERVERS, startServer, stopServer, type RunningServer, type ServerName } from './servers.js';
 
 export interface RunRecord {
   server: ServerName;
   rep: number;
   value: number | null;
-  /** CPU, in % of one core, over the measured window: the load generator's workers (summed), the server, everything else. */
+  /**
+   * A throughput run's figure per second of the server's CPU time (value / server CPU share):
+   * on a shared machine the server gets a varying share of its core, and this is what it did with it.
+   */
+  perCpuSecond: number | null;
+  /** Latency p50 (µs) and wire bytes per delivery, when the load measured them. */
+  p50Us: number | null;
+  wireBytes: number | null;
+  /** CPU, in % of one core, over the measured window: the load generator, the server, everything else. */
   clientCpu: number | null;
   serverCpu: number | null;
   othersCpu: number | null;
@@ -24,9 +34,44 @@ export interface RunRecord {
   busyBefore: number;
   problems: string[];
   wallSeconds: number;
-  /** The `volley bench` command line of the load (with the URL this run had). */
+  /** The load's command line (ADDR for the server's address). */
   command: string;
-  summary: BenchSummary | null;
+}
+
+const NO_FIGURES: LoadFigures = { perSecond: null, mbPerSecond: null, p50Us: null, p99Us: null, rssPerConnection: null, wireBytesPerDelivery: null };
+
+/** The Go load generator's arguments for `scenario` against `server` (ADDR and PID when not given). */
+export function goArgs(scenario: SuiteScenario, name: ServerName, o: SuiteOptions, addr = 'ADDR', pid = 'PID', second?: RunningServer): string[] {
+  const timing = scenario.idle ? ['-hold', `${Math.max(1, o.durationSeconds)}s`] : ['-d', `${o.durationSeconds}s`, '-warmup', `${o.warmupSeconds}s`];
+  const node2 = SERVERS[name].cluster ? ['-addr2', second?.addr ?? 'ADDR2', '-pid2', second ? String(second.pid) : 'PID2'] : [];
+  return [...scenario.go, '-proto', SERVERS[name].proto, ...timing, '-addr', addr, '-pid', pid, ...node2];
+}
+
+/** The Redis the cluster scenarios use: VOLLEY_BENCH_REDIS, else the local one. */
+export const REDIS_URL = process.env.VOLLEY_BENCH_REDIS || 'redis://127.0.0.1:6379';
+
+async function loadGo(g: GoLoadgen, scenario: SuiteScenario, server: RunningServer, o: SuiteOptions, pinned: boolean, record: RunRecord, second?: RunningServer): Promise<void> {
+  const args = goArgs(scenario, server.name, o, server.addr, String(server.pid), second);
+  const r = await runGo(g, args, pinned, 5 * 60_000);
+  const figures: LoadFigures = {
+    perSecond: r.per_second ?? null, mbPerSecond: r.mb_per_second ?? null,
+    p50Us: r.latency_us && r.latency_us.count > 0 ? r.latency_us.p50 : null, p99Us: r.latency_us && r.latency_us.count > 0 ? r.latency_us.p99 : null,
+    rssPerConnection: r.rss_per_connection ?? null, wireBytesPerDelivery: r.wire_bytes_per_delivery ?? null,
+  };
+  if (r.error) record.problems.push(r.error);
+  else record.value = scenario.figure(figures);
+  record.p50Us = figures.p50Us;
+  record.wireBytes = figures.wireBytesPerDelivery;
+  record.clientCpu = r.loadgen_cpu_pct ?? null;
+  // A cluster's server CPU is both nodes' (up to 200%: they share the server core).
+  record.serverCpu = r.server_cpu_pct === undefined ? null : r.server_cpu_pct + (r.server2_cpu_pct ?? 0);
+  record.serverRss = r.server_rss ?? null;
+  if (r.machine_cpu_pct !== undefined && record.clientCpu !== null && record.serverCpu !== null) {
+    record.othersCpu = Math.max(0, r.machine_cpu_pct - record.clientCpu - record.serverCpu);
+  }
+  if (r.errors) record.problems.push(`errors=${r.errors}`);
+  for (const message of (r.error_messages ?? []).slice(0, 2)) record.problems.push(`1 x ${message}`);
+  if (!scenario.idle && record.clientCpu !== null && record.clientCpu > 90) record.problems.push('loadgen saturated');
 }
 
 interface Sample {
@@ -40,13 +85,14 @@ function sample(pid: number): Sample {
 }
 
 /** The load of `scenario` as `volley bench` arguments against `url`. */
-function benchArgs(scenario: SuiteScenario, url: string, o: SuiteOptions): string[] {
-  return [url, '--scenario', scenario.kind, ...scenario.load, '--warmup', String(o.warmupSeconds), '--duration', String(o.durationSeconds), '--workers', String(o.workers), '--json'];
+export function nodeArgs(scenario: SuiteScenario, url: string, o: SuiteOptions): string[] {
+  const node = scenario.node!;
+  return [url, '--scenario', node.kind, ...node.load, '--warmup', String(o.warmupSeconds), '--duration', String(o.durationSeconds), '--workers', String(o.workers), '--json'];
 }
 
-/** Runs the load on a running server; fills in the figures of `record`. */
-async function load(scenario: SuiteScenario, server: RunningServer, o: SuiteOptions, record: RunRecord): Promise<void> {
-  const options = parseBenchArgs(benchArgs(scenario, server.url, o))!;
+/** The fallback: volley bench's worker processes. */
+async function loadNode(scenario: SuiteScenario, server: RunningServer, o: SuiteOptions, record: RunRecord): Promise<void> {
+  const options = parseBenchArgs(nodeArgs(scenario, server.url, o))!;
   const targets = options.scenario === 'broadcast' ? [options.subUrl, options.pubUrl] : [options.url];
   for (const url of targets) {
     const problem = await probe(url, HANDSHAKE_TIMEOUT_MS);
@@ -70,8 +116,14 @@ async function load(scenario: SuiteScenario, server: RunningServer, o: SuiteOpti
   });
   timers.forEach(clearTimeout);
   const summary = summarize(options, outcome);
-  record.summary = summary;
-  record.value = summary.connectionsOk > 0 || summary.completed > 0 ? scenario.figure({ summary, serverRssGrowth: rssAtEnd !== null && rssBefore !== null ? rssAtEnd - rssBefore : null }) : null;
+  const growth = rssAtEnd !== null && rssBefore !== null ? rssAtEnd - rssBefore : null;
+  const figures: LoadFigures = {
+    ...NO_FIGURES, perSecond: summary.perSecond, mbPerSecond: summary.mbPerSecond,
+    p50Us: summary.completed > 0 ? summary.latencyMs.p50 * 1000 : null, p99Us: summary.completed > 0 ? summary.latencyMs.p99 * 1000 : null,
+    rssPerConnection: growth === null || summary.connectionsOk === 0 ? null : growth / summary.connectionsOk,
+  };
+  record.value = summary.connectionsOk > 0 || summary.completed > 0 ? scenario.figure(figures) : null;
+  record.p50Us = figures.p50Us;
   record.serverRss = rssAtEnd;
   record.clientCpu = outcome.windowMs > 0 ? summary.clientCpuPercent : null;
   const a = first as Sample | null;
@@ -84,10 +136,7 @@ async function load(scenario: SuiteScenario, server: RunningServer, o: SuiteOpti
   if (summary.errors > 0) record.problems.push(`errors=${summary.errors}`);
   if (summary.connectionsFailed > 0) record.problems.push(`failed connections=${summary.connectionsFailed}`);
   for (const { message, count } of summary.errorMessages.slice(0, 2)) record.problems.push(`${count} x ${message}`);
-  // Whose figure is it? Idle runs load nothing, so only throughput runs are judged.
-  if (scenario.kind === 'idle') return;
-  if (record.clientCpu !== null && record.clientCpu / plans.length > 90) record.problems.push('loadgen saturated');
-  if (scenario.saturating && record.serverCpu !== null && record.serverCpu < 80) record.problems.push('server idle');
+  if (!scenario.idle && record.clientCpu !== null && record.clientCpu / plans.length > 90) record.problems.push('loadgen saturated');
 }
 
 export async function measureRun(
@@ -98,22 +147,38 @@ export async function measureRun(
   o: SuiteOptions,
   pinned: boolean,
   busyBefore: number,
+  go: GoLoadgen | null,
 ): Promise<RunRecord> {
   const started = Date.now();
+  const command = go
+    ? `${path.relative(path.dirname(benchDir), go.binary)} ${goArgs(scenario, name, o).join(' ')}`
+    : `volley bench ${nodeArgs(scenario, 'URL', o).slice(0, -1).join(' ')}`;
   const record: RunRecord = {
-    server: name, rep, value: null, clientCpu: null, serverCpu: null, othersCpu: null, serverRss: null, busyBefore,
-    problems: [], wallSeconds: 0, command: `volley bench ${benchArgs(scenario, 'URL', o).slice(0, -1).join(' ')}`, summary: null,
+    server: name, rep, value: null, perCpuSecond: null, p50Us: null, wireBytes: null, clientCpu: null, serverCpu: null, othersCpu: null, serverRss: null,
+    busyBefore, problems: [], wallSeconds: 0, command,
   };
   let server: RunningServer | undefined;
+  let second: RunningServer | undefined;
   try {
-    server = await startServer(benchDir, name, pinned, o.nodeFlags);
-    await load(scenario, server, o, record);
-    if (server.child.exitCode !== null) record.problems.push(`server exited: ${server.stderr().trim().split('\n').pop()}`);
+    const cluster = SERVERS[name].cluster;
+    // Two nodes on one engine, under a key of this run's own (other sessions share the Redis).
+    const env = cluster ? cluster(REDIS_URL, `bench-${process.pid}-${Date.now().toString(36)}`) : {};
+    server = await startServer(benchDir, name, pinned, o.nodeFlags, env);
+    if (cluster) second = await startServer(benchDir, name, pinned, o.nodeFlags, env);
+    if (go) await loadGo(go, scenario, server, o, pinned, record, second);
+    else await loadNode(scenario, server, o, record);
+    for (const s of [server, second]) if (s && s.child.exitCode !== null) record.problems.push(`server exited: ${s.stderr().trim().split('\n').pop()}`);
   } catch (err) {
     record.problems.push(err instanceof Error ? err.message : String(err));
   } finally {
     if (server) await stopServer(server);
+    if (second) await stopServer(second);
   }
+  if (scenario.saturating && record.value !== null && record.serverCpu !== null && record.serverCpu >= 5) {
+    record.perCpuSecond = record.value / (record.serverCpu / 100);
+  }
+  // Whose figure is it? A throughput run where the server was not busy measured the load.
+  if (scenario.saturating && record.serverCpu !== null && record.serverCpu < 80) record.problems.push('server idle');
   // On this shared machine other work took CPU during the measurement.
   if (record.othersCpu !== null && record.othersCpu > 30) record.problems.push('noisy');
   record.wallSeconds = (Date.now() - started) / 1000;

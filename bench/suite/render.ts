@@ -3,7 +3,8 @@
 
 import { formatCount } from '../../src/cli/bench/format.js';
 import type { MachineInfo } from './machine.js';
-import { meetsTarget, type ScenarioResult } from './stats.js';
+import { SERVERS, type ServerName } from './servers.js';
+import { meetsTarget, targetCpuRatio, targetRatio, type ScenarioResult } from './stats.js';
 
 /** What a scenario run as a script of its own printed, and how it exited. */
 export interface ScriptResult {
@@ -16,8 +17,10 @@ export interface SuiteResults {
   /** The JSON file, relative to the repository. */
   file: string;
   elapsedSeconds: number;
-  options: { reps: number; durationSeconds: number; warmupSeconds: number; workers: number; quick: boolean; size: string; servers: string[]; nodeFlags: string[] };
+  options: { reps: number; durationSeconds: number; warmupSeconds: number; workers: number; quick: boolean; size: string; servers: string[]; nodeFlags: string[]; loadgen: 'go' | 'node' };
   machine: MachineInfo;
+  /** The command line of the whole run. */
+  command: string;
   scenarios: ScenarioResult[];
   hubFanout: ScriptResult | null;
   mqttBridge?: ScriptResult | null;
@@ -27,15 +30,17 @@ export interface SuiteResults {
 /** A figure: thousands separated from 100 up, three significant digits below. */
 export function formatFigure(v: number | null | undefined): string {
   if (v === null || v === undefined) return 'n/a';
-  return Math.abs(v) >= 100 ? formatCount(v) : Number(v.toPrecision(3)).toString();
+  return Math.abs(v) >= 100 ? formatCount(Math.round(v)) : Number(v.toPrecision(3)).toString();
 }
 
 const ratioText = (r: number | null | undefined) => (r === null || r === undefined ? '—' : `${r.toFixed(2)}x`);
 const cpuText = (v: number | null | undefined) => (v === null || v === undefined ? '–' : `${Math.round(v)}%`);
-const bound = (result: ScenarioResult) => `${result.better === 'higher' ? '≥' : '≤'} ${result.target}x`;
+const targetText = (r: ScenarioResult) => (r.target ? `${r.better === 'higher' ? '≥' : '≤'} ${r.target.ratio}x ${r.target.of}` : '');
+const isLatency = (r: ScenarioResult) => r.unit === 'µs';
+const hasWire = (r: ScenarioResult) => Object.values(r.stats).some((s) => s.wireBytes !== null);
 
 function flagText(result: ScenarioResult, name: string): string {
-  const s = result.stats[name as keyof typeof result.stats];
+  const s = result.stats[name as ServerName];
   return s ? Object.entries(s.flags).map(([k, n]) => `${k} ${n}/${s.runs}`).join(', ') : '';
 }
 
@@ -48,35 +53,53 @@ export function columns(rows: string[][]): string {
 
 /** One line per run as it finishes. */
 export function runLine(result: { name: string; unit: string }, run: ScenarioResult['runs'][number], reps: number): string {
-  return `  ${result.name} rep ${run.rep + 1}/${reps} ${run.server.padEnd(6)} ${formatFigure(run.value).padStart(10)} ${result.unit}` +
+  return `  ${result.name} rep ${run.rep + 1}/${reps} ${run.server.padEnd(13)} ${formatFigure(run.value).padStart(10)} ${result.unit}` +
     `  loadgen ${cpuText(run.clientCpu).padStart(4)} server ${cpuText(run.serverCpu).padStart(4)} others ${cpuText(run.othersCpu).padStart(4)}` +
     ` (busy before ${run.busyBefore}%)${run.problems.length ? `  [${run.problems.join('; ')}]` : ''}`;
 }
 
 export function consoleTable(results: ScenarioResult[]): string {
-  const rows = [['scenario', 'server', 'median', 'min–max', 'x ws', 'target', 'loadgen', 'server', 'others', 'flags']];
+  const rows = [['scenario', 'server', 'median', 'min–max', 'ratio', 'per CPU-s', 'p50', 'B/delivery', 'loadgen', 'server', 'others', 'flags']];
   for (const result of results) {
     for (const [name, s] of Object.entries(result.stats)) {
       rows.push([
         result.name, name, `${formatFigure(s.median)} ${result.unit}`, `${formatFigure(s.min)}–${formatFigure(s.max)}`,
-        ratioText(s.ratio), name === 'volley' ? bound(result) : '', cpuText(s.clientCpu), cpuText(s.serverCpu), cpuText(s.othersCpu),
-        flagText(result, name),
+        `${ratioText(s.ratio)} ${result.baseline}`, s.perCpuRatio !== null ? ratioText(s.perCpuRatio) : '', isLatency(result) ? `${formatFigure(s.p50Us)} µs` : '', s.wireBytes !== null ? formatFigure(s.wireBytes) : '',
+        cpuText(s.clientCpu), cpuText(s.serverCpu), cpuText(s.othersCpu), flagText(result, name),
       ]);
     }
   }
+  const targets = results.filter((r) => r.target).map((r) => [r.name, r.subject, `${ratioText(targetRatio(r))} ${r.target!.of}`, targetCpuRatio(r) !== null ? ratioText(targetCpuRatio(r)) : '', targetText(r), meetsTarget(r) === null ? '' : meetsTarget(r) ? 'yes' : 'NO']);
   return `${columns(rows)}
 
-loadgen/server/others: median CPU over the measured window, % of one core: volley bench's
-workers (the load generator), the server, and everything else on the machine (other
-sessions, the kernel). Flags count runs: "loadgen saturated" (>90% of its core) or "server
-idle" (<80% busy in a throughput run): the figure is bounded by the load generator, not the
-server; "noisy": everything else took >30% of a core during the run.`;
+${targets.length ? `${columns([['target', 'server', 'measured', 'per CPU-s', 'target', 'met'], ...targets])}\n\n` : ''}ratio: median over the median of the server named (ws for sockets, socketio for the hub).
+per CPU-s: the same ratio of figures per second of server CPU time (throughput runs), which
+a shared machine disturbs less: it does not depend on the share of its core a server got.
+loadgen/server/others: median CPU over the measured window, % of one core: the load
+generator, the server, and everything else on the machine (other sessions, the kernel).
+Flags count runs: "loadgen saturated" (>90% of its core) or "server idle" (<80% busy in a
+throughput run): the figure is bounded by something else than the server; "noisy":
+everything else took >30% of a core during the run.`;
 }
 
-function figure(result: ScenarioResult, name: 'volley' | 'ws' | 'net'): string {
+function figure(result: ScenarioResult, name: ServerName): string {
   const s = result.stats[name];
   if (!s || s.median === null) return '—';
   return s.n > 1 ? `${formatFigure(s.median)} (${formatFigure(s.min)}–${formatFigure(s.max)})` : formatFigure(s.median);
+}
+
+function groupTable(results: ScenarioResult[]): string[] {
+  const lines = ['| scenario | server | median (min–max) | unit | ratio | per server CPU-s (ratio) | p50 | wire B/delivery | CPU: load / server / others |', '|---|---|---|---|---|---|---|---|---|'];
+  for (const r of results) {
+    const lower = r.better === 'lower' ? ' (lower is better)' : '';
+    for (const [name, s] of Object.entries(r.stats)) {
+      const first = name === Object.keys(r.stats)[0];
+      lines.push(`| ${first ? `**${r.name}**: ${r.title}${lower}` : ''} | ${name === r.subject ? `**${name}**` : name} | ${figure(r, name as ServerName)} | ${r.unit} | ` +
+        `${ratioText(s.ratio)} ${r.baseline} | ${s.perCpuSecond !== null ? `${formatFigure(s.perCpuSecond)} (${ratioText(s.perCpuRatio)})` : ''} | ${isLatency(r) ? `${formatFigure(s.p50Us)} µs` : ''} | ${hasWire(r) && s.wireBytes !== null ? formatFigure(s.wireBytes) : ''} | ` +
+        `${cpuText(s.clientCpu)} / ${cpuText(s.serverCpu)} / ${cpuText(s.othersCpu)} |`);
+    }
+  }
+  return [...lines, ''];
 }
 
 /** The report in Markdown (without a title: it is also embedded in docs/benchmarks.md). */
@@ -85,41 +108,44 @@ export function markdownReport(doc: SuiteResults): string {
   const lines: string[] = [];
   const smoke = o.size === 'tiny' ? ' (a `--tiny` pipeline check: a handful of connections; the figures mean nothing)'
     : o.quick ? ' (a `--quick` smoke run: single repetition, short runs; do not quote these figures)' : '';
+  const loadgen = o.loadgen === 'go' ? `the Go load generator (bench/loadgen, ${m.go ?? 'go'})` : `${o.workers} \`volley bench\` worker process${o.workers > 1 ? 'es' : ''} (no Go: the Node fallback)`;
   lines.push(`Figures from \`npm run bench\` on ${doc.date.slice(0, 10)}, commit ${m.commit}${m.dirty ? ' (with uncommitted changes in src/)' : ''}` +
-    ` — ${o.reps} repetition${o.reps > 1 ? 's' : ''} of ${o.durationSeconds} s measured after ${o.warmupSeconds} s warm-up,` +
-    ` load from ${o.workers} \`volley bench\` worker process${o.workers > 1 ? 'es' : ''}${smoke}. Source: \`${doc.file}\`.`, '');
+    ` — ${o.reps} interleaved repetition${o.reps > 1 ? 's' : ''} of ${o.durationSeconds} s measured after ${o.warmupSeconds} s warm-up,` +
+    ` load from ${loadgen}${smoke}. Command: \`${doc.command}\`. Source: \`${doc.file}\`.`, '');
   lines.push('## Machine', '');
-  lines.push(`${m.cores} cores (${m.cpu}), ${m.memGB} GB, Linux ${m.kernel}, Node ${m.node}, ws ${m.ws}, fd limit ${m.fdLimit},` +
-    ` ${m.pinned ? 'server and load pinned to separate cores' : '**not pinned** (no taskset): server and load share the cores'}.` +
-    ` Load average at start: ${m.loadavg.join(', ')}.`, '');
-  lines.push('## Results', '');
-  lines.push('| scenario | unit | Volley | ws | net | Volley / ws | target | met | net / ws | load generator CPU (Volley / ws / net) | server CPU (Volley / ws / net) |');
-  lines.push('|---|---|---|---|---|---|---|---|---|---|---|');
-  for (const result of doc.scenarios) {
-    const s = result.stats;
-    const met = meetsTarget(result);
-    const lower = result.better === 'lower' ? ' (lower is better)' : '';
-    lines.push(`| ${result.title}${lower} | ${result.unit} | ${figure(result, 'volley')} | ${figure(result, 'ws')} | ${figure(result, 'net')} | ` +
-      `${ratioText(s.volley?.ratio)} | ${bound(result)} | ${met === null ? '' : met ? 'yes' : '**no**'} | ${ratioText(s.net?.ratio)} | ` +
-      `${cpuText(s.volley?.clientCpu)} / ${cpuText(s.ws?.clientCpu)} / ${cpuText(s.net?.clientCpu)} | ` +
-      `${cpuText(s.volley?.serverCpu)} / ${cpuText(s.ws?.serverCpu)} / ${cpuText(s.net?.serverCpu)} |`);
-  }
+  lines.push(`${m.cores} cores (${m.cpu}), ${m.memGB} GB, Linux ${m.kernel}, Node ${m.node}, fd limit ${m.fdLimit},` +
+    ` ${m.pinned ? 'server pinned to core 1, load generator to core 0' : '**not pinned** (no taskset): server and load share the cores'}.` +
+    ` Load average at start: ${m.loadavg.join(', ')}. Peers: ${Object.entries(m.peers).map(([k, v]) => `${k} ${v}`).join(', ') || 'none installed'}.`, '');
+  lines.push('| server | what it is |', '|---|---|');
+  for (const name of o.servers.filter((n) => doc.scenarios.some((r) => r.stats[n as ServerName]))) lines.push(`| ${name} | ${SERVERS[name as ServerName]?.about ?? ''} |`);
   lines.push('');
-  const loadCpu = doc.scenarios.filter((r) => r.kind !== 'idle').flatMap((r) => r.runs.map((x) => x.clientCpu)).filter((v): v is number => v !== null);
-  if (loadCpu.length) {
-    const saturated = doc.scenarios.flatMap((r) => r.runs).filter((x) => x.problems.includes('loadgen saturated')).length;
-    lines.push(`How busy the load generator was: at most ${cpuText(Math.max(...loadCpu))} of one core in any measured run` +
-      ` (idle-connection runs aside), ${saturated ? `saturated (>90% per worker) in ${saturated} of ${loadCpu.length} runs: those figures measure the load generator, not the server` : 'never saturated'}.`, '');
+  const socket = doc.scenarios.filter((r) => r.group === 'socket');
+  const hub = doc.scenarios.filter((r) => r.group === 'hub');
+  if (socket.length) lines.push('## Socket layer (ratios to ws)', '', ...groupTable(socket));
+  if (hub.length) lines.push('## Hub (ratios to Socket.IO default)', '', ...groupTable(hub));
+  const cluster = doc.scenarios.filter((r) => r.group === 'cluster');
+  if (cluster.length) {
+    lines.push('## Cluster: 2 nodes on Redis (ratios to Socket.IO with the Redis adapter)', '',
+      'The publisher is on the first node, every other subscriber on the second; both nodes share the server core, so server CPU can reach 200%. One node\'s figures: hub-fanout-1k and hub-latency above.', '', ...groupTable(cluster));
   }
-  const unmet = doc.scenarios.filter((r) => meetsTarget(r) === false);
-  if (unmet.length) {
-    lines.push(`Targets not met in this run: ${unmet.map((r) => `${r.name} (${ratioText(r.stats.volley?.ratio)}, target ${bound(r)})`).join(', ')}.`, '');
+  const targets = doc.scenarios.filter((r) => r.target);
+  if (targets.length) {
+    lines.push('## Targets (issue 17)', '', 'Met or not on the median ratio; the ratio per second of server CPU beside it (throughput scenarios).', '');
+    lines.push('| scenario | measured | per server CPU-s | target | met |', '|---|---|---|---|---|');
+    for (const r of targets) {
+      const met = meetsTarget(r);
+      lines.push(`| ${r.name} | ${r.subject} ${ratioText(targetRatio(r))} ${r.target!.of} | ${targetCpuRatio(r) !== null ? ratioText(targetCpuRatio(r)) : ''} | ${targetText(r)} | ${met === null ? 'not measured' : met ? 'yes' : '**no**'} |`);
+    }
+    lines.push('');
   }
-  lines.push(...scriptSection(doc.hubFanout, 'Hub fan-out', [
+  lines.push(...hubCost(doc));
+  lines.push(...headroom(doc));
+  lines.push(...scriptSection(doc.hubFanout, 'Hub against the bare socket layer, Node subscribers', [
     'A channel publish through the hub (`createServer`, JSON push encoded and framed once) against the same',
     'fan-out on the bare socket layer (`prepareMessage` + `sendPrepared`), by `bench/hub-fanout.mjs`. Its',
     'subscribers are one Node process pinned to the other core; its CPU is the last column: near 100% it,',
-    'not the server, bounds the figure (then read the hub/raw ratio).',
+    'not the server, bounds the figure (then read the hub/raw ratio). `hub+metrics` is the hub with Prometheus',
+    'metrics enabled (docs/operations.md); the hub+metrics/hub ratio is their cost (target: at least 0.95).',
   ], 'not in this run.', false));
   lines.push(...scriptSection(doc.mqttBridge, 'MQTT bridge', [
     'An MQTT client publishes QoS 1 messages to the broker; the bridge (`createServer({ mqtt })`) publishes',
@@ -138,11 +164,61 @@ export function markdownReport(doc: SuiteResults): string {
     for (const [name, text] of flagged) lines.push(`- ${name}: ${text}`);
     lines.push('');
   }
-  lines.push('### The loads, as `volley bench` command lines', '');
-  lines.push('Each run is `volley bench URL` with these flags (and `--warmup`, `--duration`, `--workers` as above) against a fresh server from `bench/servers/`:', '');
-  for (const r of doc.scenarios) lines.push(`- ${r.name}: \`${r.load.join(' ')}\``);
+  lines.push('### The loads', '');
+  lines.push('Each run is this command (ADDR and PID: the fresh server\'s, from `bench/servers/`; `-proto` follows the server: `ws`, `volley` or `sio`):', '');
+  for (const r of doc.scenarios) lines.push(`- ${r.name}: \`${r.runs[0]?.command ?? ''}\``);
   lines.push('');
   return lines.join('\n');
+}
+
+/** What the hub layer costs: Volley's hub fan-out over its bare broadcast at the same size and window. */
+function hubCost(doc: SuiteResults): string[] {
+  const rows: string[] = [];
+  for (const [hub, bare] of [['hub-fanout-1k', 'broadcast-1k-16'], ['hub-fanout-10k', 'broadcast-10k-16']] as const) {
+    const h = doc.scenarios.find((r) => r.name === hub)?.stats['volley-hub'];
+    const b = doc.scenarios.find((r) => r.name === bare)?.stats.volley;
+    if (!h?.median || !b?.median) continue;
+    const perCpu = h.perCpuSecond && b.perCpuSecond ? `${(h.perCpuSecond / b.perCpuSecond).toFixed(2)}` : '—';
+    rows.push(`| ${hub} / ${bare} | ${formatFigure(h.median)} / ${formatFigure(b.median)} | ${(h.median / b.median).toFixed(2)} | ${perCpu} | ${formatFigure(h.wireBytes)} / ${formatFigure(b.wireBytes)} |`);
+  }
+  if (rows.length === 0) return [];
+  return ['## The hub against the bare socket layer', '',
+    "Volley's hub fan-out (volley.v1 push, one channel) over `volley/ws`'s bare broadcast of the same 64 B at the same window, both from this run (target: the hub costs at most 15%, a ratio ≥ 0.85).", '',
+    '| scenarios | deliveries/s (hub / bare) | ratio | ratio per server CPU-s | wire B/delivery (hub / bare) |', '|---|---|---|---|---|', ...rows, ''];
+}
+
+/** How far the load generator is from being the limit: net's echo against Volley's best, and its own CPU. */
+function headroom(doc: SuiteResults): string[] {
+  const echo = doc.scenarios.find((r) => r.name === 'echo-64');
+  const net = echo?.stats.net?.median;
+  const best = echo ? Math.max(...(['volley', 'ws', 'ws-bufferutil', 'uws'] as ServerName[]).map((n) => echo.stats[n]?.median ?? 0)) : 0;
+  const loadCpu = doc.scenarios.filter((r) => !r.idle).flatMap((r) => r.runs.map((x) => x.clientCpu)).filter((v): v is number => v !== null);
+  const lines = ['## The load generator\'s headroom', ''];
+  if (echo && net && best) {
+    lines.push(`echo-64: the load generator drove the \`node:net\` floor at ${formatFigure(net)} msg/s (its CPU ${cpuText(echo.stats.net?.clientCpu)}),` +
+      ` ${(net / (echo.stats.volley?.median ?? best)).toFixed(2)}x Volley's ${formatFigure(echo.stats.volley?.median)} msg/s and ${(net / best).toFixed(2)}x the best WebSocket server's ${formatFigure(best)}` +
+      ` (its CPU when loading Volley: ${cpuText(echo.stats.volley?.clientCpu)}).`);
+  }
+  if (echo) {
+    // What each side spends per message: a figure per second of its own CPU time, which a shared machine disturbs less.
+    const perCpu = (server: ServerName, cpu: 'clientCpu' | 'serverCpu') => {
+      const xs = echo.runs.filter((r) => r.server === server && r.value !== null && (r[cpu] ?? 0) > 1).map((r) => r.value! / (r[cpu]! / 100)).sort((a, b) => a - b);
+      return xs.length ? xs[xs.length >> 1]! : null;
+    };
+    const loadgenCap = perCpu('volley', 'clientCpu');
+    const volleyCap = perCpu('volley', 'serverCpu');
+    const netLoad = perCpu('net', 'clientCpu');
+    if (loadgenCap && volleyCap) {
+      lines.push(`Per second of its own CPU the load generator handled ${formatFigure(loadgenCap)} echoes loading Volley${netLoad ? ` (${formatFigure(netLoad)} loading net)` : ''},` +
+        ` where Volley handled ${formatFigure(volleyCap)} per second of server CPU: one core of the load generator drives ${(loadgenCap / volleyCap).toFixed(2)}x what one core of Volley can answer.`);
+    }
+  }
+  if (loadCpu.length) {
+    const saturated = doc.scenarios.flatMap((r) => r.runs).filter((x) => x.problems.includes('loadgen saturated')).length;
+    lines.push(`The load generator's CPU over the measured windows: median ${cpuText([...loadCpu].sort((a, b) => a - b)[loadCpu.length >> 1])}, at most ${cpuText(Math.max(...loadCpu))} of one core` +
+      ` (idle-connection runs aside); ${saturated ? `saturated (>90%) in ${saturated} of ${loadCpu.length} runs: those figures measure the load generator` : 'never saturated'}.`);
+  }
+  return lines.length > 2 ? [...lines, ''] : [];
 }
 
 /** The report's section for a scenario run as a script of its own: its explanation and what it printed. */

@@ -1,93 +1,164 @@
-// The scenarios of `npm run bench`. Each load is a `volley bench` command line (after the
-// URL), so any run can be repeated by hand against a server of your own; the figure is read
-// from volley bench's summary or, for memory, from the server process.
+// The scenarios of `npm run bench`. Each load is a command line of the Go load generator
+// (bench/loadgen, after -addr) and, where the Node fallback can do it, of `volley bench`
+// (after the URL), so any run can be repeated by hand against a server of your own.
 
 import type { ScenarioName } from '../../src/cli/bench/ipc.js';
-import type { BenchSummary } from '../../src/cli/bench/report.js';
 import type { Size } from './options.js';
+import type { ServerName } from './servers.js';
 
-export type ServerName = 'volley' | 'ws' | 'net';
+/** What one run measured, from either load generator. */
+export interface LoadFigures {
+  perSecond: number | null;
+  mbPerSecond: number | null;
+  p50Us: number | null;
+  p99Us: number | null;
+  rssPerConnection: number | null;
+  wireBytesPerDelivery: number | null;
+}
 
-/** What one run measured: the load generator's summary and the server process's side. */
-export interface RunFigures {
-  summary: BenchSummary;
-  /** Server RSS growth from before the load to the end of the window, in bytes. */
-  serverRssGrowth: number | null;
+export interface Target {
+  /** The server Volley's figure is divided by. */
+  of: ServerName;
+  /** The bound of that ratio (at least when higher is better, at most when lower is). */
+  ratio: number;
 }
 
 export interface SuiteScenario {
   name: string;
   title: string;
-  /** volley bench's scenario: what the load does. */
-  kind: ScenarioName;
-  /** The other `volley bench` flags of the load (--warmup, --duration and --workers are added). */
-  load: string[];
-  figure: (run: RunFigures) => number | null;
+  group: 'socket' | 'hub' | 'cluster';
+  /** Ratios in the table are to this server's median (ws for the socket layer, Socket.IO for the hub). */
+  baseline: ServerName;
+  /** The Volley server whose figure meets the target. */
+  subject: ServerName;
+  /** Issue 17's target for the subject. */
+  target: Target | null;
+  /** Go load generator flags (-addr, -pid, -proto, -d and -warmup are added). */
+  go: string[];
+  /** The same load for volley bench (the fallback without Go), when it can do it. */
+  node: { kind: ScenarioName; load: string[] } | null;
+  figure: (f: LoadFigures) => number | null;
   unit: string;
   better: 'higher' | 'lower';
-  /** Volley's target ratio to ws (issue 8's, kept for comparison between reports). */
-  target: number;
   /** A throughput run: the server should be busy for the whole window, or the load was the limit. */
   saturating: boolean;
+  /** Memory scenario: no warm-up, the figure is read from the server's RSS. */
+  idle: boolean;
   servers: ServerName[];
   /** Connections held open at once (on each side): a file descriptor each. */
   connections: number;
 }
 
-const perSecond = ({ summary }: RunFigures) => summary.perSecond;
-const megabytesPerSecond = ({ summary }: RunFigures) => summary.mbPerSecond;
-const ALL: ServerName[] = ['volley', 'ws', 'net'];
+const perSecond = (f: LoadFigures) => f.perSecond;
+const megabytesPerSecond = (f: LoadFigures) => f.mbPerSecond;
+const p99 = (f: LoadFigures) => f.p99Us;
+const rss = (f: LoadFigures) => f.rssPerConnection;
+
+const ECHO_SERVERS: ServerName[] = ['volley', 'ws', 'ws-bufferutil', 'uws', 'net'];
 /** net is an echo floor: it has no /pub and /sub. */
-const WEBSOCKET_SERVERS: ServerName[] = ['volley', 'ws'];
+const BROADCAST_SERVERS: ServerName[] = ['volley', 'ws', 'ws-bufferutil', 'uws'];
+const HUB_SERVERS: ServerName[] = ['volley-hub', 'socketio', 'socketio-uws'];
+const CLUSTER_SERVERS: ServerName[] = ['volley-hub-redis', 'socketio-redis'];
+
+/** The scenarios --quick runs (a subset, so that it finishes in under two minutes). */
+const QUICK = new Set(['echo-64', 'broadcast-10k-16', 'connect', 'idle-10k', 'hub-fanout-10k', 'hub-latency', 'hub-idle-10k']);
 
 export function suiteScenarios(size: Size): SuiteScenario[] {
   // The tiny size keeps every scenario but with a few connections: it tests the pipeline.
   const n = (full: number, tiny: number) => (size === 'tiny' ? tiny : full);
   // --quick opens 2,000 connections where the full run opens 10,000: opening them takes most of its time.
   const many = (tiny: number) => (size === 'quick' ? 2000 : n(10_000, tiny));
-  const echo = (name: string, title: string, conns: number, inFlight: number, bytes: number, binary: boolean, target: number): SuiteScenario => ({
-    name, title, target, unit: binary ? 'MB/s' : 'msg/s', better: 'higher', saturating: true, servers: ALL, kind: 'echo',
-    load: ['--connections', String(conns), '--in-flight', String(inFlight), '--size', String(bytes), ...(binary ? ['--binary'] : [])],
+  const count = (x: number) => x.toLocaleString('en-US');
+  const base = { group: 'socket' as const, baseline: 'ws' as ServerName, subject: 'volley' as ServerName, saturating: true, idle: false };
+  const echo = (name: string, conns: number, inFlight: number, bytes: number, binary: boolean, target: number): SuiteScenario => ({
+    ...base, name, title: `echo, ${bytes >= 1 << 20 ? '1 MiB' : bytes >= 1024 ? `${bytes / 1024} KiB` : `${bytes} B`} ${binary ? 'binary' : 'text'}, ${conns} conns x ${inFlight} in flight`,
+    target: { of: 'ws', ratio: target }, unit: binary ? 'MB/s' : 'msg/s', better: 'higher', servers: ECHO_SERVERS,
+    go: ['-mode', 'echo', '-c', String(conns), '-w', String(inFlight), '-s', String(bytes), ...(binary ? ['-binary'] : [])],
+    node: { kind: 'echo', load: ['--connections', String(conns), '--in-flight', String(inFlight), '--size', String(bytes), ...(binary ? ['--binary'] : [])] },
     figure: binary ? megabytesPerSecond : perSecond, connections: conns,
   });
-  const broadcast = (name: string, subscribers: number, target: number): SuiteScenario => ({
-    name, title: `broadcast 64 B to ${subscribers.toLocaleString('en-US')} subscribers, 4 in flight`, target,
-    unit: 'deliveries/s', better: 'higher', saturating: true, servers: WEBSOCKET_SERVERS, kind: 'broadcast',
-    load: ['--connections', String(subscribers), '--in-flight', '4', '--size', '64'],
+  const broadcast = (name: string, subscribers: number, inFlight: number): SuiteScenario => ({
+    ...base, name,
+    title: `broadcast 64 B to ${count(subscribers)} subscribers, ${inFlight} in flight`,
+    target: { of: 'uws', ratio: 0.9 }, unit: 'deliveries/s', better: 'higher', servers: BROADCAST_SERVERS,
+    go: ['-mode', 'broadcast', '-c', String(subscribers), '-w', String(inFlight), '-s', '64'],
+    node: { kind: 'broadcast', load: ['--connections', String(subscribers), '--in-flight', String(inFlight), '--size', '64'] },
     figure: perSecond, connections: subscribers + 1,
   });
-  const idleConnections = many(20);
-  return [
-    echo('echo-64', `echo, 64 B text, ${n(100, 4)} conns x 10 in flight`, n(100, 4), 10, 64, false, 3),
-    echo('echo-16k', `echo, 16 KiB binary, ${n(50, 2)} x 4`, n(50, 2), 4, 16384, true, 2.5),
-    echo('echo-1m', `echo, 1 MiB binary, ${n(4, 1)} x 1`, n(4, 1), 1, 1 << 20, true, 1.5),
-    broadcast('broadcast-1k', n(1000, 10), 5),
-    broadcast('broadcast-10k', many(20), 5),
+  const hubFanout = (subscribers: number, name: string): SuiteScenario => ({
+    ...base, group: 'hub', baseline: 'socketio', subject: 'volley-hub', name,
+    title: `hub fan-out, 64 B to ${count(subscribers)} subscribers of one channel/room, 16 in flight`,
+    target: { of: 'socketio-uws', ratio: 1 }, unit: 'deliveries/s', better: 'higher', servers: HUB_SERVERS,
+    go: ['-mode', 'broadcast', '-c', String(subscribers), '-w', '16', '-s', '64'], node: null, figure: perSecond, connections: subscribers + 1,
+  });
+  const scenarios: SuiteScenario[] = [
+    echo('echo-64', n(100, 4), 10, 64, false, 5.5),
+    echo('echo-16k', n(50, 2), 4, 16384, true, 4.5),
+    echo('echo-1m', n(4, 1), 1, 1 << 20, true, 4),
+    broadcast('broadcast-1k-4', n(1000, 10), 4),
+    broadcast('broadcast-1k-16', n(1000, 10), 16),
+    broadcast('broadcast-10k-4', many(20), 4),
+    broadcast('broadcast-10k-16', many(20), 16),
     {
-      name: 'broadcast-1k-p99', title: `p99 latency, broadcast to ${n(1000, 10).toLocaleString('en-US')} subscribers at 20 msg/s`,
-      kind: 'broadcast',
-      load: ['--connections', String(n(1000, 10)), '--rate', '20', '--size', '64'],
-      figure: ({ summary }) => (summary.completed > 0 ? summary.latencyMs.p99 * 1000 : null), unit: 'µs',
-      better: 'lower', target: 0.7, saturating: false, servers: WEBSOCKET_SERVERS, connections: n(1000, 10) + 1,
+      ...base, name: 'broadcast-p99', title: `p99 latency, broadcast 64 B to ${count(n(1000, 10))} subscribers at 20 msg/s`,
+      target: { of: 'ws', ratio: 0.7 }, unit: 'µs', better: 'lower', saturating: false, servers: BROADCAST_SERVERS,
+      go: ['-mode', 'broadcast', '-c', String(n(1000, 10)), '-rate', '20', '-s', '64'],
+      node: { kind: 'broadcast', load: ['--connections', String(n(1000, 10)), '--rate', '20', '--size', '64'] },
+      figure: p99, connections: n(1000, 10) + 1,
     },
     {
-      name: 'connect', title: 'connect + handshake + one echo + close, 64 at once',
-      kind: 'connect',
-      load: ['--in-flight', String(n(64, 4)), '--size', '64'],
-      figure: perSecond, unit: 'conn/s', better: 'higher', target: 2, saturating: true, servers: ALL, connections: n(64, 4),
+      ...base, name: 'echo-p99', title: 'p99 latency, echo 64 B, 1 connection x 1 in flight',
+      target: { of: 'ws', ratio: 0.9 }, unit: 'µs', better: 'lower', saturating: false, servers: ECHO_SERVERS,
+      go: ['-mode', 'echo', '-c', '1', '-w', '1', '-s', '64'],
+      node: { kind: 'echo', load: ['--connections', '1', '--in-flight', '1', '--size', '64'] },
+      figure: p99, connections: 1,
     },
     {
-      name: 'idle-10k', title: `${idleConnections.toLocaleString('en-US')} idle connections, server RSS per connection`,
-      kind: 'idle',
-      load: ['--connections', String(idleConnections)],
-      figure: ({ summary, serverRssGrowth }) =>
-        serverRssGrowth === null || summary.connectionsOk === 0 ? null : Math.round(serverRssGrowth / summary.connectionsOk),
-      unit: 'B/conn', better: 'lower', target: 0.7, saturating: false, servers: ALL, connections: idleConnections,
+      ...base, name: 'connect', title: `handshakes: connect + upgrade + one echo + close, ${n(64, 4)} at once`,
+      target: { of: 'ws', ratio: 2.5 }, unit: 'conn/s', better: 'higher', servers: ECHO_SERVERS,
+      go: ['-mode', 'connect', '-concurrency', String(n(64, 4))],
+      node: { kind: 'connect', load: ['--in-flight', String(n(64, 4)), '--size', '64'] },
+      figure: perSecond, connections: n(64, 4),
+    },
+    {
+      ...base, name: 'idle-10k', title: `${count(many(20))} idle connections, server RSS per connection`,
+      target: { of: 'ws', ratio: 0.7 }, unit: 'B/conn', better: 'lower', saturating: false, idle: true, servers: ECHO_SERVERS,
+      go: ['-mode', 'idle', '-c', String(many(20))], node: { kind: 'idle', load: ['--connections', String(many(20))] },
+      figure: rss, connections: many(20),
+    },
+    hubFanout(n(1000, 10), 'hub-fanout-1k'),
+    hubFanout(many(20), 'hub-fanout-10k'),
+    {
+      ...base, group: 'hub', baseline: 'socketio', subject: 'volley-hub', name: 'hub-latency',
+      title: `hub publish → deliver p99 (p50 beside it), 64 B to ${count(n(1000, 10))} subscribers at 20 msg/s`,
+      target: { of: 'socketio', ratio: 0.8 }, unit: 'µs', better: 'lower', saturating: false, servers: HUB_SERVERS,
+      go: ['-mode', 'broadcast', '-c', String(n(1000, 10)), '-rate', '20', '-s', '64'], node: null, figure: p99, connections: n(1000, 10) + 1,
+    },
+    {
+      ...base, group: 'hub', baseline: 'socketio', subject: 'volley-hub', name: 'hub-idle-10k',
+      title: `${count(many(20))} idle hub connections with one subscription each, server RSS per connection`,
+      target: { of: 'socketio', ratio: 0.3 }, unit: 'B/conn', better: 'lower', saturating: false, idle: true, servers: HUB_SERVERS,
+      go: ['-mode', 'idle', '-c', String(many(20))], node: null, figure: rss, connections: many(20),
+    },
+    // Two nodes on Redis: the publisher on the first, every other subscriber on the second;
+    // read against hub-fanout-1k and hub-latency (one node).
+    {
+      ...base, group: 'cluster', baseline: 'socketio-redis', subject: 'volley-hub-redis', name: 'cluster-fanout-1k', target: null,
+      title: `cluster of 2 nodes on Redis, fan-out 64 B to ${count(n(1000, 10))} subscribers (half on each node), 16 in flight`,
+      unit: 'deliveries/s', better: 'higher', servers: CLUSTER_SERVERS,
+      go: ['-mode', 'broadcast', '-c', String(n(1000, 10)), '-w', '16', '-s', '64'], node: null, figure: perSecond, connections: n(1000, 10) + 1,
+    },
+    {
+      ...base, group: 'cluster', baseline: 'socketio-redis', subject: 'volley-hub-redis', name: 'cluster-latency', target: null, saturating: false,
+      title: `cluster of 2 nodes on Redis, publish → deliver p99 (p50 beside it), 64 B to ${count(n(1000, 10))} subscribers at 20 msg/s`,
+      unit: 'µs', better: 'lower', servers: CLUSTER_SERVERS,
+      go: ['-mode', 'broadcast', '-c', String(n(1000, 10)), '-rate', '20', '-s', '64'], node: null, figure: p99, connections: n(1000, 10) + 1,
     },
   ];
+  return size === 'quick' ? scenarios.filter((s) => QUICK.has(s.name)) : scenarios;
 }
 
-/** The hub's fan-out runs as bench/hub-fanout.mjs (its subscribers speak the hub protocol). */
+/** The hub's fan-out against the bare socket layer runs as bench/hub-fanout.mjs (Node subscribers, same process). */
 export const HUB_FANOUT = 'hub-fanout';
 
 /** The MQTT bridge's latency and rate run as bench/mqtt-bridge.mjs, when a broker answers. */

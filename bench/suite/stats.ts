@@ -1,8 +1,8 @@
 // Medians, spreads and ratios over the interleaved repetitions of one scenario.
 
-import type { ScenarioName } from '../../src/cli/bench/ipc.js';
 import type { RunRecord } from './measure.js';
-import type { ServerName, SuiteScenario } from './scenarios.js';
+import type { SuiteScenario, Target } from './scenarios.js';
+import type { ServerName } from './servers.js';
 
 export interface ServerStats {
   /** Runs that produced a figure. */
@@ -11,25 +11,34 @@ export interface ServerStats {
   median: number | null;
   min: number | null;
   max: number | null;
+  /** Median of the figure per second of server CPU (throughput scenarios), and its ratio to the baseline's. */
+  perCpuSecond: number | null;
+  perCpuRatio: number | null;
+  /** Medians over the runs of the latency p50 (µs) and the wire bytes per delivery, when measured. */
+  p50Us: number | null;
+  wireBytes: number | null;
   /** Median CPU over the runs, % of one core. */
   clientCpu: number | null;
   serverCpu: number | null;
   othersCpu: number | null;
   /** Problems and flags: how many runs had each. */
   flags: Record<string, number>;
-  /** Median over ws's median in the same suite run. */
+  /** Median over the baseline's median in the same suite run. */
   ratio: number | null;
 }
 
 export interface ScenarioResult {
   name: string;
   title: string;
+  group: 'socket' | 'hub' | 'cluster';
   unit: string;
   better: 'higher' | 'lower';
-  target: number;
-  kind: ScenarioName;
-  /** The load as `volley bench` flags. */
-  load: string[];
+  baseline: ServerName;
+  subject: ServerName;
+  target: Target | null;
+  idle: boolean;
+  /** The load generator of this scenario's runs: 'go' or 'node'. */
+  loadgen: 'go' | 'node';
   runs: RunRecord[];
   stats: Partial<Record<ServerName, ServerStats>>;
 }
@@ -45,7 +54,7 @@ function numbers(xs: Array<number | null>): number[] {
   return xs.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
 }
 
-export function scenarioResult(scenario: SuiteScenario, servers: ServerName[], runs: RunRecord[]): ScenarioResult {
+export function scenarioResult(scenario: SuiteScenario, servers: ServerName[], runs: RunRecord[], loadgen: 'go' | 'node'): ScenarioResult {
   const stats: ScenarioResult['stats'] = {};
   for (const name of servers) {
     const mine = runs.filter((r) => r.server === name);
@@ -60,6 +69,10 @@ export function scenarioResult(scenario: SuiteScenario, servers: ServerName[], r
       median: median(values),
       min: values.length ? Math.min(...values) : null,
       max: values.length ? Math.max(...values) : null,
+      perCpuSecond: median(numbers(mine.map((r) => r.perCpuSecond))),
+      perCpuRatio: null,
+      p50Us: median(numbers(mine.map((r) => r.p50Us))),
+      wireBytes: median(numbers(mine.map((r) => r.wireBytes))),
       clientCpu: median(numbers(mine.map((r) => r.clientCpu))),
       serverCpu: median(numbers(mine.map((r) => r.serverCpu))),
       othersCpu: median(numbers(mine.map((r) => r.othersCpu))),
@@ -67,15 +80,35 @@ export function scenarioResult(scenario: SuiteScenario, servers: ServerName[], r
       ratio: null,
     };
   }
-  const base = stats.ws?.median;
-  for (const s of Object.values(stats)) s.ratio = base && s.median !== null ? s.median / base : null;
-  const { name, title, unit, better, target, kind } = scenario;
-  return { name, title, unit, better, target, kind, load: ['--scenario', kind, ...scenario.load], runs, stats };
+  const base = stats[scenario.baseline]?.median;
+  const baseCpu = stats[scenario.baseline]?.perCpuSecond;
+  for (const s of Object.values(stats)) {
+    s.ratio = base && s.median !== null ? s.median / base : null;
+    s.perCpuRatio = baseCpu && s.perCpuSecond !== null ? s.perCpuSecond / baseCpu : null;
+  }
+  const { name, title, group, unit, better, baseline, subject, target, idle } = scenario;
+  return { name, title, group, unit, better, baseline, subject, target, idle, loadgen, runs, stats };
 }
 
-/** Whether Volley's ratio meets the scenario's target. */
+/** The subject's median over the target server's: the ratio the target is about. */
+export function targetRatio(result: ScenarioResult): number | null {
+  if (!result.target) return null;
+  const a = result.stats[result.subject]?.median;
+  const b = result.stats[result.target.of]?.median;
+  return a !== null && a !== undefined && b ? a / b : null;
+}
+
+/** The same ratio per second of server CPU (throughput scenarios only). */
+export function targetCpuRatio(result: ScenarioResult): number | null {
+  if (!result.target) return null;
+  const a = result.stats[result.subject]?.perCpuSecond;
+  const b = result.stats[result.target.of]?.perCpuSecond;
+  return a !== null && a !== undefined && b ? a / b : null;
+}
+
+/** Whether the subject's ratio meets the scenario's target; null when it was not measured. */
 export function meetsTarget(result: ScenarioResult): boolean | null {
-  const r = result.stats.volley?.ratio;
-  if (r === null || r === undefined) return null;
-  return result.better === 'higher' ? r >= result.target : r <= result.target;
+  const r = targetRatio(result);
+  if (r === null || !result.target) return null;
+  return result.better === 'higher' ? r >= result.target.ratio : r <= result.target.ratio;
 }

@@ -116,5 +116,12 @@ export interface Broker {
   subscribeControl(handler: ControlHandler): Promise<void>;
   publishControl(message: ControlMessage): Promise<void>;
 
+  /**
+   * One round trip to the engine: resolves when it answers, rejects (BrokerUnavailableError)
+   * when it cannot be reached. The server's health probe calls it; a broker without it counts
+   * as always reachable.
+   */
+  ping?(): Promise<void>;
+
   close(): Promise<void>;
 }

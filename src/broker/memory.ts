@@ -105,6 +105,11 @@ export class MemoryBroker implements Broker {
     this.engine.publishControl(message);
   }
 
+  /** In-process: reachable while open. */
+  async ping(): Promise<void> {
+    this.assertOpen();
+  }
+
   /** Detaches this node: it receives nothing more. Presence it added expires by TTL. */
   async close(): Promise<void> {
     if (this.closed) return;

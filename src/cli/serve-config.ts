@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { SERVER_DEFAULTS } from '../server/defaults.js';
 import { checkOptions, OptionError, type KeyPath } from '../server/option-errors.js';
-import { connectionLimitFields, hubFields, limitsSchema, serverFields } from '../server/options-schema.js';
-import { boolean, integer, text } from '../server/schema-fields.js';
+import { connectionLimitFields, hubFields, limitsSchema, operationsFields, serverFields } from '../server/options-schema.js';
+import { boolean, integer, oneOf, text } from '../server/schema-fields.js';
 import { UsageError } from './args.js';
 
 /** The values `volley serve` uses where the config says nothing. */
@@ -23,7 +23,11 @@ export const SERVE_DEFAULTS = {
   /** Shorter than a library server's: a person pressing Ctrl-C waits for it. */
   shutdownTimeoutMs: 5_000,
   namespaces: {},
+  logLevel: 'info',
 } as const;
+
+/** pino's levels, quietest last. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** A copy of a field with another default in its docs (the serve default differs). */
 function withDefault<T extends z.ZodType>(field: z.ZodOptional<T>, value: unknown, description?: string): z.ZodOptional<T> {
@@ -74,6 +78,16 @@ export const serveConfigSchema = z
       nodeId: serverFields.nodeId,
       ...connectionLimitFields,
       transports: serverFields.transports,
+      logLevel: oneOf(LOG_LEVELS, {
+        description: "the least severe log events written (JSON lines on stdout, readable lines on a terminal; docs/operations.md): `'fatal'`, `'error'`, `'warn'`, `'info'`, `'debug'`, `'trace'` or `'silent'`",
+        default: SERVE_DEFAULTS.logLevel,
+      }).optional(),
+      metrics: operationsFields.metrics.unwrap().meta({
+        ...operationsFields.metrics.unwrap().meta(),
+        description: 'Prometheus metrics (docs/operations.md): `--metrics` enables them on 127.0.0.1:9464; `--metrics-port P` and `--metrics-token T` ($VOLLEY_METRICS_TOKEN) set `port` and `token`',
+      }).optional(),
+      drainDelayMs: operationsFields.drainDelayMs,
+      brokerProbeIntervalMs: operationsFields.brokerProbeIntervalMs,
       mqtt: z
         .union([
           z.string().regex(/^(mqtts?|wss?):\/\/[^/]+/, { error: 'an mqtt://, mqtts://, ws:// or wss:// URL' }),
@@ -105,6 +119,7 @@ export type ServeConfig = Omit<z.output<typeof serveConfigSchema>, keyof typeof 
   perMessageDeflate: boolean;
   shutdownTimeoutMs: number;
   namespaces: NonNullable<ServeConfigInput['namespaces']>;
+  logLevel: (typeof LOG_LEVELS)[number];
 };
 
 /** Checks one layer; errors name the key as the user wrote it (file path, variable, flag). */
@@ -143,6 +158,7 @@ export const ENV_KEYS = {
   VOLLEY_SECRET: 'secret',
   VOLLEY_MQTT: 'mqtt',
   VOLLEY_ADMIN_PASSWORD: 'admin',
+  VOLLEY_LOG_LEVEL: 'logLevel',
 } as const satisfies Record<string, keyof ServeConfigInput>;
 
 /** The flags and the keys they set (for messages and the docs table). */
@@ -157,6 +173,9 @@ export const FLAG_KEYS = {
   '--deflate': 'perMessageDeflate',
   '--mqtt URL': 'mqtt',
   '--admin-password P': 'admin',
+  '--log-level L': 'logLevel',
+  '--metrics': 'metrics',
+  '--drain-delay MS': 'drainDelayMs',
 } as const satisfies Record<string, keyof ServeConfigInput>;
 
 /** Reads the VOLLEY_* environment variables (strings, converted and checked). */
@@ -180,6 +199,22 @@ export function checkFlags(flags: Partial<Record<keyof ServeConfigInput, unknown
     Object.assign(out, checkLayer({ [key]: value }, () => flag));
   }
   return out;
+}
+
+/**
+ * The `metrics` object from the config file's, with the token from VOLLEY_METRICS_TOKEN and
+ * --metrics / --metrics-port / --metrics-token over it; undefined when none of them says anything.
+ */
+export function metricsLayer(
+  file: ServeConfigInput['metrics'],
+  flags: { enabled?: boolean | undefined; port?: number | undefined; token?: string | undefined },
+  envToken: string | undefined,
+): ServeConfigInput {
+  const given = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined));
+  if (file === undefined && envToken === undefined && Object.keys(given).length === 0) return {};
+  const metrics = { ...file, ...(envToken === undefined ? {} : { token: envToken }), ...given };
+  const flagOf: Record<string, string> = { enabled: '--metrics', port: '--metrics-port', token: flags.token === undefined ? 'VOLLEY_METRICS_TOKEN' : '--metrics-token' };
+  return checkLayer({ metrics }, (keys) => flagOf[String(keys[1])] ?? `metrics.${keys.slice(1).map(String).join('.')}`);
 }
 
 /** Defaults < config file < environment < flags; the merged result is checked as a whole too. */

@@ -17,10 +17,13 @@ import { createStatusPage } from './status-page.js';
 import { serveMqttOptions } from './serve-mqtt.js';
 import { devicesNamespaces } from '../demo/devices.js';
 import { startDeviceSimulator, type DeviceSimulator } from '../demo/device-simulator.js';
+import type { Logger } from '../server/logger.js';
 
 export interface ServeOptions {
   config: ServeConfig;
   version: string;
+  /** Where the server logs its events (docs/operations.md); nothing is logged without one. */
+  logger?: Logger;
 }
 
 export interface RunningServer {
@@ -30,6 +33,8 @@ export interface RunningServer {
   readonly endpoints: readonly (Endpoint & { url: string })[];
   /** Graceful shutdown: WebSocket clients are closed with 1001, then the port is released. */
   close(): Promise<void>;
+  /** /readyz fails at once; after config.drainDelayMs the same as close(). close() meanwhile ends the wait. */
+  drain(): Promise<void>;
   /** Cuts every remaining connection now (a second Ctrl-C). */
   terminate(): void;
 }
@@ -41,6 +46,7 @@ export function serverOptionsOf(config: ServeConfig): VolleyServerOptions {
     'host', 'origins', 'channels', 'connectTimeoutMs', 'presenceTtlMs', 'heartbeatIntervalMs', 'shutdownTimeoutMs',
     'admin', 'nodeId', 'websocket', 'maxConnections', 'maxConnectionsPerAddress', 'exemptLoopback', 'handshakeTimeoutMs', 'requestTimeoutMs', 'idleTimeoutMs',
     'transports',
+    'metrics', 'drainDelayMs', 'brokerProbeIntervalMs',
   ] as const satisfies readonly (keyof ServeConfig & keyof VolleyServerOptions)[];
   const options: VolleyServerOptions = {
     port: config.port,
@@ -72,6 +78,13 @@ function hubEndpoints(config: ServeConfig): Endpoint[] {
   if (config.apiKey !== undefined) endpoints.push({ kind: 'http', path: '/api/publish', description: 'HTTP publish API (Authorization: apikey KEY)' });
   if (config.admin !== undefined) endpoints.push({ kind: 'http', path: '/admin/', description: 'admin console (password)' });
   endpoints.push({ kind: 'http', path: '/volley-client.js', description: 'browser client (ES module)' });
+  endpoints.push(
+    { kind: 'http', path: '/healthz', description: 'liveness: 200 while the process runs' },
+    { kind: 'http', path: '/readyz', description: 'readiness: 200, or 503 while draining or without the broker' },
+  );
+  if (config.metrics?.enabled === true && config.metrics.token !== undefined && config.metrics.port === undefined) {
+    endpoints.push({ kind: 'http', path: '/metrics', description: 'Prometheus metrics (Authorization: Bearer TOKEN)' });
+  }
   if (config.demo) {
     endpoints.push(
       { kind: 'http', path: '/chat.html', description: 'demo: chat' },
@@ -87,7 +100,7 @@ function hubEndpoints(config: ServeConfig): Endpoint[] {
 }
 
 /** Starts everything; rejects (naming the URL) when the broker is unreachable, or with the listen error. */
-export async function startServer({ config, version }: ServeOptions): Promise<RunningServer> {
+export async function startServer({ config, version, logger }: ServeOptions): Promise<RunningServer> {
   const broker: Broker | undefined = config.broker === 'memory' ? undefined : await brokerFromUrl(config.broker);
   let demo: Demo | null = null;
   const echo = createEchoEndpoint('/echo', { perMessageDeflate: config.perMessageDeflate, ...(config.websocket === undefined ? {} : { limits: config.websocket }) });
@@ -101,7 +114,7 @@ export async function startServer({ config, version }: ServeOptions): Promise<Ru
 
   let server: VolleyServer;
   try {
-    server = createServer({ ...serverOptionsOf(config), ...(broker === undefined ? {} : { broker }), routes });
+    server = createServer({ ...serverOptionsOf(config), ...(broker === undefined ? {} : { broker }), ...(logger === undefined ? {} : { logger }), routes });
   } catch (err) {
     await broker?.close();
     throw err;
@@ -120,7 +133,7 @@ export async function startServer({ config, version }: ServeOptions): Promise<Ru
   const devices: DeviceSimulator | undefined = mqtt !== undefined && config.demo
     ? await startDeviceSimulator({ url: mqtt.url, ...(mqtt.username === undefined ? {} : { username: mqtt.username }), ...(mqtt.password === undefined ? {} : { password: mqtt.password }) })
       .catch((error: unknown) => {
-        console.warn(`volley serve: the demo's MQTT devices did not start: ${(error as Error).message}`);
+        logger?.warn({ event: 'demo_devices_failed', error: (error as Error).message }, "the demo's MQTT devices did not start");
         return undefined;
       })
     : undefined;
@@ -128,17 +141,27 @@ export async function startServer({ config, version }: ServeOptions): Promise<Ru
   const base = hostForUrl(address.address, address.port);
   const endpoints = listing().map((e) => ({ ...e, url: `${e.kind}://${base}${e.path}` }));
   let closing: Promise<void> | undefined;
+  let demoStopped: Promise<void> | undefined;
+  const stopDemo = () =>
+    (demoStopped ??= (async () => {
+      await demo?.stop();
+      await devices?.stop();
+    })());
+  const close = () =>
+    (closing ??= (async () => {
+      await stopDemo();
+      await server.close();
+      await broker?.close();
+    })());
   return {
     server,
     address,
     endpoints,
-    close: () =>
-      (closing ??= (async () => {
-        await demo?.stop();
-        await devices?.stop();
-        await server.close();
-        await broker?.close();
-      })()),
+    close,
+    drain: async () => {
+      await server.drain(undefined, stopDemo);
+      await close();
+    },
     terminate: () => server.terminate(),
   };
 }

@@ -10,6 +10,7 @@ import { HubError, isBrokerUnavailable, toWireError } from './errors.js';
 import type { LocalSubscriber } from './local-channels.js';
 import type { ResolvedNamespace } from './namespaces.js';
 import type { ResolvedHubOptions } from './options.js';
+import type { ObserverSlot } from './observer.js';
 import { OutboundMessage, type Session } from './session.js';
 import { TokenBucket } from './token-bucket.js';
 
@@ -27,6 +28,8 @@ export interface ConnectionHost {
   reportInternalError(error: unknown): void;
   /** A command was refused with `unavailable` because the broker's engine is out of reach. */
   countUnavailable(): void;
+  /** Who watches the hub (messages in, error replies). */
+  readonly observer: ObserverSlot;
 }
 
 /** Who the connect (or refresh) command established the connection to be. */
@@ -77,6 +80,7 @@ export class Connection implements LocalSubscriber {
   private readonly publishBucket: TokenBucket;
   /** Settles (never rejects) when a connect command in flight has finished. */
   private connectDone: Promise<void> | undefined;
+  private closedWith: { code: number; reason: string } | undefined;
 
   constructor(
     private readonly host: ConnectionHost,
@@ -125,6 +129,13 @@ export class Connection implements LocalSubscriber {
   get traffic(): Readonly<ConnectionTraffic> {
     return this.counts;
   }
+  /** The code the server closed the connection with; undefined while open or when the peer ended it. */
+  get closeCode(): number | undefined {
+    return this.closedWith?.code;
+  }
+  get closeReason(): string {
+    return this.closedWith?.reason ?? '';
+  }
 
   // ---- the transport's side ----
 
@@ -133,6 +144,7 @@ export class Connection implements LocalSubscriber {
     if (this.isClosed) return;
     this.counts.messagesIn += 1;
     this.counts.bytesIn += bytes ?? Buffer.byteLength(text);
+    this.host.observer.current.received(text);
     const { maxMessageSize, maxJsonDepth } = this.host.options.limits;
     if (text.length > maxMessageSize || (text.length * 3 > maxMessageSize && Buffer.byteLength(text) > maxMessageSize)) {
       this.close(DisconnectCode.messageTooLarge, 'message too large');
@@ -165,6 +177,7 @@ export class Connection implements LocalSubscriber {
   close(code: number, reason: string): void {
     if (this.isClosed) return;
     this.currentState = 'closed';
+    this.closedWith = { code, reason };
     this.session.close(code, reason);
     this.host.closed(this);
   }
@@ -245,7 +258,7 @@ export class Connection implements LocalSubscriber {
         if (offset <= subscription.offset) continue;
         subscription.offset = offset;
       }
-      this.send(message);
+      this.send(message, true);
     }
   }
 
@@ -266,7 +279,7 @@ export class Connection implements LocalSubscriber {
       return;
     }
     if (offset > 0) subscription.offset = offset;
-    this.send(message);
+    this.send(message, true);
   }
 
   reply(id: number, result: unknown): void {
@@ -275,14 +288,16 @@ export class Connection implements LocalSubscriber {
 
   replyError(id: number, error: WireError): void {
     this.counts.errors += 1;
+    this.host.observer.current.error(error.code);
     this.send(new OutboundMessage(encodeError(id, error)));
   }
 
-  /** Sends, then enforces the slow-consumer policy on what the session has queued. */
-  private send(message: OutboundMessage): void {
+  /** Sends a reply (a broadcast's pushes are counted once, by LocalChannels), then enforces the slow-consumer policy. */
+  private send(message: OutboundMessage, counted = false): void {
     if (this.isClosed) return;
     this.counts.messagesOut += 1;
     this.counts.bytesOut += message.byteLength;
+    if (!counted) this.host.observer.current.sent(message.text, 1);
     this.session.send(message);
     if (this.session.bufferedAmount > this.host.options.limits.highWaterMark) {
       this.host.slowConsumer(this);

@@ -3,17 +3,19 @@
 // token expiry, connect timeouts and presence refresh without a timer per connection.
 
 import type { Broker, ControlMessage } from '../broker/broker.js';
-import { DisconnectCode, type ClientInfo, type HistoryResult, type PresenceStatsResult, type PublishResult } from '../wire/index.js';
+import { DisconnectCode, type ClientInfo, type HistoryResult, type Method, type PresenceStatsResult, type PublishResult } from '../wire/index.js';
 import { TokenVerifier } from './auth.js';
 import { ChannelReads, type HistoryQuery } from './channel-reads.js';
 import { resolveChannel, type ChannelTarget } from './channel-target.js';
 import { dispatchCommand, type CommandContext, type RpcHandler } from './commands/index.js';
 import { Connection, type ConnectionHost } from './connection.js';
 import { addTraffic, pageOfConnections, type ConnectionPage, type ConnectionQuery, type HubTraffic } from './connection-facts.js';
+import type { Params } from './decode.js';
 import { ExpiryWheel } from './expiry-wheel.js';
 import { LocalChannels } from './local-channels.js';
 import { Memberships } from './memberships.js';
 import { Namespaces, type ResolvedNamespace } from './namespaces.js';
+import { allOf, ObserverSlot, type HubObserver } from './observer.js';
 import { resolveHubOptions, type HubOptions, type ResolvedHubOptions } from './options.js';
 import { Publisher, type PublishInterceptor } from './publisher.js';
 import type { Session } from './session.js';
@@ -95,13 +97,16 @@ export class Hub {
   private readonly sweepTimer: ReturnType<typeof setInterval> | undefined;
   private lastPresenceRefresh: number;
   private shuttingDown = false;
+  /** Who watches the hub (metrics, logs): see observe(). */
+  private readonly observer = new ObserverSlot();
+  private readonly observers: HubObserver[] = [];
 
   /** The broker is required: the hub never makes or closes one (VolleyServer does). */
   constructor(options: HubOptions & { broker: Broker }) {
     this.options = resolveHubOptions(options);
     this.broker = options.broker;
     this.namespaces = new Namespaces(options.channels, options.namespaces);
-    this.localChannels = new LocalChannels(this.broker);
+    this.localChannels = new LocalChannels(this.broker, this.observer);
     // jose is imported only here, and only when auth is configured.
     this.verifierReady = options.auth === undefined ? Promise.resolve(undefined) : TokenVerifier.create(options.auth);
     this.verifierReady.catch(() => {});
@@ -112,6 +117,7 @@ export class Hub {
       localChannels: this.localChannels,
       presenceTtlMs: this.options.presenceTtlMs,
       background: (operation) => this.background(operation),
+      observer: this.observer,
     });
     this.context = {
       options: this.options,
@@ -123,14 +129,16 @@ export class Hub {
       rpcHandler: (method) => this.rpcHandlers.get(method),
       authenticated: (connection) => this.authenticated(connection),
       background: (operation) => this.background(operation),
+      observer: this.observer,
     };
     this.host = {
       options: this.options,
-      run: (connection, id, method, params) => dispatchCommand(this.context, connection, id, method, params),
+      run: (connection, id, method, params) => this.run(connection, id, method, params),
       closed: (connection) => this.forget(connection),
       slowConsumer: () => void (this.stats.slowConsumerDisconnects += 1),
       reportInternalError: (error) => this.reportInternalError(error),
       countUnavailable: () => void (this.stats.unavailableReplies += 1),
+      observer: this.observer,
     };
     this.controlReady = this.broker.subscribeControl((message) => this.handleControl(message));
     this.controlReady.catch(() => {});
@@ -196,7 +204,29 @@ export class Hub {
     this.connections.add(connection);
     this.connectionsById.set(connection.id, connection);
     this.connectDeadlines.schedule(connection, this.options.now() + this.options.connectTimeoutMs);
+    this.observer.current.opened(connection);
     return connection;
+  }
+
+  /** Subscriptions of this node's connections (pending ones included); counted when asked. */
+  get subscriptionCount(): number {
+    let count = 0;
+    for (const connection of this.connections) count += connection.subscriptions.size;
+    return count;
+  }
+
+  /**
+   * Adds an observer of the hub's events (sessions opened and closed, commands and their
+   * latency, errors, messages in and out, recoveries). Returns the function that removes it.
+   */
+  observe(observer: HubObserver): () => void {
+    this.observers.push(observer);
+    this.observer.current = allOf(this.observers);
+    return () => {
+      const index = this.observers.indexOf(observer);
+      if (index !== -1) this.observers.splice(index, 1);
+      this.observer.current = allOf(this.observers);
+    };
   }
 
   registerRpc(method: string, handler: RpcHandler): void {
@@ -324,6 +354,7 @@ export class Hub {
   /** The connection has closed: drop everything it held. */
   private forget(connection: Connection): void {
     if (!this.connections.delete(connection)) return;
+    this.observer.current.closed(connection, connection.closeCode, connection.closeReason);
     this.connectionsById.delete(connection.id);
     addTraffic(this.closedTraffic, connection.traffic);
     this.tokenExpiry.cancel(connection);
@@ -334,6 +365,16 @@ export class Hub {
       if (sessions.size === 0) this.connectionsByUser.delete(connection.user);
     }
     for (const subscription of [...connection.subscriptions.values()]) this.memberships.leave(connection, subscription);
+  }
+
+  /** Runs a command; its duration is reported only when someone observes the hub. */
+  private run(connection: Connection, id: number, method: Method, params: Params): Promise<void> {
+    if (this.observers.length === 0) return dispatchCommand(this.context, connection, id, method, params);
+    const started = performance.now();
+    const done = () => this.observer.current.command(method, (performance.now() - started) / 1000);
+    const running = dispatchCommand(this.context, connection, id, method, params);
+    running.then(done, done);
+    return running;
   }
 
   private background(operation: Promise<unknown>): void {

@@ -3,6 +3,7 @@
 export { Hub, type ChannelPage, type ChannelQuery, type HubStats, type RpcCall, type RpcHandler, type ServerHistoryOptions, type ServerPublishOptions } from './hub.js';
 export { OutboundMessage, type Session } from './session.js';
 export type { ConnectionFacts, ConnectionPage, ConnectionQuery, HubTraffic } from './connection-facts.js';
+export type { HubObserver, ObservedConnection } from './observer.js';
 export { HubError } from './errors.js';
 export type { HubOptions, HubLimits } from './options.js';
 export { LIMIT_DEFAULTS } from './options.js';

@@ -5,6 +5,7 @@
 
 import type { Broker, BrokerEvent } from '../broker/broker.js';
 import { encodePresencePush, encodePublicationPush } from './encode.js';
+import type { ObserverSlot } from './observer.js';
 import { OutboundMessage } from './session.js';
 
 export interface LocalSubscriber {
@@ -22,7 +23,10 @@ export class LocalChannels {
   private readonly entries = new Map<string, Entry>();
   private readonly pending = new Map<string, Promise<void>>();
 
-  constructor(private readonly broker: Broker) {}
+  constructor(
+    private readonly broker: Broker,
+    private readonly observer: ObserverSlot,
+  ) {}
 
   get size(): number {
     return this.entries.size;
@@ -91,8 +95,14 @@ export class LocalChannels {
       message = new OutboundMessage(encodePresencePush(event.type, event.channel, event.info));
     }
     // A Set tolerates deletion while iterating: a slow consumer closed mid-loop is skipped.
+    let recipients = 0;
     for (const subscriber of entry.subscribers) {
-      if (subscriber.id !== excluded) subscriber.deliver(event.channel, message, offset);
+      if (subscriber.id !== excluded) {
+        subscriber.deliver(event.channel, message, offset);
+        recipients++;
+      }
     }
+    // Counted once per broadcast, not per recipient.
+    this.observer.current.sent(message.text, recipients);
   }
 }

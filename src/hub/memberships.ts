@@ -8,6 +8,7 @@ import type { ChannelSubscription, Connection } from './connection.js';
 import { toWirePublication } from './encode.js';
 import type { LocalChannels } from './local-channels.js';
 import { retentionOf } from './namespaces.js';
+import type { ObserverSlot } from './observer.js';
 import { isRecoverable } from './recovery.js';
 
 export interface MembershipHost {
@@ -16,6 +17,8 @@ export interface MembershipHost {
   readonly presenceTtlMs: number;
   /** Runs a broker call whose result nobody waits for; failures are reported. */
   background(operation: Promise<unknown>): void;
+  /** Told whether each recovery succeeded. */
+  readonly observer: ObserverSlot;
 }
 
 export class Memberships {
@@ -81,6 +84,7 @@ export class Memberships {
     }
     const stream = await broker.history(subscription.channel, { since, retention });
     const recovered = isRecoverable(since, stream);
+    this.host.observer.current.recovery(recovered);
     connection.setStartOffset(subscription, stream.offset);
     return {
       recoverable: true,

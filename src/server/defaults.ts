@@ -28,6 +28,14 @@ export const SERVER_DEFAULTS = {
   requestTimeoutMs: 30_000,
   /** An HTTP keep-alive connection may idle this long between requests (Node's own default). */
   idleTimeoutMs: 5_000,
+  /** drain(): /readyz fails this long before clients are closed, so load balancers stop sending new ones first. */
+  drainDelayMs: 5_000,
+  /** The broker is pinged this often (and a ping taking longer counts as failed). */
+  brokerProbeIntervalMs: 2_000,
+  /** Port of the metrics listener of its own (when metrics have no token to guard them on the main port). */
+  metricsPort: 9464,
+  /** Address of the metrics listener of its own: this machine only. */
+  metricsHost: '127.0.0.1',
   /** How often a node samples its figures and publishes them to the others (the API's `info`). */
   nodeStatsIntervalMs: 2_000,
 } as const;

@@ -1,5 +1,6 @@
 export { VolleyServer, createServer, type VolleyServerOptions, type ServerStats } from './server.js';
 export { type ServerRoute } from './routes.js';
+export type { Logger } from './logger.js';
 export { OptionError } from './option-errors.js';
 export { SERVER_DEFAULTS } from './defaults.js';
 export { createHttpApi, type HttpApi, type HttpApiOptions } from './http-api.js';

@@ -18,6 +18,7 @@ import {
 import { TRANSPORT_DEFAULTS } from '../transports/options.js';
 import { ADMIN_DEFAULTS, SERVER_DEFAULTS } from './defaults.js';
 import type { MqttBridgeOptions } from '../bridges/mqtt/options.js';
+import type { Logger } from './logger.js';
 import type { ServerRoute } from './routes.js';
 import { boolean, integer, object, oneOf, positive, programmatic, text, textList } from './schema-fields.js';
 
@@ -250,6 +251,38 @@ export const transportsSchema = object(
   { description: 'the HTTP transports (docs/transports.md): `enabled`, `heartbeatMs`, `sessionGraceMs`, `pollTimeoutMs`, `resumeBufferBytes`, `maxPostSize`, `postRate`, `postBurst`, `maxSessions`, `allowedOrigins`, `routeTimeoutMs`, `maxEventChannels`' },
 );
 
+export const metricsSchema = object(
+  {
+    enabled: boolean({ description: 'serve Prometheus metrics at `/metrics` (prom-client is imported only then)', default: false }).optional(),
+    token: text(
+      { description: 'bearer token `/metrics` requires (`Authorization: Bearer TOKEN`), 16+ characters; with a token and no `port`, `/metrics` is on the main port', writeOnly: true },
+      16,
+      'a string of at least 16 characters',
+    ).optional(),
+    port: integer(0, 65535, {
+      description: `port of a listener of its own for \`/metrics\`; default ${SERVER_DEFAULTS.metricsPort} when no \`token\` is given (then only this machine can scrape), none with a token`,
+    }).optional(),
+    host: text({ description: 'address of the metrics listener of its own', default: SERVER_DEFAULTS.metricsHost }).optional(),
+  },
+  { description: 'Prometheus metrics (docs/operations.md): off unless `enabled`; on a loopback listener of their own, or on the main port behind a token' },
+);
+
+/** What the server reports on and how it stops: logs, metrics, health probes, draining. */
+export const operationsFields = {
+  metrics: metricsSchema.optional(),
+  drainDelayMs: integer(0, 600_000, {
+    description: '`drain()` (SIGTERM in `volley serve`): `/readyz` answers 503 this long before clients are closed with 1001',
+    default: SERVER_DEFAULTS.drainDelayMs,
+  }).optional(),
+  brokerProbeIntervalMs: integer(0, 600_000, {
+    description: 'the broker is pinged this often for `/readyz`, the broker metrics and the broker lost/back log events; a slower answer counts as lost; `0` = never (always reachable)',
+    default: SERVER_DEFAULTS.brokerProbeIntervalMs,
+  }).optional(),
+  logger: programmatic<Logger>('a logger (a pino logger or an object with error, warn, info and debug)', (v) => isObject(v) && ['error', 'warn', 'info', 'debug'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function'), {
+    description: 'where the server logs its events (a pino logger; docs/operations.md); nothing is logged without one',
+  }).optional(),
+};
+
 export const connectionLimitFields = {
   websocket: websocketSchema.optional(),
   maxConnections: integer(1, 1_000_000, {
@@ -323,6 +356,7 @@ export const serverFields = {
   }).optional(),
   ...connectionLimitFields,
   transports: transportsSchema.optional(),
+  ...operationsFields,
   mqtt: programmatic<MqttBridgeOptions>('an object of MQTT bridge options', isObject, {
     description: 'an MQTT bridge (docs/mqtt.md), checked by its own schema and started by `ready()`/`listen()`; MQTT.js is loaded only then',
   }).optional(),

@@ -26,6 +26,10 @@ import { WebSocketSession } from './websocket-session.js';
 import { TransportEndpoint, resolveTransportOptions, type TransportStats } from '../transports/index.js';
 import { answerConnections } from './remote-connections.js';
 import { packageVersion } from './version.js';
+import { BrokerProbe } from './broker-probe.js';
+import { loggingObserver, type Logger } from './logger.js';
+import type { ServerMetrics } from './metrics.js';
+import { answerHealth, answerMetrics, METRICS_PATH, startMetricsListener, type Unreadiness } from './ops-endpoints.js';
 import type { MqttBridge } from '../bridges/mqtt/index.js';
 import { resolveMqttBridgeOptions } from '../bridges/mqtt/options.js';
 
@@ -82,6 +86,16 @@ export class VolleyServer {
   private starting: Promise<void> | undefined;
   /** The MQTT bridge once ready() has resolved; undefined without the `mqtt` option. */
   mqttBridge: MqttBridge | undefined;
+  private readonly logger: Logger | undefined;
+  private readonly probe: BrokerProbe;
+  private metrics: ServerMetrics | undefined;
+  /** The metrics listener of its own, once ready() has started it. */
+  private metricsServer: http.Server | undefined;
+  private started = false;
+  private draining: Promise<void> | undefined;
+  /** Removes this server's observers from the hub (which may outlive it when it was given). */
+  private readonly unobserve: Array<() => void> = [];
+  private endDrainDelay: (() => void) | undefined;
 
   /** Throws an OptionError (a TypeError) naming the first option that is wrong. */
   constructor(input: VolleyServerOptions = {}) {
@@ -144,6 +158,31 @@ export class VolleyServer {
     this.httpServer = options.detached ? undefined : (options.server ?? this.createOwnServer(handshakeTimeoutMs));
     this.httpServer?.on('request', this.onRequest);
     this.httpServer?.on('upgrade', this.onUpgrade);
+    this.logger = options.logger;
+    if (this.logger !== undefined) {
+      const logger = this.logger;
+      this.unobserve.push(this.hub.observe(loggingObserver(logger)));
+      if (this.ownsHub) this.hub.onInternalError = (error) => logger.error({ event: 'internal_error', err: error }, 'internal error');
+    }
+    this.wss.on('handshakeError', (error: { status: number; message: string }, req: http.IncomingMessage) =>
+      this.refused(error.status, error.message, req.socket.remoteAddress));
+    this.probe = new BrokerProbe(this.hub.broker, options.brokerProbeIntervalMs ?? SERVER_DEFAULTS.brokerProbeIntervalMs, {
+      roundTrip: (seconds) => this.metrics?.brokerRoundTrip(seconds),
+      lost: (error) => {
+        this.metrics?.brokerLost();
+        this.logger?.error({ event: 'broker_lost', error: error.message }, 'broker unreachable: /readyz answers 503 until it is back');
+      },
+      back: (downMs) => {
+        this.metrics?.brokerBack(downMs / 1000);
+        this.logger?.info({ event: 'broker_back', downMs }, 'broker reachable again');
+      },
+    });
+  }
+
+  /** Counts and logs a connection refused with an HTTP status before it became a session. */
+  private refused(status: number, reason: string, remote: string | undefined): void {
+    this.metrics?.handshakeRefused(status);
+    this.logger?.info({ event: 'refuse', stage: 'handshake', status, reason, remote }, 'connection refused');
   }
 
   /**
@@ -158,7 +197,9 @@ export class VolleyServer {
       keepAliveTimeout: this.options.idleTimeoutMs ?? SERVER_DEFAULTS.idleTimeoutMs,
     });
     server.on('connection', (socket) => {
-      if (this.limiter.admit(socket) === undefined) return;
+      const refusal = this.limiter.admit(socket);
+      if (refusal === undefined) return;
+      this.refused(503, refusal === 'total' ? 'maxConnections reached' : 'maxConnectionsPerAddress reached', socket.remoteAddress);
       // Over a limit: its request (if it sends one soon) is answered 503, then it is closed.
       this.refusedSockets.add(socket);
       socket.setTimeout(REFUSAL_GRACE_MS, () => socket.destroy());
@@ -202,8 +243,83 @@ export class VolleyServer {
       if (this.options.mqtt === undefined) return;
       const { startMqttBridge, hubBridgeHost } = await import('../bridges/mqtt/index.js');
       this.mqttBridge = await startMqttBridge(this.options.mqtt, hubBridgeHost(this.hub));
+      if (this.options.mqtt !== undefined) {
+        const { startMqttBridge, hubBridgeHost } = await import('../bridges/mqtt/index.js');
+        const logger = this.logger;
+        const runtime = logger === undefined ? {} : { log: (line: string) => logger.warn({ event: 'mqtt' }, line) };
+        this.mqttBridge = await startMqttBridge(this.options.mqtt, hubBridgeHost(this.hub), runtime);
+      }
+      if (this.options.metrics?.enabled === true) await this.startMetrics();
+      this.probe.start();
+      this.started = true;
     })();
     return this.starting;
+  }
+
+  /** Loads prom-client, observes the hub, and starts the metrics listener of its own unless a token guards the main port. */
+  private async startMetrics(): Promise<void> {
+    const { createMetrics } = await import('./metrics.js');
+    this.metrics = await createMetrics({
+      hub: this.hub,
+      connections: () => this.limiter.connections,
+      brokerUp: () => this.probe.reachable,
+      ready: () => this.unreadiness() === undefined,
+      mqttStats: () => this.mqttBridge?.stats(),
+    });
+    this.unobserve.push(this.hub.observe(this.metrics.observer));
+    const { token, port, host } = this.options.metrics ?? {};
+    const ownPort = port ?? (token === undefined ? SERVER_DEFAULTS.metricsPort : undefined);
+    if (ownPort === undefined) return;
+    const metricsHost = host ?? SERVER_DEFAULTS.metricsHost;
+    const { server, address } = await startMetricsListener(ownPort, metricsHost, this.metrics, token).catch((error: Error) => {
+      // Its own message: an EADDRINUSE here is not about the main port.
+      throw new Error(`cannot start the metrics listener on ${metricsHost}:${ownPort} (metrics.port): ${error.message}`, { cause: error });
+    });
+    this.metricsServer = server;
+    this.logger?.info({ event: 'metrics_listening', address: address.address, port: address.port }, 'metrics listener started');
+  }
+
+  /** The address of the metrics listener of its own; undefined when there is none (yet). */
+  get metricsAddress(): AddressInfo | undefined {
+    return (this.metricsServer?.address() ?? undefined) as AddressInfo | undefined;
+  }
+
+  /** Why /readyz answers 503 now; undefined when it answers 200. */
+  private unreadiness(): Unreadiness {
+    if (this.draining !== undefined || this.closing !== undefined) return 'draining';
+    if (!this.started) return 'starting';
+    if (!this.probe.reachable) return 'broker unreachable';
+    return undefined;
+  }
+
+  /** True from drain() (or close()) on. */
+  get isDraining(): boolean {
+    return this.draining !== undefined || this.closing !== undefined;
+  }
+
+  /**
+   * Graceful shutdown for a load-balanced server: /readyz answers 503 at once, so that load
+   * balancers stop sending new clients; after `delayMs` (default `drainDelayMs`) close()
+   * closes every client with 1001. Calling close() meanwhile ends the wait. `beforeClose`
+   * runs between the wait and close() (what the host stops first, e.g. its own publishers).
+   * Idempotent: a second call returns the first one's promise.
+   */
+  drain(delayMs: number = this.options.drainDelayMs ?? SERVER_DEFAULTS.drainDelayMs, beforeClose?: () => Promise<void>): Promise<void> {
+    if (this.draining === undefined) {
+      this.logger?.info({ event: 'draining', delayMs }, 'draining: /readyz answers 503; clients are closed with 1001 after the delay');
+      const delay = new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delayMs);
+        this.endDrainDelay = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.draining = delay.then(async () => {
+        await beforeClose?.();
+        await this.close();
+      });
+    }
+    return this.draining;
   }
 
   /** Starts listening (owned server only). Resolves with the bound address. */
@@ -226,11 +342,13 @@ export class VolleyServer {
    */
   close(): Promise<void> {
     this.closing ??= this.shutdown();
+    this.endDrainDelay?.();
     return this.closing;
   }
 
   /** Cuts every connection now (a second Ctrl-C); close() then ends at once. */
   terminate(): void {
+    this.endDrainDelay?.();
     for (const ws of this.wss.clients) ws.terminate();
     this.transports?.close();
     for (const route of this.routes) route.terminate?.();
@@ -238,6 +356,10 @@ export class VolleyServer {
   }
 
   private async shutdown(): Promise<void> {
+    this.probe.stop();
+    const metricsServer = this.metricsServer;
+    const metricsClosed = metricsServer === undefined ? Promise.resolve() : new Promise<void>((resolve) => metricsServer.close(() => resolve()));
+    metricsServer?.closeAllConnections();
     const server = this.httpServer;
     const listenerClosed = this.ownsServer && server?.listening
       ? new Promise<void>((resolve) => server.close(() => resolve()))
@@ -262,6 +384,8 @@ export class VolleyServer {
       await settleWithin(listenerClosed, this.shutdownTimeoutMs);
       server.closeAllConnections();
     }
+    await metricsClosed;
+    for (const remove of this.unobserve.splice(0)) remove();
   }
 
   /** Takes an upgrade on the WebSocket path; returns false for any other path (detached hosts route it on). */
@@ -280,7 +404,9 @@ export class VolleyServer {
       return false;
     }
     // Attached or detached, connections are counted here, at the upgrade.
-    if (this.limiter.admit(socket) !== undefined) {
+    const refusal = this.limiter.admit(socket);
+    if (refusal !== undefined) {
+      this.refused(503, refusal === 'total' ? 'maxConnections reached' : 'maxConnectionsPerAddress reached', req.socket.remoteAddress);
       abortHandshake(socket, 503, TOO_MANY, { 'retry-after': '5' });
       return true;
     }
@@ -307,10 +433,15 @@ export class VolleyServer {
       sendText(res, 503, TOO_MANY, { connection: 'close', 'retry-after': '5' });
       return true;
     }
+    if (answerHealth(req, res, () => this.unreadiness())) return true;
+    const path = pathOf(req);
+    if (path === METRICS_PATH && this.metrics !== undefined && this.metricsServer === undefined) {
+      answerMetrics(req, res, this.metrics, this.options.metrics?.token);
+      return true;
+    }
     for (const route of this.routes) if (route.handleRequest?.(req, res)) return true;
     if (this.transports?.handleRequest(req, res)) return true;
     if (this.admin?.handleRequest(req, res)) return true;
-    const path = pathOf(req);
     if (this.api !== undefined && (path === this.apiPrefix || path.startsWith(`${this.apiPrefix}/`))) {
       this.api(req, res);
       return true;

@@ -216,18 +216,37 @@ export class HttpSession implements Session {
 
   /** Ends the session now, as if its socket dropped (grace period over, server shutdown). */
   expire(): void {
+    this.end(1006, 'session expired');
+  }
+
+  /**
+   * The client ended the session (`POST /connection/send?…&close=1`): as if its socket closed
+   * normally, so the hub sees the leave now rather than after the grace period.
+   */
+  endByClient(): void {
+    if (this.ended) return;
+    if (this.closeInfo === undefined) {
+      this.closeInfo = { code: 1000, reason: 'closed by the client' };
+      this.connection?.handleClose();
+    }
+    // An attached response gets the close item and ends normally, as after a server close.
+    this.deliverClose();
+    this.end(1000, 'closed by the client');
+  }
+
+  // ---- internals ----
+
+  private end(code: number, reason: string): void {
     if (this.ended) return;
     const downstream = this.downstream;
     this.downstream = undefined;
     downstream?.destroy();
     if (this.closeInfo === undefined) {
-      this.closeInfo = { code: 1006, reason: 'session expired' };
+      this.closeInfo = { code, reason };
       this.connection?.handleClose();
     }
     this.finish();
   }
-
-  // ---- internals ----
 
   /** Writes the close to the attached response and ends the session. */
   private deliverClose(): void {

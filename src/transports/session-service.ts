@@ -22,12 +22,16 @@ export interface AttachRequest {
   session: string;
   transport: WireFormat['transport'];
   ack: number | undefined;
+  /** `close=1`: the client ends the session after these commands. */
+  close?: boolean;
 }
 
 export interface PostRequest {
   session: string;
   commands: string[];
   ack: number | undefined;
+  /** `close=1`: the client ends the session after these commands. */
+  close?: boolean;
 }
 
 export class SessionService {
@@ -64,9 +68,10 @@ export class SessionService {
     const session = this.registry.get(request.session);
     // A closed session only waits for its resume to deliver the close: it takes no more commands.
     if (session === undefined || session.isEnded || session.isClosed) return refusals.unknownSession();
-    if (!session.takePostToken()) return refusals.tooManyPosts();
+    if (request.close !== true && !session.takePostToken()) return refusals.tooManyPosts();
     if (request.ack !== undefined) session.acknowledge(request.ack);
     session.receive(request.commands);
+    if (request.close === true) session.endByClient();
     return undefined;
   }
 

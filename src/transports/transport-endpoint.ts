@@ -188,8 +188,9 @@ export class TransportEndpoint {
     const body = await readBody(req, this.options.maxPostSize);
     const commands = splitCommands(body);
     if (commands instanceof TransportError) throw commands;
-    if (commands.length === 0 && ack === undefined) throw refusals.badRequest('no command in the body');
-    const request: PostRequest = { session: sessionId, commands, ack };
+    const close = query.get('close') === '1';
+    if (commands.length === 0 && ack === undefined && !close) throw refusals.badRequest('no command in the body');
+    const request: PostRequest = { session: sessionId, commands, ack, ...(close ? { close } : {}) };
     let refused: TransportError | undefined;
     if (owner === this.nodeId) refused = this.service.post(request);
     else if (this.router === undefined) refused = refusals.unknownSession();

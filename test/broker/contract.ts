@@ -47,6 +47,12 @@ export function brokerContract(name: string, makeHarness: () => Promise<BrokerHa
       await harness.close();
     });
 
+    it('answers ping while open (the health probe of the server)', async () => {
+      assert.equal(typeof a.ping, 'function');
+      await a.ping!();
+      await b.ping!();
+    });
+
     describe('fan-out', () => {
       it('delivers a publication to a subscribed node with its data and info', async () => {
         const channel = channelName('fanout');

@@ -118,9 +118,10 @@ export interface Served {
   stop(): Promise<CliResult>;
 }
 
-/** `volley serve --port 0` on loopback, resolved once it printed its URLs. */
+/** `volley serve --port 0` on loopback (no drain delay unless given), resolved once it printed its URLs. */
 export async function startServe(extraArgs: string[] = [], env: Record<string, string> = {}): Promise<Served> {
-  const child = spawnCli(['serve', '--port', '0', '--host', '127.0.0.1', ...extraArgs], env);
+  const drain = extraArgs.includes('--drain-delay') ? [] : ['--drain-delay', '0'];
+  const child = spawnCli(['serve', '--port', '0', '--host', '127.0.0.1', ...drain, ...extraArgs], env);
   const result = finished(child);
   let out = '';
   const echoUrl = await new Promise<string>((resolve, reject) => {

@@ -48,11 +48,14 @@ export function engineFaultSuite(options: FaultSuiteOptions): void {
       'publish refused with BrokerUnavailableError',
     );
     await assert.rejects(late.subscribe('other', () => {}), BrokerUnavailableError);
+    // The health probe's round trip fails too (VolleyServer's /readyz then answers 503).
+    await assert.rejects(early.ping!(), BrokerUnavailableError);
 
     await engine.start();
     // The early node is back within ~100 ms; the late one only after ~2 s.
     await waitFor(() => early.publish(channel, '4', { history: retention }).then(() => true, () => false), 10_000, 'early node back');
     await early.publish(channel, '5', { history: retention });
+    await early.ping!();
     assert.deepEqual(offsets, [1, 2, 3], 'the late node is still away');
     await waitFor(() => offsets.length === 5, 10_000, 'late node recovered 4 and 5 from history');
     await early.publish(channel, '6', { history: retention });

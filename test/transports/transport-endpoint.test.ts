@@ -133,6 +133,27 @@ describe('HTTP streaming sessions (NDJSON)', () => {
   });
 });
 
+describe('the client ending its session', () => {
+  it('POST …&close=1 ends the session at once: the others see the leave, its place is free, later POSTs are 404', async () => {
+    const { server, base } = await start({ namespaces: { chat: { presence: true, joinLeave: true } } });
+    const stream = get(`${base}/connection/stream`);
+    await stream.until(() => stream.lines.length >= 1, 'open');
+    const session = (stream.lines[0] as { open: { session: string } }).open.session;
+    await post(base, session, [connect, subscribe(2, 'chat:room')]);
+    await stream.until(() => stream.lines.length >= 3, 'connect and subscribe replies');
+    assert.equal(server.hub.connectionCount, 1);
+
+    const close = await request(`${base}/connection/send?session=${encodeURIComponent(session)}&close=1`, {
+      method: 'POST', headers: { 'content-type': 'text/plain' }, body: '',
+    });
+    assert.equal(close.status, 204);
+    assert.equal(server.hub.connectionCount, 0, 'the hub let the connection go without waiting for sessionGraceMs');
+    assert.deepEqual(Object.keys(await server.hub.presence('chat:room')), [], 'out of presence');
+    await stream.until(() => stream.ended, 'the response ended');
+    assert.equal((await post(base, session, [{ id: 5, method: 'ping' }])).status, 404, 'the session is gone');
+  });
+});
+
 describe('long-polling sessions', () => {
   it('the first GET answers the session id at once; a held poll is answered when something is queued', async () => {
     const { base } = await start();

@@ -222,6 +222,12 @@ export class NatsBroker implements Broker {
     this.nc.publish(this.names.control, this.encoder.encode(encodeControl(message)));
   }
 
+  /** A flush: resolves when the server has answered a PING sent after everything before it. */
+  async ping(): Promise<void> {
+    this.assertReady();
+    await this.request(() => this.nc.flush());
+  }
+
   /** Closes the connection. Presence this node added expires by its TTL. */
   async close(): Promise<void> {
     if (this.closed) return;

@@ -227,6 +227,13 @@ export class RedisBroker implements Broker {
     await this.call(this.commands, () => this.commands.publish(this.keys.control, encodeControl(message)));
   }
 
+  /** PING on the command connection; fails while either connection is down (fan-out needs the subscriber too). */
+  async ping(): Promise<void> {
+    this.assertOpen();
+    if (this.subscriber.status !== 'ready') throw new BrokerUnavailableError('Redis', this.url);
+    await this.call(this.commands, () => this.commands.ping());
+  }
+
   /** Closes both connections. Presence this node added expires by its TTL. */
   async close(): Promise<void> {
     if (this.closed) return;

@@ -22,8 +22,10 @@ export async function handleConnect(context: CommandContext, connection: Connect
     const result: ConnectResult = { client: connection.id };
     if (connection.expiresAt !== undefined) result.expires = connection.expiresAt;
     connection.reply(id, result);
+    context.observer.current.connected(connection);
   } catch (error) {
     const wire = toWireError(error);
+    if (!connection.isClosed) context.observer.current.refused(connection, wire);
     connection.replyError(id, wire);
     connection.close(disconnectCodeFor(wire.code), wire.message);
   } finally {

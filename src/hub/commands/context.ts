@@ -5,6 +5,7 @@ import type { ChannelReads } from '../channel-reads.js';
 import type { ChannelTarget } from '../channel-target.js';
 import type { Connection } from '../connection.js';
 import type { Memberships } from '../memberships.js';
+import type { ObserverSlot } from '../observer.js';
 import type { ResolvedHubOptions } from '../options.js';
 import type { Publisher } from '../publisher.js';
 import type { TokenChecks } from '../token-checks.js';
@@ -33,4 +34,6 @@ export interface CommandContext {
   authenticated(connection: Connection): void;
   /** Runs a call whose result nobody waits for; failures are reported, not thrown. */
   background(operation: Promise<unknown>): void;
+  /** Who watches the hub (connects and refusals). */
+  readonly observer: ObserverSlot;
 }

@@ -1,0 +1,213 @@
+package main
+
+// broadcast: -c subscribers and one publisher. The publisher keeps -w publications in
+// flight (a publication is done when every subscriber has it) or publishes at -rate per
+// second; each delivery's latency is from the publish call to its arrival. The bytes the
+// subscribers read over the window, divided by the deliveries, are the wire cost of one.
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+const slotRing = 4096
+
+type fanout struct {
+	p          *proto
+	n          int64
+	start      time.Time
+	measuring  int32
+	deliveries int64
+	wireBytes  int64
+	published  int64
+	slots      [slotRing]int64
+	done       chan int64
+	h          hist
+}
+
+func runBroadcast(o *options) (map[string]interface{}, error) {
+	p, err := protoByName(o.proto)
+	if err != nil {
+		return nil, err
+	}
+	if o.window >= slotRing {
+		return nil, fmt.Errorf("-w must be below %d", slotRing)
+	}
+	fails := &failures{}
+	var opened int64
+	open := func(path string, subscribe bool) func() (*conn, error) {
+		return func() (*conn, error) {
+			addr := o.addr
+			// In a cluster, every other subscriber is on the second node.
+			if subscribe && o.addr2 != "" && atomic.AddInt64(&opened, 1)%2 == 0 {
+				addr = o.addr2
+			}
+			k, err := dial(addr, path, p.subprotocol, o.timeout)
+			if err != nil {
+				return nil, err
+			}
+			if err := p.join(k, subscribe, o.timeout); err != nil {
+				k.c.Close()
+				return nil, err
+			}
+			return k, nil
+		}
+	}
+	subs := dialMany(o.conns, o.concurrency, open(p.path, true), fails)
+	if len(subs) < o.conns {
+		closeAll(subs)
+		return common(map[string]interface{}{"subscribers": len(subs)}, &window{}, fails), fmt.Errorf("%d of %d subscribers failed", o.conns-len(subs), o.conns)
+	}
+	pub, err := open(p.pubPath, false)()
+	if err != nil {
+		closeAll(subs)
+		return nil, fmt.Errorf("publisher: %w", err)
+	}
+	f := &fanout{p: p, n: int64(len(subs)), start: time.Now(), done: make(chan int64, slotRing)}
+	var wg sync.WaitGroup
+	for _, k := range subs {
+		wg.Add(1)
+		go func(k *conn) {
+			defer wg.Done()
+			f.subscriber(k)
+		}(k)
+	}
+	go f.drain(pub) // replies, acks and pings to the publisher
+
+	stop := make(chan struct{})
+	pubErr := make(chan error, 1)
+	go func() { pubErr <- f.publish(pub, o, stop) }()
+	w := &window{}
+	select {
+	case err = <-pubErr:
+	case <-time.After(o.warmup):
+		atomic.StoreInt32(&f.measuring, 1)
+		w.startPair(o.pid, o.pid2)
+		select {
+		case err = <-pubErr:
+		case <-time.After(o.dur):
+		}
+		atomic.StoreInt32(&f.measuring, 0)
+		w.stop()
+	}
+	close(stop)
+	n := atomic.LoadInt64(&f.deliveries)
+	bytesIn := atomic.LoadInt64(&f.wireBytes)
+	pub.c.Close()
+	closeAll(subs)
+	wg.Wait()
+	res := map[string]interface{}{
+		"subscribers": len(subs), "deliveries": n, "per_second": perSec(float64(n), w.Seconds),
+		"publications": atomic.LoadInt64(&f.published), "latency_us": f.h.summary(),
+	}
+	if n > 0 {
+		res["wire_bytes_per_delivery"] = float64(bytesIn) / float64(n)
+	}
+	return common(res, w, fails), err
+}
+
+func (f *fanout) micros() int64 { return time.Since(f.start).Microseconds() }
+
+// publish sends publications: a window's worth, then one per completed publication, or at
+// a fixed rate. It fails when no publication completes for a while (a lost delivery).
+func (f *fanout) publish(pub *conn, o *options, stop chan struct{}) error {
+	var seq, completed int64
+	send := func() error {
+		seq++
+		atomic.AddInt64(&f.published, 1)
+		_, err := pub.c.Write(f.p.publishFrame(nil, seq, marker(seq, f.micros(), o.size)))
+		return err
+	}
+	if o.rate > 0 {
+		tick := time.NewTicker(time.Duration(float64(time.Second) / o.rate))
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return nil
+			case <-f.done:
+				completed++
+			case <-tick.C:
+				if seq-completed > slotRing/2 {
+					return errors.New("the subscribers fell behind the fixed rate")
+				}
+				if err := send(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	for i := 0; i < o.window; i++ {
+		if err := send(); err != nil {
+			return err
+		}
+	}
+	for {
+		select {
+		case <-stop:
+			return nil
+		case <-f.done:
+			if err := send(); err != nil {
+				return err
+			}
+		case <-time.After(o.timeout):
+			s := seq - int64(o.window) + 1
+			return fmt.Errorf("stalled: publication %d reached %d of %d subscribers in %s", s, atomic.LoadInt64(&f.slots[s%slotRing]), f.n, o.timeout)
+		}
+	}
+}
+
+func (f *fanout) subscriber(k *conn) {
+	var now int64
+	for {
+		op, data, ok, need := k.next()
+		if !ok {
+			n, err := k.fill(need)
+			if err != nil {
+				return
+			}
+			if atomic.LoadInt32(&f.measuring) == 1 {
+				atomic.AddInt64(&f.wireBytes, int64(n))
+			}
+			now = f.micros()
+			continue
+		}
+		switch op {
+		case opPing:
+			_ = k.write(opPong, data)
+			continue
+		case opClose:
+			return
+		}
+		if ctl, _ := f.p.control(k, data); ctl {
+			continue
+		}
+		seq, sent, err := parseMarker(data)
+		if err != nil {
+			continue // a reply, a join or leave push
+		}
+		if atomic.LoadInt32(&f.measuring) == 1 {
+			atomic.AddInt64(&f.deliveries, 1)
+			f.h.add(now - sent)
+		}
+		slot := &f.slots[seq%slotRing]
+		if atomic.AddInt64(slot, 1) == f.n {
+			atomic.StoreInt64(slot, 0)
+			f.done <- seq
+		}
+	}
+}
+
+// drain reads what comes to the publisher and answers pings.
+func (f *fanout) drain(k *conn) {
+	for {
+		_, data, err := k.readFrame()
+		if err != nil {
+			return
+		}
+		_, _ = f.p.control(k, data)
+	}
+}

@@ -1,0 +1,3 @@
+module volley.dev/bench/loadgen
+
+go 1.19

@@ -1,0 +1,41 @@
+// npm run bench's cluster rows at a tiny size: two of Volley's hub nodes on the local Redis,
+// subscribers on both, the publisher on one (the Go load generator's -addr2). Skipped with a
+// line outside CI when Go or Redis is missing. No timing is asserted.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildOnce, killAll } from '../cli/helpers.js';
+import { assertFigures, bench, CI, hasGo, newest } from './helpers.js';
+
+describe('npm run bench: a cluster on Redis', () => {
+  let out: string;
+  before(async () => {
+    await buildOnce(); // the hub nodes import volley from dist/
+    out = mkdtempSync(join(tmpdir(), 'volley-bench-'));
+  });
+  after(() => {
+    killAll();
+    rmSync(out, { recursive: true, force: true });
+  });
+
+  test('a cluster: two hub nodes on Redis, subscribers on both, the publisher on one', { timeout: 120_000 }, async (t) => {
+    const redisUp = await new Promise<boolean>((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port: 6379 }, () => { socket.destroy(); resolve(true); });
+      socket.once('error', () => resolve(false));
+    });
+    if ((!hasGo || !redisUp) && !CI) {
+      t.skip(`${hasGo ? '' : 'Go is not installed; '}${redisUp ? '' : 'no Redis on 127.0.0.1:6379'}`);
+      return;
+    }
+    const result = await bench(['--tiny', '--no-build', '--no-install', '--servers', 'volley-hub-redis', '--out', out, '--scenario', 'cluster-fanout-1k']);
+    assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
+    const { doc, md } = newest(out);
+    assertFigures(doc);
+    assert.match(doc.scenarios[0]!.runs[0]!.command, / -addr2 ADDR2 -pid2 PID2$/);
+    assert.match(md, /^## Cluster: 2 nodes on Redis/m);
+  });
+});

@@ -1,0 +1,39 @@
+// npm run bench against the peers of bench/peers at a tiny size: ws with bufferutil,
+// uWebSockets.js, Socket.IO on its own engine and on uWS (the Socket.IO protocol of the Go
+// load generator). Skipped with a line outside CI when Go or the peers are missing (npm run
+// bench installs them on first use; in CI this test lets it). No timing is asserted.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { killAll } from '../cli/helpers.js';
+import { assertFigures, bench, CI, hasGo, newest, peersInstalled } from './helpers.js';
+
+describe('npm run bench: the peers', () => {
+  let out: string;
+  before(() => {
+    // No dist/ needed: none of these servers imports volley.
+    out = mkdtempSync(join(tmpdir(), 'volley-bench-'));
+  });
+  after(() => {
+    killAll();
+    rmSync(out, { recursive: true, force: true });
+  });
+
+  test('the peers: ws with bufferutil, uWebSockets.js, Socket.IO on its engine and on uWS', { timeout: 300_000 }, async (t) => {
+    if ((!hasGo || !peersInstalled) && !CI) {
+      t.skip(`${hasGo ? '' : 'Go is not installed; '}${peersInstalled ? '' : 'the peers are not installed (npm install --prefix bench/peers)'}`);
+      return;
+    }
+    const scenarios = ['echo-64', 'broadcast-1k-16', 'hub-fanout-1k'];
+    const result = await bench(['--tiny', '--no-build', '--servers', 'ws,ws-bufferutil,uws,socketio,socketio-uws', '--out', out, '--scenario', scenarios.join(',')]);
+    assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
+    const { doc } = newest(out);
+    assertFigures(doc);
+    assert.deepEqual(Object.keys(doc.scenarios.find((s) => s.name === 'echo-64')!.stats), ['ws', 'ws-bufferutil', 'uws']);
+    assert.deepEqual(Object.keys(doc.scenarios.find((s) => s.name === 'hub-fanout-1k')!.stats), ['socketio', 'socketio-uws']);
+    for (const name of ['socket.io', 'uwebsockets', 'bufferutil']) assert.ok(doc.machine.peers[name], name);
+  });
+});

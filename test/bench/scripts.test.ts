@@ -1,0 +1,53 @@
+// The scenarios npm run bench runs as scripts of their own, at a tiny size: the MQTT bridge
+// (through the local Mosquitto) and the Game demo's ticks with bots. No timing is asserted.
+
+import { after, before, describe, test } from 'node:test';
+import { connect } from 'node:net';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildOnce, killAll } from '../cli/helpers.js';
+import { bench, newest } from './helpers.js';
+
+function mosquittoUp(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port: 1883 }, () => { socket.destroy(); resolve(true); });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+describe('npm run bench: the script scenarios', () => {
+  let out: string;
+  before(async () => {
+    await buildOnce(); // the volley servers import volley and volley/ws from dist/
+    out = mkdtempSync(join(tmpdir(), 'volley-bench-'));
+  });
+  after(() => {
+    killAll();
+    rmSync(out, { recursive: true, force: true });
+  });
+
+  test('the mqtt-bridge scenario measures the bridge through the local Mosquitto', { timeout: 120_000 }, async (t) => {
+    if (!(await mosquittoUp()) && process.env.CI !== 'true') {
+      t.skip('no MQTT broker on 127.0.0.1:1883 (Mosquitto)');
+      return;
+    }
+    const result = await bench(['--tiny', '--no-build', '--no-install', '--servers', 'volley', '--out', out, '--scenario', 'mqtt-bridge']);
+    assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
+    const { doc } = newest(out);
+    assert.match(doc.mqttBridge?.table ?? '', /latency +50 msgs at \d+\/s: p50 [\d.]+ ms, p99 [\d.]+ ms/);
+    assert.match(doc.mqttBridge?.table ?? '', /throughput +200 msgs: [\d.]+ msgs\/s/);
+    assert.match(newest(out).md, /^### MQTT bridge$/m);
+  });
+
+  test('the game-tick scenario measures tick jitter and delivery with bots', { timeout: 120_000 }, async () => {
+    const result = await bench(['--tiny', '--no-build', '--no-install', '--servers', 'volley', '--out', out, '--scenario', 'game-tick']);
+    assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
+    const { doc } = newest(out);
+    assert.match(doc.gameTick?.table ?? '', /10 bots \(10 joined\)/);
+    assert.match(doc.gameTick?.table ?? '', /tick jitter +\d+ ticks: p50 [\d.]+ ms, p99 [\d.]+ ms/);
+    assert.match(doc.gameTick?.table ?? '', /delivery +\d+ deltas: p50 \d+ ms, p99 \d+ ms/);
+    assert.match(newest(out).md, /^### Game tick$/m);
+  });
+});
