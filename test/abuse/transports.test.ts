@@ -19,7 +19,10 @@ import { api, assertAlive, hubInfo, httpRequest, RssSampler, startAbuseServer, w
 
 /** Small enough to reach quickly, large enough to show memory per session. */
 const MAX_SESSIONS = 600;
-const CONFIG = { transports: { maxSessions: MAX_SESSIONS, sessionGraceMs: 3_000, postRate: 20, postBurst: 40 }, connectTimeoutMs: 3_000 };
+// The flood's sessions must outlive the flood itself, even on a busy machine (else places free
+// up during it and more than maxSessions opens succeed), yet go soon enough for the tests after it.
+const EXPIRY_MS = 12_000;
+const CONFIG = { transports: { maxSessions: MAX_SESSIONS, sessionGraceMs: EXPIRY_MS, postRate: 20, postBurst: 40 }, connectTimeoutMs: EXPIRY_MS };
 const PAYLOAD = 'p'.repeat(60_000);
 
 describe('HTTP transports against volley serve', () => {
@@ -69,14 +72,14 @@ describe('HTTP transports against volley serve', () => {
     assert.equal(JSON.parse(refusedBody).error.name, 'too_many_sessions');
     assert.ok(rss.growth <= RSS_BOUND_MIB, `RSS grew by ${rss.growth.toFixed(1)} MiB`);
     // Never connected: the hub closes them after connectTimeoutMs, and with no request attached they go after the grace period.
-    const freed = await waitFor(async () => (await openPoll()).status === 200, 'a place for a new session', 30_000, 250);
+    const freed = await waitFor(async () => (await openPoll()).status === 200, 'a place for a new session', EXPIRY_MS * 2 + 30_000, 250);
     t.diagnostic(`a new session was accepted ${freed} ms after the flood`);
   });
 
   /** A new long-poll session once the flood's sessions have gone (the server keeps them until connect timeout + grace). */
   const sessionWhenRoom = async (): Promise<{ session: string; body: string }> => {
     let opened: { status: number; body: string } | undefined;
-    await waitFor(async () => (opened = await openPoll()).status === 200, 'room for a session', 30_000, 250);
+    await waitFor(async () => (opened = await openPoll()).status === 200, 'room for a session', EXPIRY_MS * 2 + 30_000, 250);
     return { session: JSON.parse(opened!.body).session as string, body: opened!.body };
   };
 
@@ -109,7 +112,7 @@ describe('HTTP transports against volley serve', () => {
     await waitFor(async () => {
       const answers = await Promise.all(Array.from({ length: 10 }, openPoll));
       return answers.every((a) => a.status === 200);
-    }, 'room for ten sessions at once', 30_000, 250);
+    }, 'room for ten sessions at once', EXPIRY_MS * 2 + 30_000, 250);
     const channel = `chat:never-reads-${randomUUID()}`;
     // The stalled client: a raw socket that reads the open event, subscribes, then stops reading.
     const socket = net.connect(server.port, '127.0.0.1');
