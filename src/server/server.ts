@@ -240,9 +240,6 @@ export class VolleyServer {
         await link.start();
       }
       this.nodeStats?.start();
-      if (this.options.mqtt === undefined) return;
-      const { startMqttBridge, hubBridgeHost } = await import('../bridges/mqtt/index.js');
-      this.mqttBridge = await startMqttBridge(this.options.mqtt, hubBridgeHost(this.hub));
       if (this.options.mqtt !== undefined) {
         const { startMqttBridge, hubBridgeHost } = await import('../bridges/mqtt/index.js');
         const logger = this.logger;
