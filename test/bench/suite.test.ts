@@ -105,6 +105,16 @@ describe('npm run bench', () => {
     assert.match(readFileSync(join(out, 'latest.md'), 'utf8'), /^### Game tick$/m);
   });
 
+  test('the transport-fanout scenario measures fan-out over WebSocket, SSE and long-polling', { timeout: 120_000 }, async () => {
+    const result = await bench(['--tiny', '--no-build', '--out', out, '--scenario', 'transport-fanout']);
+    assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
+    const doc = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as SuiteResults;
+    for (const transport of ['websocket', 'sse', 'long-polling']) {
+      assert.match(doc.transportFanout?.table ?? '', new RegExp(`\\| 20 \\| ${transport} \\| \\d+ \\|`), transport);
+    }
+    assert.match(readFileSync(join(out, 'latest.md'), 'utf8'), /^### Fan-out over the HTTP transports$/m);
+  });
+
   test('--help explains the options; a bad option exits 2 naming it', async () => {
     const help = await bench(['--help']);
     assert.equal(help.code, 0);
