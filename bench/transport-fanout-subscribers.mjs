@@ -82,8 +82,8 @@ async function openSse(i) {
   }
 }
 
-async function openPoll(i) {
-  const first = await (await retrying(() => fetch(`${base}/connection/poll`)).catch(phase("open"))).json();
+async function openPoll() {
+  const first = await (await retrying(() => fetch(`${base}/connection/poll`)).catch(phase('open'))).json();
   const session = first.session;
   await post(session).catch(phase('post'));
   let ack = 0;
