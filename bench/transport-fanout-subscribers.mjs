@@ -36,7 +36,9 @@ function onMessage(text) {
   } else received.set(k, n);
 }
 
-const fail = (i) => (err) => process.send({ error: `${i}: ${err.message}${err.cause ? ` (${err.cause.code ?? err.cause.message})` : ""}` });
+/** Set once the run is measured: the server closing then is no error. */
+let stopping = false;
+const fail = (i) => (err) => !stopping && process.send({ error: `${i}: ${err.message}${err.cause ? ` (${err.cause.code ?? err.cause.message})` : ""}` });
 
 const phase = (what) => (err) => {
   err.message = `${what}: ${err.message}`;
@@ -112,6 +114,7 @@ process.on('message', (msg) => {
     timeAtStart = performance.now();
   }
   if (msg === 'report') {
+    stopping = true;
     const cpu = process.cpuUsage(cpuAtStart ?? undefined);
     const seconds = (performance.now() - timeAtStart) / 1000;
     process.send({ latencies, cpuPercent: (100 * (cpu.user + cpu.system)) / 1e6 / seconds });
