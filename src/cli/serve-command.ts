@@ -12,6 +12,8 @@ export const SERVE_HELP = `Usage: volley serve [options]
 
 Serves on one port:
   ws://HOST:PORT/connection/websocket   the real-time hub (subprotocol volley.v1)
+  http://HOST:PORT/connection/{sse,stream,poll,send}  the hub over HTTP (no WebSocket)
+  http://HOST:PORT/connection/events    one-way SSE of channels (EventSource, curl -N)
   ws://HOST:PORT/echo                   WebSocket echo: every message comes back unchanged
   http://HOST:PORT/                     the demo pages: chat, live data, status
   http://HOST:PORT/volley-client.js     the browser client

@@ -63,6 +63,12 @@ export function serverOptionsOf(config: ServeConfig): VolleyServerOptions {
 
 function hubEndpoints(config: ServeConfig): Endpoint[] {
   const endpoints: Endpoint[] = [{ kind: 'ws', path: SERVER_DEFAULTS.websocketPath, description: 'real-time hub (subprotocol volley.v1)' }];
+  if (config.transports?.enabled !== false) {
+    endpoints.push(
+      { kind: 'http', path: '/connection/sse', description: 'hub over SSE, HTTP streaming (/stream) or long-polling (/poll), commands by POST /connection/send' },
+      { kind: 'http', path: '/connection/events?channel=CHANNEL', description: 'one-way SSE of channels for EventSource or curl -N' },
+    );
+  }
   if (config.apiKey !== undefined) endpoints.push({ kind: 'http', path: '/api/publish', description: 'HTTP publish API (Authorization: apikey KEY)' });
   endpoints.push({ kind: 'http', path: '/volley-client.js', description: 'browser client (ES module)' });
   if (config.demo) {

@@ -22,7 +22,7 @@ export class OutboundMessage {
 }
 
 export interface Session {
-  /** 'websocket' | 'sse' | 'long-polling', also the cache key for OutboundMessage.encoded. */
+  /** 'websocket' | 'sse' | 'http-stream' | 'long-polling' | 'events', also the cache key for OutboundMessage.encoded. */
   readonly transport: string;
   /** Queues the message for the client. Never throws, even on a closed session. */
   send(message: OutboundMessage): void;

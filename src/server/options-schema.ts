@@ -210,7 +210,7 @@ export const transportsSchema = object(
       default: TRANSPORT_DEFAULTS.pollTimeoutMs,
     }).optional(),
     resumeBufferBytes: integer(0, 1024 * MIB, {
-      description: 'bytes of written, unacknowledged messages a session keeps for a resume; beyond it the oldest go, and a resume from before them closes with 3004',
+      description: 'bytes of written, unacknowledged messages a session keeps for a resume (each counted with 64 bytes of overhead); beyond it the oldest go, and a resume from before them closes with 3004',
       default: TRANSPORT_DEFAULTS.resumeBufferBytes,
     }).optional(),
     maxPostSize: integer(1, 64 * MIB, {

@@ -12,7 +12,7 @@ import { refusals, TransportError } from './http-answers.js';
 import type { Downstream } from './http-session.js';
 import type { ResolvedTransportOptions } from './options.js';
 import type { AttachRequest, PostRequest, SessionService } from './session-service.js';
-import type { SessionRouter } from './transport-endpoint.js';
+import type { SessionRouter } from './session-router.js';
 import type { Chunk } from './wire-format.js';
 
 const KIND = {

@@ -30,6 +30,9 @@ export interface SessionHost {
   finished(session: HttpSession): void;
 }
 
+/** What a queued message costs besides its bytes (the entry object and its slot), counted against resumeBufferBytes. */
+const ENTRY_OVERHEAD = 64;
+
 interface Entry {
   seq: number;
   encoded: Buffer;
@@ -45,8 +48,11 @@ export class HttpSession implements Session {
   /** Queued messages, oldest first, from index `head`; the written ones are a prefix. */
   private entries: Entry[] = [];
   private head = 0;
+  /** Index of the first entry not written yet (written entries are a prefix): a send writes only the new ones. */
+  private unwrittenFrom = 0;
   private nextSeq = 1;
   private unwrittenBytes = 0;
+  /** Written messages kept for a resume, with ENTRY_OVERHEAD each: many tiny messages count too. */
   private keptBytes = 0;
   /** The highest sequence number dropped without an acknowledgement: acks below it cannot resume. */
   private trimmedThrough = 0;
@@ -119,15 +125,8 @@ export class HttpSession implements Session {
       this.finish();
       return;
     }
-    if (this.downstream === undefined) return; // a resume within the grace period gets the rest and the close
-    if (this.format.kind === 'stream') {
-      const downstream = this.downstream;
-      this.downstream = undefined;
-      downstream.end([this.format.closed(this.closeInfo)]);
-      this.finish();
-    } else {
-      this.flushPoll();
-    }
+    // Without a response attached, a resume within the grace period gets the rest and the close.
+    if (this.downstream !== undefined) this.deliverClose();
   }
 
   // ---- the HTTP side ----
@@ -148,7 +147,7 @@ export class HttpSession implements Session {
       // What the client missed is no longer here: it opens a new session and recovers through the hub.
       this.dropThrough(this.lastSeq);
       if (this.closeInfo === undefined) this.connection?.close(DisconnectCode.cannotResume, 'cannot resume: messages were dropped');
-      else this.close(this.closeInfo.code, this.closeInfo.reason);
+      else this.deliverClose();
       return undefined;
     }
     if (ack !== undefined) this.dropThrough(ack);
@@ -156,11 +155,7 @@ export class HttpSession implements Session {
     if (this.format.kind === 'stream') {
       if (fresh) downstream.write([this.format.opened(this.id)]);
       this.writePending();
-      if (this.closeInfo !== undefined) {
-        this.downstream = undefined;
-        downstream.end([this.format.closed(this.closeInfo)]);
-        this.finish();
-      }
+      this.deliverClose();
     } else if (fresh) {
       this.downstream = undefined;
       this.detachedAt = this.host.now();
@@ -234,6 +229,19 @@ export class HttpSession implements Session {
 
   // ---- internals ----
 
+  /** Writes the close to the attached response and ends the session. */
+  private deliverClose(): void {
+    const downstream = this.downstream;
+    if (downstream === undefined || this.closeInfo === undefined) return;
+    if (this.format.kind === 'poll') {
+      this.flushPoll();
+      return;
+    }
+    this.downstream = undefined;
+    downstream.end([this.format.closed(this.closeInfo)]);
+    this.finish();
+  }
+
   private letGo(previous: Downstream): void {
     if (this.format.kind === 'stream') previous.end([]);
     else previous.end(this.format.answer([], undefined, undefined));
@@ -242,12 +250,12 @@ export class HttpSession implements Session {
   private writePending(): void {
     const downstream = this.downstream;
     if (downstream === undefined || this.format.kind !== 'stream') return;
-    for (let i = this.head; i < this.entries.length; i++) {
+    for (let i = Math.max(this.head, this.unwrittenFrom); i < this.entries.length; i++) {
       const entry = this.entries[i]!;
-      if (entry.written) continue;
       downstream.write(this.format.message(entry.seq, entry.encoded));
       this.markWritten(entry);
     }
+    this.unwrittenFrom = this.entries.length;
     this.lastWriteAt = this.host.now();
     this.trim();
   }
@@ -271,6 +279,7 @@ export class HttpSession implements Session {
       messages.push(entry);
       if (!entry.written) this.markWritten(entry);
     }
+    this.unwrittenFrom = this.entries.length;
     this.downstream = undefined;
     this.detachedAt = this.host.now();
     downstream.end(this.format.answer(messages, this.closeInfo, undefined));
@@ -281,15 +290,16 @@ export class HttpSession implements Session {
   private markWritten(entry: Entry): void {
     entry.written = true;
     this.unwrittenBytes -= entry.encoded.length;
-    this.keptBytes += entry.encoded.length;
+    this.keptBytes += entry.encoded.length + ENTRY_OVERHEAD;
   }
 
   private markAllUnwritten(): void {
+    this.unwrittenFrom = this.head;
     for (let i = this.head; i < this.entries.length; i++) {
       const entry = this.entries[i]!;
       if (!entry.written) continue;
       entry.written = false;
-      this.keptBytes -= entry.encoded.length;
+      this.keptBytes -= entry.encoded.length + ENTRY_OVERHEAD;
       this.unwrittenBytes += entry.encoded.length;
     }
   }
@@ -299,7 +309,7 @@ export class HttpSession implements Session {
     const limit = this.host.options.resumeBufferBytes;
     while (this.keptBytes > limit && this.head < this.entries.length && this.entries[this.head]!.written) {
       const entry = this.entries[this.head++]!;
-      this.keptBytes -= entry.encoded.length;
+      this.keptBytes -= entry.encoded.length + ENTRY_OVERHEAD;
       this.trimmedThrough = entry.seq;
     }
     this.compact();
@@ -308,7 +318,7 @@ export class HttpSession implements Session {
   private dropThrough(ack: number): void {
     while (this.head < this.entries.length && this.entries[this.head]!.seq <= ack) {
       const entry = this.entries[this.head++]!;
-      if (entry.written) this.keptBytes -= entry.encoded.length;
+      if (entry.written) this.keptBytes -= entry.encoded.length + ENTRY_OVERHEAD;
       else this.unwrittenBytes -= entry.encoded.length;
     }
     if (ack > this.trimmedThrough) this.trimmedThrough = ack;
@@ -319,8 +329,10 @@ export class HttpSession implements Session {
     if (this.head === this.entries.length) {
       this.entries = [];
       this.head = 0;
+      this.unwrittenFrom = 0;
     } else if (this.head > 64 && this.head * 2 > this.entries.length) {
       this.entries = this.entries.slice(this.head);
+      this.unwrittenFrom = Math.max(0, this.unwrittenFrom - this.head);
       this.head = 0;
     }
   }
@@ -330,6 +342,7 @@ export class HttpSession implements Session {
     this.ended = true;
     this.entries = [];
     this.head = 0;
+    this.unwrittenFrom = 0;
     this.unwrittenBytes = 0;
     this.keptBytes = 0;
     this.host.finished(this);

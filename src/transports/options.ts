@@ -10,7 +10,7 @@ export interface TransportOptions {
   sessionGraceMs?: number;
   /** How long a long-poll GET is held when nothing is queued; answered with `[]` then. Default 25000. */
   pollTimeoutMs?: number;
-  /** Bytes of messages already written but not yet acknowledged that a session keeps for a resume; the oldest are dropped beyond it. Default 1048576. */
+  /** Bytes of messages already written but not yet acknowledged that a session keeps for a resume; the oldest are dropped beyond it. Default 262144 (with 64 bytes per message counted on top). */
   resumeBufferBytes?: number;
   /** Largest POST body in bytes (413 above). Default 4 × the hub's `limits.maxMessageSize`. */
   maxPostSize?: number;
@@ -33,7 +33,7 @@ export const TRANSPORT_DEFAULTS = {
   heartbeatMs: 15_000,
   sessionGraceMs: 30_000,
   pollTimeoutMs: 25_000,
-  resumeBufferBytes: 1_048_576,
+  resumeBufferBytes: 262_144,
   /** maxPostSize is this many times the hub's limits.maxMessageSize: a batch of full-size commands. */
   postSizeFactor: 4,
   postRate: 20,

@@ -29,12 +29,21 @@ export function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
       }
       chunks.push(chunk);
     });
+    let ended = false;
     req.on('end', () => {
+      ended = true;
       if (!failed) resolve(Buffer.concat(chunks, size));
     });
     req.on('error', (error) => {
       if (!failed) reject(error);
       failed = true;
+    });
+    // A client that goes away mid-body: nothing waits for it any longer.
+    req.on('close', () => {
+      if (ended || failed) return;
+      failed = true;
+      chunks.length = 0;
+      reject(new Error('the request was aborted'));
     });
   });
 }

@@ -62,7 +62,8 @@ export class SessionService {
   /** Feeds a POST's commands to a session held here, in order. */
   post(request: PostRequest): TransportError | undefined {
     const session = this.registry.get(request.session);
-    if (session === undefined || session.isEnded) return refusals.unknownSession();
+    // A closed session only waits for its resume to deliver the close: it takes no more commands.
+    if (session === undefined || session.isEnded || session.isClosed) return refusals.unknownSession();
     if (!session.takePostToken()) return refusals.tooManyPosts();
     if (request.ack !== undefined) session.acknowledge(request.ack);
     session.receive(request.commands);

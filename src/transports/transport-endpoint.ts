@@ -18,6 +18,7 @@ import { ResponseDownstream } from './response-downstream.js';
 import { SessionCaps, type AdmitSession } from './session-caps.js';
 import { newNodeId, ownerOf } from './session-id.js';
 import { SessionRegistry } from './session-registry.js';
+import type { SessionRouter } from './session-router.js';
 import { FORMATS, SessionService, type AttachRequest, type PostRequest } from './session-service.js';
 import type { WireFormat } from './wire-format.js';
 
@@ -31,13 +32,6 @@ export interface TransportEndpointOptions {
   /** Counts a session against the server's connection caps. */
   admit?: AdmitSession;
   now?: () => number;
-}
-
-/** Routes requests for sessions held by other nodes (src/transports/cluster-router.ts). */
-export interface SessionRouter {
-  post(owner: string, request: PostRequest): Promise<TransportError | undefined>;
-  /** Relays the owner's session to `res`; resolves with the refusal, or undefined once attached. */
-  attach(owner: string, request: AttachRequest, res: ServerResponse, headers: Record<string, string>): Promise<TransportError | undefined>;
 }
 
 type Route = WireFormat['transport'] | 'send' | 'events';
@@ -150,9 +144,10 @@ export class TransportEndpoint {
   private async handleGet(transport: WireFormat['transport'], req: IncomingMessage, res: ServerResponse, cors: Record<string, string>): Promise<void> {
     const query = queryOf(req.url);
     const format = FORMATS[transport];
-    const lastEventId = transport === 'sse' ? req.headers['last-event-id'] : undefined;
-    const ack = parseSeq(query.get('ack') ?? (typeof lastEventId === 'string' ? lastEventId : null));
     const sessionId = query.get('session');
+    // EventSource sends Last-Event-ID by itself; it counts on a resume only (an open ignores it).
+    const lastEventId = transport === 'sse' && sessionId !== null ? req.headers['last-event-id'] : undefined;
+    const ack = parseSeq(query.get('ack') ?? (typeof lastEventId === 'string' ? lastEventId : null));
     const headers = { ...streamHeaders(format.contentType), ...cors };
     if (sessionId === null) {
       if (ack !== undefined) throw refusals.badRequest('ack without session');

@@ -73,10 +73,16 @@ describe('HTTP transports against volley serve', () => {
     t.diagnostic(`a new session was accepted ${freed} ms after the flood`);
   });
 
+  /** A new long-poll session once the flood's sessions have gone (the server keeps them until connect timeout + grace). */
+  const sessionWhenRoom = async (): Promise<{ session: string; body: string }> => {
+    let opened: { status: number; body: string } | undefined;
+    await waitFor(async () => (opened = await openPoll()).status === 200, 'room for a session', 30_000, 250);
+    return { session: JSON.parse(opened!.body).session as string, body: opened!.body };
+  };
+
   test('a POST flood on one session gets 429 too_many_requests; the session and other clients go on', async (t) => {
-    await waitFor(async () => (await openPoll()).status === 200, 'room for sessions after the flood', 30_000, 250);
-    const open = await openPoll();
-    const session = JSON.parse(open.body).session as string;
+    const open = await sessionWhenRoom();
+    const session = open.session;
     const connected = await post(server.httpBase, session, [{ id: 1, method: 'connect' }]);
     assert.equal(connected.status, 204, `${open.body} ${connected.body}`);
     const statuses = new Map<number, number>();
@@ -98,7 +104,12 @@ describe('HTTP transports against volley serve', () => {
   });
 
   test('a client that opens a stream and never reads is cut as a slow consumer (3002) with bounded memory; the readers get every publication', async (t) => {
-    await waitFor(async () => (await openPoll()).status === 200, 'room for sessions', 30_000, 250);
+    // Room for the three sessions of this test: the flood's sessions are gone.
+    for (let i = 0; i < 3; i++) await sessionWhenRoom();
+    await waitFor(async () => {
+      const answers = await Promise.all(Array.from({ length: 10 }, openPoll));
+      return answers.every((a) => a.status === 200);
+    }, 'room for ten sessions at once', 30_000, 250);
     const channel = `chat:never-reads-${randomUUID()}`;
     // The stalled client: a raw socket that reads the open event, subscribes, then stops reading.
     const socket = net.connect(server.port, '127.0.0.1');

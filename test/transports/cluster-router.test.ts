@@ -1,15 +1,18 @@
 // Any-node routing: two VolleyServer nodes on one broker (two memory nodes on one engine,
-// and the machine's Redis when it answers), requests alternating between the nodes with no
+// and the machine's Redis and NATS when they answer), requests alternating between the nodes with no
 // stickiness. POSTs and resumes reach the node that holds the session; the downstream of a
 // session attached on the other node is relayed; every message arrives exactly once.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import type { Broker } from '../../src/broker/broker.js';
 import { MemoryBroker } from '../../src/broker/memory.js';
 import { MemoryEngine } from '../../src/broker/memory-engine.js';
 import { RedisBroker } from '../../src/broker/redis/redis-broker.js';
 import { createServer, type VolleyServer } from '../../src/server/index.js';
-import { REDIS_URL, serviceSkipReason, uniquePrefix } from '../cluster/engines.js';
+import { NatsBroker } from '../../src/broker/nats/nats-broker.js';
+import { NATS_URL, REDIS_URL, serviceSkipReason, uniquePrefix } from '../cluster/engines.js';
+import { removeNatsState } from '../cluster/nats-cleanup.js';
 import { removeRedisState } from '../cluster/redis-cleanup.js';
 import { HeldGet, post, request } from './http-clients.js';
 
@@ -130,6 +133,34 @@ function routingSuite(name: string, makeBrokers: () => Promise<{ brokers: [Broke
       assert.deepEqual(relayed.lines.at(-1), { close: { code: 3503, reason: 'bye' } });
       assert.equal((await post(bases[1], session, [{ id: 2, method: 'ping' }])).status, 404);
     });
+
+    it('a relayed client that never reads is cut on its node, and the owner cuts the session as a slow consumer: both bounded', async () => {
+      const { servers, bases } = await cluster();
+      const stream = follow(`${bases[0]}/connection/stream`);
+      await stream.until(() => stream.lines.length >= 1, 'open');
+      const session = (stream.lines[0] as { open: { session: string } }).open.session;
+      await post(bases[0], session, [{ id: 1, method: 'connect' }, { id: 2, method: 'subscribe', params: { channel: 'chat:stall' } }]);
+      await stream.until(() => stream.lines.length >= 3, 'two replies');
+      stream.close();
+      // Resume on node 1 with a socket that stops reading at once.
+      const port = Number(new URL(bases[1]).port);
+      const socket = net.connect(port, '127.0.0.1');
+      socket.on('error', () => {});
+      socket.write(`GET /connection/stream?session=${session}&ack=2 HTTP/1.1\r\nHost: x\r\n\r\n`);
+      socket.pause();
+      const owned = servers[0].transports!.service.registry.get(session)!;
+      while (!owned.isAttached) await new Promise((resolve) => setTimeout(resolve, 20));
+      const cutsBefore = servers[0].hub.stats.slowConsumerDisconnects;
+      const payload = 'z'.repeat(60_000);
+      let published = 0;
+      while (servers[0].transports!.stats.sessions > 0 && published < 1_000) {
+        await servers[1].publish('chat:stall', { n: published++, payload });
+      }
+      socket.destroy();
+      assert.equal(servers[0].transports!.stats.sessions, 0, 'the owner let go of the session');
+      assert.equal(servers[0].hub.stats.slowConsumerDisconnects, cutsBefore + 1, 'cut as a slow consumer by the hub of its owner');
+      assert.ok(published < 500, `${published} publications of 60 KB before the cut`);
+    });
   });
 }
 
@@ -151,6 +182,26 @@ if (redisSkip !== undefined) {
       close: async () => {
         await Promise.all(brokers.map((b) => b.close()));
         await removeRedisState(REDIS_URL, prefix);
+      },
+    };
+  });
+}
+
+const natsSkip = await serviceSkipReason('NATS', NATS_URL);
+if (natsSkip !== undefined) {
+  describe('any-node routing over nats', { skip: natsSkip }, () => {});
+} else {
+  routingSuite('nats', async () => {
+    const prefix = uniquePrefix('routing');
+    const brokers: [Broker, Broker] = [
+      await NatsBroker.connect({ url: NATS_URL, prefix, storage: 'memory' }),
+      await NatsBroker.connect({ url: NATS_URL, prefix, storage: 'memory' }),
+    ];
+    return {
+      brokers,
+      close: async () => {
+        await Promise.all(brokers.map((b) => b.close()));
+        await removeNatsState(NATS_URL, prefix);
       },
     };
   });

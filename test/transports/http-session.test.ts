@@ -135,6 +135,28 @@ describe('HttpSession', () => {
     assert.equal(session.attach(new FakeResponse(), 9, false), 'ack-ahead');
   });
 
+  it('a long-lived stream with many kept messages writes each message once, in order, across resumes and acks', () => {
+    const { open } = setup({ resumeBufferBytes: 10_000 });
+    const session = open('http-stream');
+    let response = new FakeResponse();
+    session.attach(response, undefined, true);
+    const seen: number[] = [];
+    let last = 0;
+    for (let round = 0; round < 5; round++) {
+      for (let i = 0; i < 300; i++) session.send(new OutboundMessage(`{"r":${round},"i":${i}}`));
+      const got = seqs(response.text);
+      assert.deepEqual(got, got.map((_, i) => got[0]! + i), 'each message written once, in order');
+      for (const seq of got) if (seq > last) seen.push(seq);
+      last = Math.max(last, ...got);
+      if (round % 2 === 0) session.acknowledge(last - 5);
+      session.detach(response);
+      response = new FakeResponse();
+      session.attach(response, last, false);
+    }
+    assert.deepEqual(seen, Array.from({ length: 1_500 }, (_, i) => i + 1));
+    assert.ok(session.bufferedAmount === 0);
+  });
+
   it('a new request lets go of the previous one (a stream ends, a held poll is answered empty)', () => {
     const { open } = setup();
     const stream = open('http-stream');
@@ -166,6 +188,21 @@ describe('HttpSession', () => {
     assert.equal(session.isEnded, true);
     assert.equal(hub.connectionCount, 0);
     assert.equal(released.length, 1);
+  });
+
+  it('a session closed while detached and resumed from before what it keeps still delivers its close', () => {
+    const { open, registry } = setup({ resumeBufferBytes: 50 });
+    const session = open('sse');
+    const first = new FakeResponse();
+    session.attach(first, undefined, true);
+    for (let i = 1; i <= 6; i++) session.send(new OutboundMessage(`{"n":"${'y'.repeat(20)}${i}"}`));
+    session.detach(first);
+    session.close(3503, 'bye');
+    const resume = new FakeResponse();
+    session.attach(resume, 1, false);
+    assert.match(resume.text, /event: close\ndata: \{"code":3503,"reason":"bye"\}/);
+    assert.equal(resume.ended, true);
+    assert.equal(registry.size, 0);
   });
 
   it('with no request attached for sessionGraceMs the session closes as if its socket dropped', () => {

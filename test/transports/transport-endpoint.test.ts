@@ -85,6 +85,15 @@ describe('SSE sessions', () => {
     assert.deepEqual(resumed.sse.slice(1).map((e) => JSON.parse(e.data).pub.data.n), [1, 2]);
   });
 
+  it('an open that carries Last-Event-ID (an EventSource reconnecting to its first URL) opens a new session', async () => {
+    const { base } = await start();
+    const sse = get(`${base}/connection/sse`, { 'last-event-id': '7' });
+    await sse.until(() => sse.sse.length >= 1, 'the open event');
+    assert.equal(sse.status, 200);
+    assert.equal(sse.sse[0]!.event, 'open');
+    assert.equal((await request(`${base}/connection/sse?ack=3`)).status, 400, 'an explicit ack without a session is refused');
+  });
+
   it('heartbeats are SSE comments', async () => {
     const { base } = await start({ transports: { heartbeatMs: 100 } });
     const sse = get(`${base}/connection/sse`);
@@ -155,6 +164,29 @@ describe('long-polling sessions', () => {
     const { session } = JSON.parse((await request(`${base}/connection/poll`)).body) as { session: string };
     const answer = await request(`${base}/connection/poll?session=${session}&ack=0`);
     assert.deepEqual(JSON.parse(answer.body), { messages: [] });
+  });
+});
+
+describe('shutdown', () => {
+  it('server.close() ends every session with 1001: SSE and stream get the close item, a held poll the close', async () => {
+    const { server, base } = await start();
+    const sse = get(`${base}/connection/sse`);
+    const stream = get(`${base}/connection/stream`);
+    await sse.until(() => sse.sse.length >= 1, 'SSE open');
+    await stream.until(() => stream.lines.length >= 1, 'stream open');
+    const { session } = JSON.parse((await request(`${base}/connection/poll`)).body) as { session: string };
+    await post(base, session, [connect]);
+    const first = JSON.parse((await request(`${base}/connection/poll?session=${session}&ack=0`)).body) as { messages: unknown[] };
+    assert.equal(first.messages.length, 1);
+    const held = request(`${base}/connection/poll?session=${session}&ack=1`);
+    while (server.transports!.service.registry.get(session)?.isAttached !== true) await new Promise((resolve) => setTimeout(resolve, 10));
+    await server.close();
+    await sse.until(() => sse.ended, 'the SSE end');
+    await stream.until(() => stream.ended, 'the stream end');
+    assert.deepEqual(JSON.parse(sse.sse.at(-1)!.data), { code: 1001, reason: 'server shutdown' });
+    assert.equal(sse.sse.at(-1)!.event, 'close');
+    assert.deepEqual(stream.lines.at(-1), { close: { code: 1001, reason: 'server shutdown' } });
+    assert.deepEqual(JSON.parse((await held).body), { messages: [], close: { code: 1001, reason: 'server shutdown' } });
   });
 });
 

@@ -1,5 +1,5 @@
 // NodeLink: node-to-node requests and messages over a Broker, with two memory nodes on one
-// engine and, when it answers, the machine's Redis.
+// engine and, when they answer, the machine's Redis and NATS.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Broker } from '../../../src/broker/broker.js';
@@ -8,7 +8,9 @@ import { MemoryBroker } from '../../../src/broker/memory.js';
 import { MemoryEngine } from '../../../src/broker/memory-engine.js';
 import { RedisBroker } from '../../../src/broker/redis/redis-broker.js';
 import { parseChannelName } from '../../../src/hub/channel-name.js';
-import { REDIS_URL, serviceSkipReason, uniquePrefix } from '../../cluster/engines.js';
+import { NatsBroker } from '../../../src/broker/nats/nats-broker.js';
+import { NATS_URL, REDIS_URL, serviceSkipReason, uniquePrefix } from '../../cluster/engines.js';
+import { removeNatsState } from '../../cluster/nats-cleanup.js';
 import { removeRedisState } from '../../cluster/redis-cleanup.js';
 
 function linkSuite(name: string, makeBrokers: () => Promise<{ brokers: [Broker, Broker]; close: () => Promise<void> }>): void {
@@ -110,6 +112,26 @@ if (redisSkip !== undefined) {
       close: async () => {
         await Promise.all(brokers.map((b) => b.close()));
         await removeRedisState(REDIS_URL, prefix);
+      },
+    };
+  });
+}
+
+const natsSkip = await serviceSkipReason('NATS', NATS_URL);
+if (natsSkip !== undefined) {
+  describe('NodeLink over nats', { skip: natsSkip }, () => {});
+} else {
+  linkSuite('nats', async () => {
+    const prefix = uniquePrefix('nodelink');
+    const brokers: [Broker, Broker] = [
+      await NatsBroker.connect({ url: NATS_URL, prefix, storage: 'memory' }),
+      await NatsBroker.connect({ url: NATS_URL, prefix, storage: 'memory' }),
+    ];
+    return {
+      brokers,
+      close: async () => {
+        await Promise.all(brokers.map((b) => b.close()));
+        await removeNatsState(NATS_URL, prefix);
       },
     };
   });

@@ -4,6 +4,7 @@
 import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import net from 'node:net';
 import { createServer, type VolleyServer, type VolleyServerOptions } from '../../../src/server/index.js';
 import { hsToken, SECRET } from '../../hub/helpers.js';
 import { HeldGet, parseSse, request, type SseEvent } from '../http-clients.js';
@@ -126,6 +127,45 @@ describe('/connection/events', () => {
     const limited = await request(`${base}/connection/events?channel=chat:room%23bob`, { headers: { authorization: `Bearer ${token}` } });
     assert.equal(limited.status, 403);
     assert.equal(JSON.parse(limited.body).error.name, 'permission_denied');
+  });
+
+  it('event streams count as sessions (503 too_many_sessions over maxSessions); a stream never read is cut as a slow consumer', async () => {
+    const { server, base } = await start({ transports: { maxSessions: 1 }, limits: { highWaterMark: 200_000 }, websocket: { highWaterMark: 100_000 } });
+    const port = Number(new URL(base).port);
+    const socket = net.connect(port, '127.0.0.1');
+    socket.on('error', () => {});
+    let text = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (text += chunk));
+    socket.write('GET /connection/events?channel=chat:slow HTTP/1.1\r\nHost: x\r\n\r\n');
+    while (!text.includes(': open')) await new Promise((resolve) => setTimeout(resolve, 20));
+    socket.pause();
+    const refused = await request(`${base}/connection/events?channel=chat:other`);
+    assert.equal(refused.status, 503);
+    assert.equal(JSON.parse(refused.body).error.name, 'too_many_sessions');
+    let published = 0;
+    while (server.hub.stats.slowConsumerDisconnects === 0 && published < 2_000) await server.publish('chat:slow', { n: published++, pad: 'q'.repeat(30_000) });
+    socket.destroy();
+    assert.equal(server.hub.stats.slowConsumerDisconnects, 1);
+    // Its place is free again.
+    const next = follow(`${base}/connection/events?channel=chat:other`);
+    await started(next);
+    assert.equal(next.status, 200);
+  });
+
+  it('a private channel needs its subscription token as token.CHANNEL', async () => {
+    const { server, base } = await start({ allowAnonymous: false, auth: { hmacSecret: SECRET } });
+    const token = await hsToken({ sub: 'dana' });
+    const channel = '$chat:secret';
+    const without = await request(`${base}/connection/events?channel=${encodeURIComponent(channel)}&token=${token}`);
+    assert.equal(without.status, 403);
+    const subscription = await hsToken({ sub: 'dana', channel, kind: 'subscription' });
+    const stream = follow(`${base}/connection/events?channel=${encodeURIComponent(channel)}&token=${token}&${encodeURIComponent(`token.${channel}`)}=${subscription}`);
+    await started(stream);
+    assert.equal(stream.status, 200);
+    await server.publish(channel, 'psst');
+    await stream.until(() => publications(stream.sse).length === 1, 'the private publication');
+    assert.equal(publications(stream.sse)[0]!.data, 'psst');
   });
 
   it('the token in the query works like the header; the server ending the stream sends event: close', async () => {
