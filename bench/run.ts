@@ -69,8 +69,8 @@ function runGameTick(o: SuiteOptions): ScriptResult {
 /** Fan-out over WebSocket, SSE and long-polling (bench/transport-fanout.mjs): deliveries/s and server memory per connection. */
 function runTransportFanout(o: SuiteOptions): ScriptResult {
   const args = o.size === 'tiny' ? ['--subs', '20', '--messages', '20']
-    : o.quick ? ['--subs', '1000', '--messages', '100']
-      : ['--subs', '1000', '--messages', '300', '--reps', String(o.reps)];
+    : o.quick ? ['--subs', '1000', '--messages', '50']
+      : ['--subs', '1000', '--messages', '200', '--reps', String(o.reps)];
   return runScript(TRANSPORT_FANOUT, 'channel publish to subscribers over WebSocket, SSE and long-polling', 'transport-fanout.mjs', args);
 }
 
