@@ -69,6 +69,7 @@ function openWebSocket(i) {
 
 async function openSse(i) {
   const response = await retrying(() => fetch(`${base}/connection/sse`));
+  if (!response.ok) throw new Error(`GET /connection/sse: ${response.status} ${await response.text()}`);
   const decoder = new TextDecoder();
   let buffer = '';
   for await (const chunk of response.body) {

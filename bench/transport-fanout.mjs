@@ -71,7 +71,13 @@ async function run(transport, subs) {
       await new Promise((r) => (wake = r));
     }
   };
+  // A load that cannot get all its subscribers in is reported, not waited for for ever.
+  const stuck = setTimeout(() => {
+    console.error(`# ${transport}: not all ${subs} subscribers subscribed within 120 s`);
+    process.exit(1);
+  }, 120_000);
   await next((m) => m.ready);
+  clearTimeout(stuck);
   const after = memory();
   child.send('start');
   const cpuBefore = process.cpuUsage();
