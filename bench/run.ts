@@ -18,7 +18,7 @@ import { fdLimit, hasTaskset, LOAD_CORE, machineInfo, pinSelf, waitForQuiet } fr
 import { parseSuiteArgs, SUITE_HELP, type SuiteOptions } from './suite/options.js';
 import { consoleTable, markdownReport, runLine, type ScriptResult, type SuiteResults } from './suite/render.js';
 import { ensurePeers, peerVersions } from './suite/peers.js';
-import { GAME_TICK, HUB_FANOUT, MQTT_BRIDGE, MQTT_URL, suiteScenarios } from './suite/scenarios.js';
+import { GAME_TICK, HUB_FANOUT, MQTT_BRIDGE, MQTT_URL, TRANSPORT_FANOUT, suiteScenarios } from './suite/scenarios.js';
 import { SERVER_NAMES, SERVERS, type ServerName } from './suite/servers.js';
 import { scenarioResult, type ScenarioResult } from './suite/stats.js';
 
@@ -66,6 +66,14 @@ function runGameTick(o: SuiteOptions): ScriptResult {
     : o.quick ? ['--bots', '200', '--seconds', '10']
       : ['--bots', '200', '--seconds', '30'];
   return runScript(GAME_TICK, 'game ticks at 20 Hz with bots playing through the SDK', 'game-tick.mjs', args);
+}
+
+/** Fan-out over WebSocket, SSE and long-polling (bench/transport-fanout.mjs): deliveries/s and server memory per connection. */
+function runTransportFanout(o: SuiteOptions): ScriptResult {
+  const args = o.size === 'tiny' ? ['--subs', '20', '--messages', '20']
+    : o.quick ? ['--subs', '1000', '--messages', '50']
+      : ['--subs', '1000', '--messages', '200', '--reps', String(o.reps)];
+  return runScript(TRANSPORT_FANOUT, 'channel publish to subscribers over WebSocket, SSE and long-polling', 'transport-fanout.mjs', args);
 }
 
 function reachable(host: string, port: number): Promise<boolean> {
@@ -131,7 +139,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const t0 = Date.now();
   const scenarios = suiteScenarios(o.size);
-  const known = [...scenarios.map((s) => s.name), HUB_FANOUT, MQTT_BRIDGE, GAME_TICK];
+  const known = [...scenarios.map((s) => s.name), HUB_FANOUT, MQTT_BRIDGE, GAME_TICK, TRANSPORT_FANOUT];
   for (const name of o.scenarios ?? []) if (!known.includes(name)) throw new UsageError(`--${o.profile !== null ? 'profile' : 'scenario'}: no scenario "${name}" (known: ${known.join(', ')})`, 'bench');
   for (const name of o.servers ?? []) if (!SERVER_NAMES.includes(name as ServerName)) throw new UsageError(`--servers: no server "${name}" (known: ${SERVER_NAMES.join(', ')})`, 'bench');
 
@@ -204,13 +212,16 @@ async function main(argv: string[]): Promise<number> {
   if (mqttBridge && mqttBridge.status !== 0) missing++;
   const gameTick = script(GAME_TICK) ? runGameTick(o) : null;
   if (gameTick && gameTick.status !== 0) missing++;
+  const withTransports = (!o.scenarios || o.scenarios.includes(TRANSPORT_FANOUT)) && names.includes('volley');
+  const transportFanout = withTransports ? runTransportFanout(o) : null;
+  if (transportFanout && transportFanout.status !== 0) missing++;
 
   const date = new Date().toISOString();
   const stamp = `${date.slice(0, 19).replace(/:/g, '-')}${o.size === 'full' ? '' : `-${o.size}`}`;
   const doc: SuiteResults = {
     date, file: path.relative(rootDir, path.join(o.outDir, `${stamp}.json`)), elapsedSeconds: Math.round((Date.now() - t0) / 1000),
     options: { reps: o.reps, durationSeconds: o.durationSeconds, warmupSeconds: o.warmupSeconds, workers: o.workers, quick: o.quick, size: o.size, servers: names, nodeFlags: o.nodeFlags, loadgen },
-    machine, command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`, scenarios: results, hubFanout, mqttBridge, gameTick,
+    machine, command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`, scenarios: results, hubFanout, mqttBridge, gameTick, transportFanout,
   };
   const files = writeResults(doc, o.outDir, stamp);
   console.log(`\nresults: ${files.map((f) => path.relative(rootDir, f)).join(', ')}; ${doc.elapsedSeconds} s.` +

@@ -57,7 +57,8 @@ Options:
   --warmup SECS       load before each measured window (default ${SUITE_DEFAULTS.warmupSeconds})
   --quiet-wait SECS   before each run, wait up to this long for both cores to be
                       below 30% busy (default ${SUITE_DEFAULTS.quietWaitSeconds}; one budget of 60 s in all)
-  --scenario A,B      only these scenarios (names in the report; hub-fanout, mqtt-bridge, game-tick too)
+  --scenario A,B      only these scenarios (names in the report; hub-fanout, mqtt-bridge, game-tick,
+                      transport-fanout too)
   --servers A,B       only these servers: volley, ws, ws-bufferutil, uws, net,
                       volley-hub, socketio, socketio-uws (default all)
   --loadgen go|node   go: bench/loadgen (default; falls back to node without Go);

@@ -25,6 +25,7 @@ export interface SuiteResults {
   hubFanout: ScriptResult | null;
   mqttBridge?: ScriptResult | null;
   gameTick?: ScriptResult | null;
+  transportFanout?: ScriptResult | null;
 }
 
 /** A figure: thousands separated from 100 up, three significant digits below. */
@@ -158,6 +159,12 @@ export function markdownReport(doc: SuiteResults): string {
     'measured on the server; delivery is from the tick timestamp in a delta to its arrival at a bot (`bench/game-tick.mjs`);',
     'delta size is a match\'s per-tick delta: binary as published, as base64 in the JSON push, and as JSON for comparison.',
   ], 'not in this run (not selected).', true));
+  lines.push(...scriptSection(doc.transportFanout, 'Fan-out over the HTTP transports', [
+    'One channel publish to N subscribers over WebSocket, SSE and long-polling (`bench/transport-fanout.mjs`): the server in',
+    'this process, the subscribers in one Node process pinned to the other core speaking the wire formats directly',
+    '(fetch for SSE and polls). Memory per connection is the server\'s heap and RSS growth from before the subscribers',
+    'came to after they subscribed, after a full GC. A subscriber process near 100% CPU is the bound, not the server.',
+  ], 'not in this run (not selected).', false));
   const flagged = doc.scenarios.map((r) => [r.name, Object.keys(r.stats).map((n) => (flagText(r, n) ? `${n}: ${flagText(r, n)}` : '')).filter(Boolean).join('; ')]).filter(([, t]) => t);
   if (flagged.length) {
     lines.push('### Flagged runs', '');

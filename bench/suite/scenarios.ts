@@ -166,5 +166,7 @@ export const MQTT_BRIDGE = 'mqtt-bridge';
 
 /** The Game demo with bots (tick jitter and state delivery) runs as bench/game-tick.mjs. */
 export const GAME_TICK = 'game-tick';
+/** Fan-out to 1,000 subscribers over WebSocket, SSE and long-polling runs as bench/transport-fanout.mjs. */
+export const TRANSPORT_FANOUT = 'transport-fanout';
 /** Where that broker is: VOLLEY_BENCH_MQTT_URL, else the local Mosquitto. */
 export const MQTT_URL = process.env.VOLLEY_BENCH_MQTT_URL || 'mqtt://127.0.0.1:1883';

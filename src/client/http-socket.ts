@@ -77,8 +77,9 @@ export abstract class HttpSocket implements WebSocketLike {
     this.end(code, reason);
   }
 
+  /** POSTs acknowledge what arrived, so the server can let go of the messages it keeps for a resume. */
   private sendUrl(): string {
-    return `${this.base}send?session=${encodeURIComponent(this.session!)}`;
+    return `${this.base}send?session=${encodeURIComponent(this.session!)}&ack=${this.lastSeq}`;
   }
 
   // ---- for the transports ----

@@ -41,6 +41,16 @@ describe('npm run bench: the script scenarios', () => {
     assert.match(newest(out).md, /^### MQTT bridge$/m);
   });
 
+  test('the transport-fanout scenario measures fan-out over WebSocket, SSE and long-polling', { timeout: 120_000 }, async () => {
+    const result = await bench(['--tiny', '--no-build', '--no-install', '--out', out, '--scenario', 'transport-fanout']);
+    assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
+    const { doc, md } = newest(out);
+    for (const transport of ['websocket', 'sse', 'long-polling']) {
+      assert.match(doc.transportFanout?.table ?? '', new RegExp(`\\| 20 \\| ${transport} \\| \\d+ \\|`), transport);
+    }
+    assert.match(md, /^### Fan-out over the HTTP transports$/m);
+  });
+
   test('the game-tick scenario measures tick jitter and delivery with bots', { timeout: 120_000 }, async () => {
     const result = await bench(['--tiny', '--no-build', '--no-install', '--servers', 'volley', '--out', out, '--scenario', 'game-tick']);
     assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);

@@ -26,7 +26,7 @@ async function connected(url: string, user: string, transport: TransportName, op
 }
 
 for (const transport of HTTP) {
-  test(`${transport}: publish, presence with join and leave, history, rpc`, async () => {
+  test(`${transport}: publish, presence with join, history, rpc`, async () => {
     const t = await startServer({ transports: { heartbeatMs: 200 } });
     cleanups.push(() => t.server.close());
     const alice = await connected(t.url, 'alice', transport);
@@ -55,11 +55,24 @@ for (const transport of HTTP) {
     const history = await alice.history<{ text: string }>(channel, { limit: 10 });
     assert.deepEqual(history.publications.map((p) => p.data.text), ['你好 👋', 'hi bob']);
     assert.deepEqual(await alice.rpc('echo', { x: 1 }), { user: 'alice', data: { x: 1 } });
-    // Presence on the other side: alice leaving is seen at once (her session is ended by a POST, not after a grace period).
+  });
+
+  // disconnect() sends `POST /connection/send?session=ID&close=1`; without it the session
+  // would linger for sessionGraceMs.
+  test(`${transport}: disconnect() ends the session at once: the others see the leave`, async () => {
+    const t = await startServer({ transports: { heartbeatMs: 200 } });
+    cleanups.push(() => t.server.close());
+    const alice = await connected(t.url, 'alice', transport);
+    const bob = await connected(t.url, 'bob', 'websocket');
+    const channel = `chat:leave-${transport}`;
+    await alice.subscribe(channel).ready();
+    const bobSub = bob.subscribe(channel);
     const bobLeaves: string[] = [];
     bobSub.on('leave', ({ info }) => bobLeaves.push(info.user));
+    await bobSub.ready();
     alice.disconnect();
-    await until(() => bobLeaves.includes('alice'), 'bob sees alice leave');
+    // Well inside the 30 s grace period a lingering session would take.
+    await until(() => bobLeaves.includes('alice'), 'bob sees alice leave', 10_000);
   });
 
   test(`${transport}: TCP cuts while publishing, short (the session resumes) and long (a new session recovers): each publication exactly once`, async () => {

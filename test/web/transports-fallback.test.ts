@@ -1,17 +1,20 @@
 // The chat demo in Chromium behind a proxy that refuses WebSocket (`Upgrade`), in front of
-// the real `volley serve`: the page falls back to an HTTP transport by itself, says which
+// the demo server as `volley serve` runs it (demoServerOptions + startDemo; the pages built
+// into a folder of this test's own, so no other test rewrites them under it): the page falls back to an HTTP transport by itself, says which
 // in its badge and remembers it; two more browsers forced onto SSE and long-polling chat
 // with it and with each other and see each other's presence. Screenshots in
-// test-artifacts/web-fallback-*.png. Needs `npm run build` (dist/web, as `volley serve` serves it).
+// test-artifacts/web-fallback-*.png. (test/transports/e2e-cluster.test.ts runs the real `volley serve`.)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { PAGE_HELPERS, chromiumSkipReason, launchChromium } from '../support/chromium.js';
 import { NoUpgradeProxy } from '../support/no-upgrade-proxy.js';
-import { ROOT, buildOnce, killAll, startServe, type Served } from '../cli/helpers.js';
+import { buildWeb } from '../../scripts/build-web.js';
+import { demoServerOptions, startDemo, type Demo } from '../../src/demo/index.js';
+import { createServer, type VolleyServer } from '../../src/server/server.js';
 import { ARTIFACTS } from './demo-server.js';
 
 const skip = chromiumSkipReason();
@@ -19,18 +22,22 @@ if (skip) console.log(`# skipping the WebSocket-blocked demo in Chromium: ${skip
 const WAIT = { timeout: 60_000 };
 const ROOM = 'no-websocket';
 
-let served: Served;
+let web: string;
+let server: VolleyServer;
+let demo: Demo;
 let proxy: NoUpgradeProxy;
 let browser: Browser;
 const contexts: BrowserContext[] = [];
 
 before(async () => {
   if (skip) return;
-  assert.ok(existsSync(join(ROOT, 'dist', 'web', 'chat.html')), 'dist/web is missing: run npm run build');
-  await buildOnce();
+  web = await mkdtemp(join(tmpdir(), 'volley-fallback-web-'));
+  await buildWeb(web);
   await mkdir(ARTIFACTS, { recursive: true });
-  served = await startServe();
-  proxy = new NoUpgradeProxy([Number(new URL(served.httpBase).port)]);
+  server = createServer({ ...demoServerOptions(), port: 0, host: '127.0.0.1', staticDir: web });
+  const { port } = await server.listen();
+  demo = startDemo(server, { docs: false });
+  proxy = new NoUpgradeProxy([port]);
   await proxy.listen();
   browser = await launchChromium();
 });
@@ -40,8 +47,9 @@ after(async () => {
   for (const context of contexts) await context.close().catch(() => {});
   await browser?.close();
   await proxy?.close();
-  await served?.stop();
-  killAll();
+  demo?.stop();
+  await server?.close();
+  await rm(web, { recursive: true, force: true });
 });
 
 async function newContext(): Promise<BrowserContext> {
