@@ -6,14 +6,8 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import type { Broker } from '../../src/broker/broker.js';
-import { MemoryBroker } from '../../src/broker/memory.js';
-import { MemoryEngine } from '../../src/broker/memory-engine.js';
-import { RedisBroker } from '../../src/broker/redis/redis-broker.js';
 import { createServer, type VolleyServer } from '../../src/server/index.js';
-import { NatsBroker } from '../../src/broker/nats/nats-broker.js';
-import { NATS_URL, REDIS_URL, serviceSkipReason, uniquePrefix } from '../cluster/engines.js';
-import { removeNatsState } from '../cluster/nats-cleanup.js';
-import { removeRedisState } from '../cluster/redis-cleanup.js';
+import { brokerPairKinds } from '../cluster/broker-pairs.js';
 import { HeldGet, post, request } from './http-clients.js';
 
 interface Cluster {
@@ -164,45 +158,7 @@ function routingSuite(name: string, makeBrokers: () => Promise<{ brokers: [Broke
   });
 }
 
-routingSuite('two memory nodes', async () => {
-  const engine = new MemoryEngine();
-  const brokers: [Broker, Broker] = [new MemoryBroker({ engine }), new MemoryBroker({ engine })];
-  return { brokers, close: async () => void (await Promise.all(brokers.map((b) => b.close()))) };
-});
-
-const redisSkip = await serviceSkipReason('Redis', REDIS_URL);
-if (redisSkip !== undefined) {
-  describe('any-node routing over redis', { skip: redisSkip }, () => {});
-} else {
-  routingSuite('redis', async () => {
-    const prefix = uniquePrefix('routing');
-    const brokers: [Broker, Broker] = [await RedisBroker.connect({ url: REDIS_URL, prefix }), await RedisBroker.connect({ url: REDIS_URL, prefix })];
-    return {
-      brokers,
-      close: async () => {
-        await Promise.all(brokers.map((b) => b.close()));
-        await removeRedisState(REDIS_URL, prefix);
-      },
-    };
-  });
-}
-
-const natsSkip = await serviceSkipReason('NATS', NATS_URL);
-if (natsSkip !== undefined) {
-  describe('any-node routing over nats', { skip: natsSkip }, () => {});
-} else {
-  routingSuite('nats', async () => {
-    const prefix = uniquePrefix('routing');
-    const brokers: [Broker, Broker] = [
-      await NatsBroker.connect({ url: NATS_URL, prefix, storage: 'memory' }),
-      await NatsBroker.connect({ url: NATS_URL, prefix, storage: 'memory' }),
-    ];
-    return {
-      brokers,
-      close: async () => {
-        await Promise.all(brokers.map((b) => b.close()));
-        await removeNatsState(NATS_URL, prefix);
-      },
-    };
-  });
+for (const kind of await brokerPairKinds()) {
+  if (kind.skip !== undefined) describe(`any-node routing over ${kind.name}`, { skip: kind.skip }, () => {});
+  else routingSuite(kind.name, () => kind.connect('routing'));
 }

@@ -6,12 +6,8 @@ import type { Broker } from '../../../src/broker/broker.js';
 import { inboxOf, isNodeId, newNodeId, NodeLink, NodeLinkError } from '../../../src/broker/cluster/node-link.js';
 import { MemoryBroker } from '../../../src/broker/memory.js';
 import { MemoryEngine } from '../../../src/broker/memory-engine.js';
-import { RedisBroker } from '../../../src/broker/redis/redis-broker.js';
 import { parseChannelName } from '../../../src/hub/channel-name.js';
-import { NatsBroker } from '../../../src/broker/nats/nats-broker.js';
-import { NATS_URL, REDIS_URL, serviceSkipReason, uniquePrefix } from '../../cluster/engines.js';
-import { removeNatsState } from '../../cluster/nats-cleanup.js';
-import { removeRedisState } from '../../cluster/redis-cleanup.js';
+import { brokerPairKinds } from '../../cluster/broker-pairs.js';
 
 function linkSuite(name: string, makeBrokers: () => Promise<{ brokers: [Broker, Broker]; close: () => Promise<void> }>): void {
   describe(`NodeLink over ${name}`, () => {
@@ -213,45 +209,7 @@ describe('NodeLink limits and sharing (memory)', () => {
   });
 });
 
-linkSuite('memory', async () => {
-  const engine = new MemoryEngine();
-  const brokers: [Broker, Broker] = [new MemoryBroker({ engine }), new MemoryBroker({ engine })];
-  return { brokers, close: async () => void (await Promise.all(brokers.map((b) => b.close()))) };
-});
-
-const redisSkip = await serviceSkipReason('Redis', REDIS_URL);
-if (redisSkip !== undefined) {
-  describe('NodeLink over redis', { skip: redisSkip }, () => {});
-} else {
-  linkSuite('redis', async () => {
-    const prefix = uniquePrefix('nodelink');
-    const brokers: [Broker, Broker] = [await RedisBroker.connect({ url: REDIS_URL, prefix }), await RedisBroker.connect({ url: REDIS_URL, prefix })];
-    return {
-      brokers,
-      close: async () => {
-        await Promise.all(brokers.map((b) => b.close()));
-        await removeRedisState(REDIS_URL, prefix);
-      },
-    };
-  });
-}
-
-const natsSkip = await serviceSkipReason('NATS', NATS_URL);
-if (natsSkip !== undefined) {
-  describe('NodeLink over nats', { skip: natsSkip }, () => {});
-} else {
-  linkSuite('nats', async () => {
-    const prefix = uniquePrefix('nodelink');
-    const brokers: [Broker, Broker] = [
-      await NatsBroker.connect({ url: NATS_URL, prefix, storage: 'memory' }),
-      await NatsBroker.connect({ url: NATS_URL, prefix, storage: 'memory' }),
-    ];
-    return {
-      brokers,
-      close: async () => {
-        await Promise.all(brokers.map((b) => b.close()));
-        await removeNatsState(NATS_URL, prefix);
-      },
-    };
-  });
+for (const kind of await brokerPairKinds()) {
+  if (kind.skip !== undefined) describe(`NodeLink over ${kind.name}`, { skip: kind.skip }, () => {});
+  else linkSuite(kind.name, () => kind.connect('nodelink'));
 }
