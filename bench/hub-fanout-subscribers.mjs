@@ -3,6 +3,7 @@
 // Each message carries "k":<sequence> and "t":<send time in ms>; parsing is a cheap indexOf.
 // Reports to the parent over IPC: {ready}, then {done: k, latencies} once all N have message k.
 import { WebSocket } from 'volley/ws';
+import { followDriver } from './fanout-driver.mjs';
 
 const [url, countArg, mode] = process.argv.slice(2);
 const count = Number(countArg);
@@ -59,17 +60,4 @@ for (let i = 0; i < count; i++) {
   open(i);
   if (i % 200 === 199) await new Promise((r) => setTimeout(r, 20));
 }
-let cpuAtStart = null;
-let timeAtStart = 0;
-process.on('message', (msg) => {
-  if (msg === 'start') {
-    cpuAtStart = process.cpuUsage();
-    timeAtStart = performance.now();
-  }
-  if (msg === 'report') {
-    const cpu = process.cpuUsage(cpuAtStart ?? undefined);
-    const seconds = (performance.now() - timeAtStart) / 1000;
-    process.send({ latencies, cpuPercent: (100 * (cpu.user + cpu.system)) / 1e6 / seconds });
-  }
-  if (msg === 'exit') process.exit(0);
-});
+followDriver(latencies);

@@ -11,11 +11,11 @@
 // saturated subscriber process shows as such. Medians over reps, interleaved A B C A B C.
 // (npm run bench runs it after its socket scenarios; its subscribers speak the hub protocol,
 // which volley bench's workers do not yet.)
-import { fork, execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { createServer } from 'volley';
 import { WebSocketServer, prepareMessage } from 'volley/ws';
+import { driveFanout, median, pin } from './fanout-driver.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -30,11 +30,7 @@ const MESSAGES = Number(values.messages);
 const WINDOW = Number(values.window);
 const PAD = 'x'.repeat(24);
 
-try {
-  execFileSync('taskset', ['-pc', '1', String(process.pid)], { stdio: 'ignore' });
-} catch {
-  console.log('# taskset unavailable: server and subscribers are not pinned apart');
-}
+pin(process.pid, 1);
 
 async function startHub(metrics) {
   const server = createServer({ port: 0, host: '127.0.0.1', allowAnonymous: true, heartbeatIntervalMs: 0,
@@ -60,53 +56,14 @@ async function startRaw() {
 
 async function run(mode, subs) {
   const server = mode === 'raw' ? await startRaw() : await startHub(mode === 'hub+metrics');
-  const child = fork(new URL('./hub-fanout-subscribers.mjs', import.meta.url), [server.url, String(subs), mode === 'raw' ? 'raw' : 'hub'], {
-    execArgv: [],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  const figures = await driveFanout({
+    subscribers: new URL('./hub-fanout-subscribers.mjs', import.meta.url), args: [server.url, String(subs), mode === 'raw' ? 'raw' : 'hub'],
+    subs, messages: MESSAGES, window: WINDOW, publish: (k) => server.publish(k), label: mode,
   });
-  try {
-    execFileSync('taskset', ['-pc', '0', String(child.pid)], { stdio: 'ignore' });
-  } catch {
-    /* reported above */
-  }
-  let resolveDone;
-  const progress = [];
-  child.on('message', (m) => {
-    if (m.error) console.error(`# subscriber error ${m.error}`);
-    progress.push(m);
-    resolveDone?.();
-  });
-  const next = async (pred) => {
-    for (;;) {
-      const i = progress.findIndex(pred);
-      if (i !== -1) return progress.splice(i, 1)[0];
-      await new Promise((r) => (resolveDone = r));
-    }
-  };
-  await next((m) => m.ready);
-  child.send('start');
-  const cpuBefore = process.cpuUsage();
-  const started = performance.now();
-  let sent = 0;
-  let done = 0;
-  while (done < MESSAGES) {
-    while (sent < MESSAGES && sent - done < WINDOW) await server.publish(++sent);
-    await next((m) => m.done !== undefined);
-    done++;
-  }
-  const seconds = (performance.now() - started) / 1000;
-  const cpu = process.cpuUsage(cpuBefore);
-  child.send('report');
-  const { latencies, cpuPercent } = await next((m) => m.latencies);
-  child.send('exit');
-  await once(child, 'exit');
   await server.close();
-  latencies.sort((a, b) => a - b);
-  const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
-  return { mode, subs, deliveriesPerSec: (subs * MESSAGES) / seconds, p50: pct(0.5), p99: pct(0.99), serverCpu: (100 * (cpu.user + cpu.system)) / 1e6 / seconds, subscriberCpu: cpuPercent };
+  return { mode, subs, ...figures };
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log('| subscribers | path | deliveries/s (median) | min–max | p50 ms | p99 ms | server CPU % | subscriber process CPU % |');
 console.log('|---|---|---|---|---|---|---|---|');
 const modes = values.modes.split(',');

@@ -4,6 +4,7 @@
 // generator should cost as little as it can). Messages carry "k":<sequence>,"t":<ms>.
 // Reports over IPC: {ready}, then {done: k} once all N have message k, {latencies, cpuPercent}.
 import { WebSocket } from 'volley/ws';
+import { followDriver } from './fanout-driver.mjs';
 
 const [base, countArg, transport] = process.argv.slice(2);
 const count = Number(countArg);
@@ -107,18 +108,4 @@ for (let i = 0; i < count; i++) {
   Promise.resolve(open(i)).catch(fail(i));
   if (i % 100 === 99) await new Promise((r) => setTimeout(r, 20));
 }
-let cpuAtStart = null;
-let timeAtStart = 0;
-process.on('message', (msg) => {
-  if (msg === 'start') {
-    cpuAtStart = process.cpuUsage();
-    timeAtStart = performance.now();
-  }
-  if (msg === 'report') {
-    stopping = true;
-    const cpu = process.cpuUsage(cpuAtStart ?? undefined);
-    const seconds = (performance.now() - timeAtStart) / 1000;
-    process.send({ latencies, cpuPercent: (100 * (cpu.user + cpu.system)) / 1e6 / seconds });
-  }
-  if (msg === 'exit') process.exit(0);
-});
+followDriver(latencies, () => (stopping = true));

@@ -7,12 +7,11 @@
 // connection (heap and RSS growth from before the subscribers came to after they subscribed,
 // both after a full GC), and both processes' CPU: a subscriber process near 100% is the
 // bottleneck, not the server. (npm run bench runs it; needs the built package.)
-import { fork, execFileSync } from 'node:child_process';
-import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { createServer } from 'volley';
+import { driveFanout, median, pin } from './fanout-driver.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -29,11 +28,7 @@ const PAD = 'x'.repeat(24);
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc');
 
-try {
-  execFileSync('taskset', ['-pc', '1', String(process.pid)], { stdio: 'ignore' });
-} catch {
-  console.log('# taskset unavailable: server and subscribers are not pinned apart');
-}
+pin(process.pid, 1);
 
 function memory() {
   gc();
@@ -47,65 +42,20 @@ async function run(transport, subs) {
     namespaces: { bench: {} }, limits: { publishRate: 1e9 }, transports: { maxSessions: subs + 100 } });
   const { port } = await server.listen();
   const before = memory();
-  const child = fork(new URL('./transport-fanout-subscribers.mjs', import.meta.url), [`http://127.0.0.1:${port}`, String(subs), transport], {
-    execArgv: [],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  let after;
+  const figures = await driveFanout({
+    subscribers: new URL('./transport-fanout-subscribers.mjs', import.meta.url), args: [`http://127.0.0.1:${port}`, String(subs), transport],
+    subs, messages: MESSAGES, window: WINDOW, label: transport,
+    publish: (k) => server.publish('bench:fanout', { k, t: Date.now(), pad: PAD }),
+    onReady: () => (after = memory()),
   });
-  try {
-    execFileSync('taskset', ['-pc', '0', String(child.pid)], { stdio: 'ignore' });
-  } catch {
-    /* reported above */
-  }
-  let wake;
-  const progress = [];
-  let errors = 0;
-  child.on('message', (m) => {
-    if (m.error && errors++ < 5) console.error(`# subscriber error ${m.error}`);
-    progress.push(m);
-    wake?.();
-  });
-  const next = async (pred) => {
-    for (;;) {
-      const i = progress.findIndex(pred);
-      if (i !== -1) return progress.splice(i, 1)[0];
-      await new Promise((r) => (wake = r));
-    }
-  };
-  // A load that cannot get all its subscribers in is reported, not waited for for ever.
-  const stuck = setTimeout(() => {
-    console.error(`# ${transport}: not all ${subs} subscribers subscribed within 120 s`);
-    process.exit(1);
-  }, 120_000);
-  await next((m) => m.ready);
-  clearTimeout(stuck);
-  const after = memory();
-  child.send('start');
-  const cpuBefore = process.cpuUsage();
-  const started = performance.now();
-  let sent = 0;
-  let done = 0;
-  while (done < MESSAGES) {
-    while (sent < MESSAGES && sent - done < WINDOW) await server.publish('bench:fanout', { k: ++sent, t: Date.now(), pad: PAD });
-    await next((m) => m.done !== undefined);
-    done++;
-  }
-  const seconds = (performance.now() - started) / 1000;
-  const cpu = process.cpuUsage(cpuBefore);
-  child.send('report');
-  const { latencies, cpuPercent } = await next((m) => m.latencies);
-  child.send('exit');
-  await once(child, 'exit');
   await server.close();
-  latencies.sort((a, b) => a - b);
-  const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
   return {
-    transport, subs, deliveriesPerSec: (subs * MESSAGES) / seconds, p50: pct(0.5), p99: pct(0.99),
+    transport, subs, ...figures,
     heapPerConnKiB: (after.heap - before.heap) / subs / 1024, rssPerConnKiB: (after.rss - before.rss) / subs / 1024,
-    serverCpu: (100 * (cpu.user + cpu.system)) / 1e6 / seconds, subscriberCpu: cpuPercent,
   };
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const transports = values.transports.split(',');
 console.log('| subscribers | transport | deliveries/s (median) | p50 ms | p99 ms | server heap KiB/conn | server RSS KiB/conn | server CPU % | subscriber process CPU % |');
 console.log('|---|---|---|---|---|---|---|---|---|');

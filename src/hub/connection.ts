@@ -142,11 +142,13 @@ export class Connection implements LocalSubscriber {
   /** Feeds one text frame from the transport (`bytes`: its UTF-8 size, when the transport knows it). Never throws. */
   handleText(text: string, bytes?: number): void {
     if (this.isClosed) return;
+    // Counted once here for the traffic counters, the observer and the size limit alike.
+    const size = bytes ?? Buffer.byteLength(text);
     this.counts.messagesIn += 1;
-    this.counts.bytesIn += bytes ?? Buffer.byteLength(text);
-    this.host.observer.current.received(text);
+    this.counts.bytesIn += size;
+    this.host.observer.current.received(size);
     const { maxMessageSize, maxJsonDepth } = this.host.options.limits;
-    if (text.length > maxMessageSize || (text.length * 3 > maxMessageSize && Buffer.byteLength(text) > maxMessageSize)) {
+    if (size > maxMessageSize) {
       this.close(DisconnectCode.messageTooLarge, 'message too large');
       return;
     }
@@ -297,7 +299,7 @@ export class Connection implements LocalSubscriber {
     if (this.isClosed) return;
     this.counts.messagesOut += 1;
     this.counts.bytesOut += message.byteLength;
-    if (!counted) this.host.observer.current.sent(message.text, 1);
+    if (!counted) this.host.observer.current.sent(message.byteLength, 1);
     this.session.send(message);
     if (this.session.bufferedAmount > this.host.options.limits.highWaterMark) {
       this.host.slowConsumer(this);

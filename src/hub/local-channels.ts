@@ -103,6 +103,6 @@ export class LocalChannels {
       }
     }
     // Counted once per broadcast, not per recipient.
-    this.observer.current.sent(message.text, recipients);
+    this.observer.current.sent(message.byteLength, recipients);
   }
 }

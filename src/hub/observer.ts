@@ -2,8 +2,8 @@
 // interface instead of metric or log calls spread through the hub. The hub always holds an
 // observer (NO_OBSERVER until one is added), so a call on the hot path is one property load
 // and an empty call. A broadcast is reported once with its recipient count, never per
-// recipient, and sizes are passed as text so that only an observer that wants bytes pays
-// for counting them.
+// recipient, and sizes are UTF-8 bytes the hub has counted once already (for its own
+// traffic counters), so no observer counts them again.
 
 import type { Method, WireError } from '../wire/index.js';
 
@@ -26,14 +26,14 @@ export interface HubObserver {
   refused(connection: ObservedConnection, error: WireError): void;
   /** It has closed: `code` is the server's close code, undefined when the peer or the network ended it. */
   closed(connection: ObservedConnection, code: number | undefined, reason: string): void;
-  /** One command frame arrived (its text; bytes are the observer's to count). */
-  received(text: string): void;
+  /** One command frame of `bytes` (UTF-8) arrived. */
+  received(bytes: number): void;
   /** A command has been handled, taking `seconds`. */
   command(method: Method, seconds: number): void;
   /** An error reply was sent. */
   error(code: number): void;
-  /** One message was written to `recipients` sessions (a broadcast counts once). */
-  sent(text: string, recipients: number): void;
+  /** One message of `bytes` (UTF-8) was written to `recipients` sessions (a broadcast counts once). */
+  sent(bytes: number, recipients: number): void;
   /** A subscribe with a position: whether the missed publications were recovered. */
   recovery(recovered: boolean): void;
 }

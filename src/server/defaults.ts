@@ -7,6 +7,8 @@ export const SERVER_DEFAULTS = {
   /** Port of an owned server. */
   port: 8000,
   websocketPath: '/connection/websocket',
+  /** The HTTP API's largest request body in bytes (413 above). */
+  apiMaxBodySize: 1_048_576,
   /** WebSocket ping interval; a peer that misses one pong is dropped. */
   heartbeatIntervalMs: 25_000,
   perMessageDeflate: false,

@@ -19,6 +19,7 @@ import { HubError, toWireError } from '../hub/errors.js';
 import { jsonDepthExceeds } from '../hub/json-depth.js';
 import type { Hub } from '../hub/hub.js';
 import type { NodeLink } from '../broker/cluster/node-link.js';
+import { SERVER_DEFAULTS } from './defaults.js';
 import { NodeStats } from './node-stats.js';
 import { askConnections } from './remote-connections.js';
 import { packageVersion } from './version.js';
@@ -192,7 +193,7 @@ export function createHttpApi(hub: Hub, options: HttpApiOptions, extras: HttpApi
     nodeLink: extras.nodeLink ?? (() => undefined),
     serverLimits: extras.serverLimits ?? {},
   };
-  const maxBodySize = options.maxBodySize ?? 1_048_576;
+  const maxBodySize = options.maxBodySize ?? SERVER_DEFAULTS.apiMaxBodySize;
   const prefix = (options.prefix ?? '/api').replace(/\/$/, '');
   let inFlight = 0;
   let draining = false;

@@ -142,9 +142,9 @@ export async function createMetrics(sources: MetricsSources): Promise<ServerMetr
         disconnects.inc(reason === undefined ? { code: 'other', reason: 'other' } : { code: String(code), reason });
       }
     },
-    received(text) {
+    received(bytes) {
       messagesReceived.inc();
-      receivedBytes.inc(Buffer.byteLength(text));
+      receivedBytes.inc(bytes);
     },
     command(method, seconds) {
       let observe = commandTimers.get(method);
@@ -159,10 +159,10 @@ export async function createMetrics(sources: MetricsSources): Promise<ServerMetr
       const name = errorLabel(code);
       errors.inc({ code: name === 'other' ? 'other' : String(code), error: name });
     },
-    sent(text, recipients) {
+    sent(bytes, recipients) {
       if (recipients === 0) return;
       messagesSent.inc(recipients);
-      sentBytes.inc(Buffer.byteLength(text) * recipients);
+      sentBytes.inc(bytes * recipients);
     },
     recovery(recovered) {
       recoveries.inc({ result: recovered ? 'recovered' : 'not_recovered' });

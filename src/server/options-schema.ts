@@ -148,7 +148,7 @@ export const hubFields = {
 export const apiSchema = object(
   {
     apiKey: text({ description: 'the key clients send as `Authorization: apikey KEY`', writeOnly: true }),
-    maxBodySize: integer(1, 64 * MIB, { description: 'largest request body in bytes (413 above)', default: 1_048_576 }).optional(),
+    maxBodySize: integer(1, 64 * MIB, { description: 'largest request body in bytes (413 above)', default: SERVER_DEFAULTS.apiMaxBodySize }).optional(),
     prefix: z.string().regex(/^\/\S*$/, { error: 'a path starting with "/"' }).meta({ description: 'URL prefix of the API', default: SERVER_DEFAULTS.apiPrefix }).optional(),
   },
   { description: 'mounts the HTTP API' },

@@ -217,7 +217,7 @@ export class VolleyServer {
       requestTimeoutMs: o.requestTimeoutMs ?? SERVER_DEFAULTS.requestTimeoutMs,
       idleTimeoutMs: o.idleTimeoutMs ?? SERVER_DEFAULTS.idleTimeoutMs,
       heartbeatIntervalMs: o.heartbeatIntervalMs ?? SERVER_DEFAULTS.heartbeatIntervalMs,
-      apiMaxBodySize: o.api?.maxBodySize ?? 1_048_576,
+      apiMaxBodySize: o.api?.maxBodySize ?? SERVER_DEFAULTS.apiMaxBodySize,
     };
   }
 

@@ -5,10 +5,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildOnce, killAll } from '../cli/helpers.js';
+import { REDIS_URL, serviceSkipReason } from '../cluster/engines.js';
 import { assertFigures, bench, CI, hasGo, newest } from './helpers.js';
 
 describe('npm run bench: a cluster on Redis', () => {
@@ -23,12 +23,13 @@ describe('npm run bench: a cluster on Redis', () => {
   });
 
   test('a cluster: two hub nodes on Redis, subscribers on both, the publisher on one', { timeout: 120_000 }, async (t) => {
-    const redisUp = await new Promise<boolean>((resolve) => {
-      const socket = connect({ host: '127.0.0.1', port: 6379 }, () => { socket.destroy(); resolve(true); });
-      socket.once('error', () => resolve(false));
-    });
-    if ((!hasGo || !redisUp) && !CI) {
-      t.skip(`${hasGo ? '' : 'Go is not installed; '}${redisUp ? '' : 'no Redis on 127.0.0.1:6379'}`);
+    if (!hasGo && !CI) {
+      t.skip('Go is not installed (apt-get install -y golang-go)');
+      return;
+    }
+    const redisSkip = await serviceSkipReason('Redis', REDIS_URL);
+    if (redisSkip !== undefined) {
+      t.skip(redisSkip);
       return;
     }
     const result = await bench(['--tiny', '--no-build', '--no-install', '--servers', 'volley-hub-redis', '--out', out, '--scenario', 'cluster-fanout-1k']);

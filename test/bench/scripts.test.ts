@@ -2,20 +2,13 @@
 // (through the local Mosquitto) and the Game demo's ticks with bots. No timing is asserted.
 
 import { after, before, describe, test } from 'node:test';
-import { connect } from 'node:net';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildOnce, killAll } from '../cli/helpers.js';
+import { mosquittoSkipReason } from '../bridges/mqtt/helpers.js';
 import { bench, newest } from './helpers.js';
-
-function mosquittoUp(): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port: 1883 }, () => { socket.destroy(); resolve(true); });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 describe('npm run bench: the script scenarios', () => {
   let out: string;
@@ -29,8 +22,9 @@ describe('npm run bench: the script scenarios', () => {
   });
 
   test('the mqtt-bridge scenario measures the bridge through the local Mosquitto', { timeout: 120_000 }, async (t) => {
-    if (!(await mosquittoUp()) && process.env.CI !== 'true') {
-      t.skip('no MQTT broker on 127.0.0.1:1883 (Mosquitto)');
+    const mosquittoSkip = await mosquittoSkipReason();
+    if (mosquittoSkip !== undefined) {
+      t.skip(mosquittoSkip);
       return;
     }
     const result = await bench(['--tiny', '--no-build', '--no-install', '--servers', 'volley', '--out', out, '--scenario', 'mqtt-bridge']);

@@ -7,22 +7,13 @@ import assert from 'node:assert/strict';
 import { brokerFromUrl } from '../../src/broker/from-url.js';
 import type { Broker } from '../../src/broker/broker.js';
 import { createServer, type VolleyServer } from '../../src/server/server.js';
-import { NATS_URL, REDIS_URL, serviceSkipReason, uniquePrefix, waitFor } from './engines.js';
-import { removeNatsState } from './nats-cleanup.js';
-import { removeRedisState } from './redis-cleanup.js';
+import { serviceSkipReason, uniquePrefix, waitFor } from './engines.js';
+import { NETWORKED_ENGINES } from './broker-pairs.js';
 import { WireClient } from './wire-client.js';
 
 const KEY = 'cluster-admin-key';
 
-const engines = [
-  { name: 'Redis', url: REDIS_URL, brokerUrl: (prefix: string) => `${REDIS_URL}?prefix=${prefix}`, cleanup: (prefix: string) => removeRedisState(REDIS_URL, prefix) },
-  {
-    name: 'NATS',
-    url: NATS_URL,
-    brokerUrl: (prefix: string) => `${NATS_URL}?prefix=${prefix}&storage=memory`,
-    cleanup: (prefix: string) => removeNatsState(NATS_URL, prefix),
-  },
-];
+const engines = NETWORKED_ENGINES;
 
 for (const engine of engines) {
   const skip = await serviceSkipReason(engine.name, engine.url);

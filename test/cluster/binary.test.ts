@@ -5,14 +5,10 @@ import assert from 'node:assert/strict';
 import { brokerFromUrl } from '../../src/broker/from-url.js';
 import { Client } from '../../src/client/node.js';
 import { createServer, type VolleyServer } from '../../src/server/index.js';
-import { NATS_URL, REDIS_URL, serviceSkipReason, uniquePrefix, waitFor } from './engines.js';
-import { removeNatsState } from './nats-cleanup.js';
-import { removeRedisState } from './redis-cleanup.js';
+import { serviceSkipReason, uniquePrefix, waitFor } from './engines.js';
+import { NETWORKED_ENGINES } from './broker-pairs.js';
 
-const engines = [
-  { name: 'Redis', url: REDIS_URL, brokerUrl: (prefix: string) => `${REDIS_URL}?prefix=${prefix}`, cleanup: (prefix: string) => removeRedisState(REDIS_URL, prefix) },
-  { name: 'NATS', url: NATS_URL, brokerUrl: (prefix: string) => `${NATS_URL}?prefix=${prefix}&storage=memory`, cleanup: (prefix: string) => removeNatsState(NATS_URL, prefix) },
-];
+const engines = NETWORKED_ENGINES;
 
 for (const engine of engines) {
   const skip = await serviceSkipReason(engine.name, engine.url);

@@ -1,6 +1,7 @@
-// Two nodes' brokers on one engine, for tests that run the same suite over memory, Redis
-// and NATS. A networked engine that cannot be reached gives a skip reason instead (a
-// failure with CI=true, as serviceSkipReason decides).
+// Brokers on one engine for tests that run the same suite over memory, Redis and NATS: two
+// nodes' broker pairs, and the networked engines as broker URLs. A networked engine that
+// cannot be reached gives a skip reason instead (a failure with CI=true, as
+// serviceSkipReason decides).
 import type { Broker } from '../../src/broker/broker.js';
 import { MemoryBroker } from '../../src/broker/memory.js';
 import { MemoryEngine } from '../../src/broker/memory-engine.js';
@@ -70,3 +71,14 @@ export async function brokerPairKinds(): Promise<BrokerPairKind[]> {
     },
   ];
 }
+
+/** The networked engines as broker URLs (for nodes started by URL), with their cleanup. */
+export const NETWORKED_ENGINES = [
+  { name: 'Redis', url: REDIS_URL, brokerUrl: (prefix: string) => `${REDIS_URL}?prefix=${prefix}`, cleanup: (prefix: string) => removeRedisState(REDIS_URL, prefix) },
+  {
+    name: 'NATS',
+    url: NATS_URL,
+    brokerUrl: (prefix: string) => `${NATS_URL}?prefix=${prefix}&storage=memory`,
+    cleanup: (prefix: string) => removeNatsState(NATS_URL, prefix),
+  },
+] as const;

@@ -3,19 +3,18 @@
 // error (never silently dropped), and chat across the nodes resumes by itself.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { NATS_SERVER, PrivateEngine, waitFor } from './engines.js';
+import { NATS_SERVER, PrivateEngine, REDIS_SERVER, binarySkipReason, waitFor } from './engines.js';
 import { startNode, stopNode, type NodeProcess } from './cluster-nodes.js';
 import { WireClient } from './wire-client.js';
 
 const CHANNEL = 'chat:outage';
 const engines = [
-  { name: 'redis-server', start: () => PrivateEngine.redis(), skip: false },
-  { name: 'nats-server', start: () => PrivateEngine.nats(), skip: !existsSync(NATS_SERVER) && process.env.CI !== 'true' },
+  { name: 'redis-server', start: () => PrivateEngine.redis(), skip: binarySkipReason('redis-server', REDIS_SERVER) },
+  { name: 'nats-server', start: () => PrivateEngine.nats(), skip: binarySkipReason('nats-server', NATS_SERVER) },
 ];
 
 for (const kind of engines) {
-  describe(`two nodes across a ${kind.name} restart`, { skip: kind.skip ? `${kind.name} not installed` : false }, () => {
+  describe(`two nodes across a ${kind.name} restart`, { skip: kind.skip ?? false }, () => {
     let engine: PrivateEngine;
     let nodes: NodeProcess[] = [];
     const clients: WireClient[] = [];

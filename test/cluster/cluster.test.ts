@@ -4,24 +4,15 @@
 // node, and lose the presence of a node that was killed.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { NATS_URL, REDIS_URL, serviceSkipReason, uniquePrefix, waitFor } from './engines.js';
+import { serviceSkipReason, uniquePrefix, waitFor } from './engines.js';
 import { startNode, stopNode, type NodeProcess } from './cluster-nodes.js';
 import { WireClient } from './wire-client.js';
-import { removeNatsState } from './nats-cleanup.js';
-import { removeRedisState } from './redis-cleanup.js';
+import { NETWORKED_ENGINES } from './broker-pairs.js';
 
 const PRESENCE_TTL_MS = 1_500;
 const CHANNEL = 'chat:room';
 
-const engines = [
-  { name: 'Redis', url: REDIS_URL, brokerUrl: (prefix: string) => `${REDIS_URL}?prefix=${prefix}`, cleanup: (prefix: string) => removeRedisState(REDIS_URL, prefix) },
-  {
-    name: 'NATS',
-    url: NATS_URL,
-    brokerUrl: (prefix: string) => `${NATS_URL}?prefix=${prefix}&storage=memory`,
-    cleanup: (prefix: string) => removeNatsState(NATS_URL, prefix),
-  },
-];
+const engines = NETWORKED_ENGINES;
 
 for (const engine of engines) {
   const skip = await serviceSkipReason(engine.name, engine.url);
