@@ -6,7 +6,7 @@ import { WebSocket } from '../../src/ws/websocket.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { DEFAULT_HIGH_WATER_MARK } from '../../src/ws/defaults.js';
 import { closed, startServer } from './helpers.js';
-import { clientFrame, rawClient, rawServer, repeated, rssGrowthMiB, serverFrame } from './raw-peers.js';
+import { clientFrame, rawClient, rawServer, repeated, rssBaseline, rssGrowthMiB, serverFrame } from './raw-peers.js';
 
 const MiB = 1024 * 1024;
 const BIG = clientFrame(0x2, Buffer.alloc(MiB, 7));
@@ -42,7 +42,7 @@ test('an echo to a peer that sends 1 MiB messages and never reads: reading pause
   ws.on('error', (e) => (error = e));
   let peak = 0;
   ws.on('message', () => (peak = Math.max(peak, ws.bufferedAmount)));
-  const rss = process.memoryUsage().rss;
+  const rss = rssBaseline();
   const sent = floodWithoutReading(peer.socket, BIG, 2000);
   const [code, reason] = await closed(ws);
   const growth = rssGrowthMiB(rss);
@@ -111,7 +111,7 @@ test('ping flood from a peer that never reads: at most one pong waits, memory fl
     pings++;
     peak = Math.max(peak, ws.bufferedAmount);
   });
-  const rss = process.memoryUsage().rss;
+  const rss = rssBaseline();
   const count = 200_000;
   const ping = clientFrame(0x9, Buffer.alloc(125, 1));
   peer.socket.pause();

@@ -5,7 +5,7 @@ import { WebSocket } from '../../src/ws/websocket.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { DEFAULT_MAX_FRAGMENTS } from '../../src/ws/defaults.js';
 import { closed, startServer } from './helpers.js';
-import { clientFrame, firstCloseCode, rawClient, rawServer, repeated, rssGrowthMiB, serverFrame } from './raw-peers.js';
+import { clientFrame, firstCloseCode, rawClient, rawServer, repeated, rssBaseline, rssGrowthMiB, serverFrame } from './raw-peers.js';
 
 // A message that never ends: FIN=0, then continuation after continuation.
 const FLOOD = 100_000;
@@ -18,7 +18,7 @@ test('server: 100k empty continuations of a message that never ends close the pe
   const [ws] = (await serverSide) as [WebSocket];
   let error: any;
   ws.on('error', (e) => (error = e));
-  const rss = process.memoryUsage().rss;
+  const rss = rssBaseline();
   peer.socket.write(clientFrame(0x1, 'a', false));
   peer.socket.write(repeated(clientFrame(0x0, '', false), FLOOD));
   const [code] = await closed(ws);
@@ -55,8 +55,13 @@ test('server: with no fragment limit, 1-byte continuations cost their bytes, not
   const { wss, port } = await startServer({ maxFragments: 0 });
   const serverSide = once(wss, 'connection');
   const peer = await rawClient(port);
+  // Closed whatever the outcome: a failed assertion must not leave the file waiting on them.
+  t.after(async () => {
+    peer.socket.destroy();
+    await new Promise((r) => wss.close(r));
+  });
   const [ws] = (await serverSide) as [WebSocket];
-  const rss = process.memoryUsage().rss;
+  const rss = rssBaseline();
   const count = 400_000;
   const message = once(ws, 'message');
   peer.socket.write(clientFrame(0x2, 'a', false));
@@ -70,8 +75,6 @@ test('server: with no fragment limit, 1-byte continuations cost their bytes, not
   assert.equal(data.toString('latin1', 0, 3), 'abb');
   assert.equal(data.at(-1), 'c'.charCodeAt(0));
   assert.ok(growth < RSS_BOUND_MIB, `RSS grew by ${growth.toFixed(1)} MiB`);
-  peer.socket.destroy();
-  await new Promise((r) => wss.close(r));
 });
 
 test('server: maxFragments is an option; a message within it passes', async () => {
@@ -95,7 +98,7 @@ test('client: a hostile server sending 100k empty continuations is closed with 1
     socket.write(serverFrame(0x1, 'a', false));
     socket.write(repeated(serverFrame(0x0, '', false), FLOOD));
   });
-  const rss = process.memoryUsage().rss;
+  const rss = rssBaseline();
   const client = new WebSocket(server.url);
   let error: any;
   client.on('error', (e) => (error = e));

@@ -3,6 +3,8 @@
 import { once } from 'node:events';
 import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { computeAccept } from '../../src/protocol/handshake.js';
 import { frame } from '../protocol/receiver-harness.js';
 import { upgradeRequest } from './helpers.js';
@@ -110,8 +112,19 @@ export async function rawServer(onUpgraded: (socket: net.Socket) => void) {
 
 const MiB = 1024 * 1024;
 
-/** RSS growth since `baseline`, in MiB (after a GC when --expose-gc is on). */
+// A full GC before each reading, so that garbage an earlier test left (or a collection that
+// has not run yet) is not counted as growth.
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+/** The RSS to measure growth from, after a full GC. */
+export function rssBaseline(): number {
+  gc();
+  return process.memoryUsage().rss;
+}
+
+/** RSS growth since `baseline`, in MiB, after a full GC. */
 export function rssGrowthMiB(baseline: number): number {
-  (globalThis as { gc?: () => void }).gc?.();
+  gc();
   return (process.memoryUsage().rss - baseline) / MiB;
 }
