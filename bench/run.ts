@@ -16,6 +16,7 @@ import { measureRun, REDIS_URL, type RunRecord } from './suite/measure.js';
 import { goLoadgen, type GoLoadgen } from './suite/loadgen.js';
 import { fdLimit, hasTaskset, LOAD_CORE, machineInfo, pinSelf, waitForQuiet } from './suite/machine.js';
 import { parseSuiteArgs, SUITE_HELP, type SuiteOptions } from './suite/options.js';
+import { benchCertificate } from './suite/tls.js';
 import { consoleTable, markdownReport, runLine, type ScriptResult, type SuiteResults } from './suite/render.js';
 import { ensurePeers, peerVersions } from './suite/peers.js';
 import { GAME_TICK, HUB_FANOUT, MQTT_BRIDGE, MQTT_URL, TRANSPORT_FANOUT, suiteScenarios } from './suite/scenarios.js';
@@ -170,13 +171,15 @@ async function main(argv: string[]): Promise<number> {
   const selected = scenarios.filter((s) => !o.scenarios || o.scenarios.includes(s.name));
   const redis = new URL(REDIS_URL);
   const redisUp = selected.some((s) => s.group === 'cluster') && (await reachable(redis.hostname, Number(redis.port || 6379)));
+  const tlsReady = go !== null && selected.some((s) => s.serverEnv?.BENCH_TLS) && benchCertificate(go);
   for (const [index, scenario] of selected.entries()) {
     const servers = scenario.servers.filter((n) => names.includes(n));
     if (servers.length === 0) continue;
     if (!go && scenario.node === null) {
-      console.log(`skipping ${scenario.name}: the Node load generator does not speak the hub and Socket.IO protocols (install Go: apt-get install -y golang-go)`);
+      console.log(`skipping ${scenario.name}: the Node load generator does not run it (the hub and Socket.IO protocols, wss://, permessage-deflate); install Go: apt-get install -y golang-go`);
       continue;
     }
+    if (scenario.serverEnv?.BENCH_TLS && !tlsReady) continue; // said why above
     if (scenario.group === 'cluster' && !redisUp) {
       console.log(`skipping ${scenario.name}: no Redis at ${REDIS_URL} (set VOLLEY_BENCH_REDIS)`);
       continue;

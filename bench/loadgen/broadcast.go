@@ -118,7 +118,7 @@ func (f *fanout) publish(pub *conn, o *options, stop chan struct{}) error {
 	send := func() error {
 		seq++
 		atomic.AddInt64(&f.published, 1)
-		_, err := pub.c.Write(f.p.publishFrame(nil, seq, marker(seq, f.micros(), o.size)))
+		_, err := pub.c.Write(publication(f.p, pub, seq, f.micros(), o.size))
 		return err
 	}
 	if o.rate > 0 {
@@ -185,7 +185,7 @@ func (f *fanout) subscriber(k *conn) {
 		if ctl, _ := f.p.control(k, data); ctl {
 			continue
 		}
-		seq, sent, err := parseMarker(data)
+		seq, sent, err := k.deliveryMarker(data)
 		if err != nil {
 			continue // a reply, a join or leave push
 		}

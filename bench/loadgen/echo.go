@@ -21,9 +21,14 @@ func runEcho(o *options) (map[string]interface{}, error) {
 	}
 	payload := bytes.Repeat([]byte("x"), o.size)
 	op := byte(opText)
+	if payloadStyle == "json" {
+		payload = jsonPayload([]byte("~0.0~"), o.size)
+	}
 	if o.binary {
 		op = opBinary
-		_, _ = rand.Read(payload)
+		if payloadStyle != "json" {
+			_, _ = rand.Read(payload)
+		}
 	}
 	var measuring int32
 	var msgs int64
@@ -57,7 +62,7 @@ func runEcho(o *options) (map[string]interface{}, error) {
 }
 
 func echoLoop(k *conn, op byte, payload []byte, inFlight int, measuring *int32, msgs *int64, h *hist) error {
-	frame := appendFrame(nil, op, payload)
+	frame := k.appendMessage(nil, op, payload)
 	batch := bytes.Repeat(frame, inFlight)
 	sent := make([]time.Time, inFlight) // send times, a ring in the order the echoes come back
 	head, tail := 0, 0
@@ -95,6 +100,11 @@ func echoLoop(k *conn, op byte, payload []byte, inFlight int, measuring *int32, 
 			continue
 		case opClose:
 			return errClosed
+		}
+		if k.deflate || k.rsv1 {
+			if err := k.echoCheck(p, payload); err != nil {
+				return err
+			}
 		}
 		if atomic.LoadInt32(measuring) == 1 {
 			atomic.AddInt64(msgs, 1)

@@ -54,7 +54,7 @@ func (f *failures) add(err error) {
 
 func main() {
 	o := &options{}
-	flag.StringVar(&o.mode, "mode", "echo", "echo | broadcast | connect | idle")
+	flag.StringVar(&o.mode, "mode", "echo", "echo | broadcast | connect | idle | cert (write a self-signed certificate to -cert and -key)")
 	flag.StringVar(&o.addr, "addr", "127.0.0.1:9001", "server host:port")
 	flag.StringVar(&o.proto, "proto", "ws", "ws (raw WebSocket) | volley (volley.v1 hub) | sio (Socket.IO 4); broadcast and idle")
 	flag.StringVar(&o.path, "path", "/echo", "request path of echo, connect and raw idle connections")
@@ -72,6 +72,17 @@ func main() {
 	flag.IntVar(&o.pid2, "pid2", 0, "the second node's process id: its CPU is added to the server's")
 	flag.DurationVar(&o.timeout, "timeout", 30*time.Second, "handshake timeout, and how long a broadcast waits for a publication to reach every subscriber")
 	flag.Parse()
+	if o.mode == "cert" { // tls.go: the self-signed certificate of the wss:// scenarios
+		if err := writeCert(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
+	if useDeflate && o.proto != "ws" {
+		fmt.Fprintln(os.Stderr, "-deflate: raw WebSocket only (-proto ws)")
+		os.Exit(2)
+	}
 
 	if !waitPort(o.addr, 15*time.Second) {
 		emit(o, map[string]interface{}{"error": "port not open: " + o.addr})

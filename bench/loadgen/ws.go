@@ -31,6 +31,10 @@ type conn struct {
 	c    net.Conn
 	buf  []byte
 	r, w int // unread bytes are buf[r:w]
+	// deflate: permessage-deflate was negotiated (deflate.go); rsv1: the last frame next()
+	// returned was compressed. lastZ and scratch are deflate.go's.
+	deflate, rsv1  bool
+	lastZ, scratch []byte
 }
 
 var errClosed = errors.New("closed by server")
@@ -43,6 +47,14 @@ func dial(addr, path, subprotocol string, timeout time.Duration) (*conn, error) 
 	}
 	if tc, ok := c.(*net.TCPConn); ok {
 		_ = tc.SetNoDelay(true)
+	}
+	if useTLS {
+		t, err := tlsClient(c, timeout)
+		if err != nil {
+			c.Close()
+			return nil, err
+		}
+		c = t
 	}
 	k := &conn{c: c, buf: make([]byte, 4096)}
 	if err := k.upgrade(addr, path, subprotocol, timeout); err != nil {
@@ -60,6 +72,9 @@ func (k *conn) upgrade(addr, path, subprotocol string, timeout time.Duration) er
 		"Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\n"
 	if subprotocol != "" {
 		req += "Sec-WebSocket-Protocol: " + subprotocol + "\r\n"
+	}
+	if useDeflate {
+		req += "Sec-WebSocket-Extensions: " + deflateOffer + "\r\n"
 	}
 	req += "\r\n"
 	_ = k.c.SetDeadline(time.Now().Add(timeout))
@@ -80,6 +95,12 @@ func (k *conn) upgrade(addr, path, subprotocol string, timeout time.Duration) er
 			sum := sha1.Sum([]byte(key + wsGUID))
 			if !bytes.Contains(bytes.ToLower(head), bytes.ToLower([]byte("sec-websocket-accept: "+base64.StdEncoding.EncodeToString(sum[:])))) {
 				return errors.New("upgrade: wrong Sec-WebSocket-Accept")
+			}
+			if useDeflate {
+				if err := acceptDeflate(bytes.ToLower(head)); err != nil {
+					return err
+				}
+				k.deflate = true
 			}
 			k.r = end + 4
 			return nil
@@ -144,13 +165,20 @@ func (k *conn) next() (op byte, payload []byte, ok bool, need int) {
 		n = int(binary.BigEndian.Uint64(b[2:]))
 		h = 10
 	}
-	if b[1]&0x80 != 0 {
-		h += 4 // a server must not mask; tolerated, the payload is then still masked
+	masked := b[1]&0x80 != 0
+	if masked {
+		h += 4 // a server must not mask; tolerated, the payload is then still masked (unmasked with -masked)
 	}
 	if len(b) < h+n {
 		return 0, nil, false, h + n
 	}
 	k.r += h + n
+	if masked && acceptMasked {
+		var key [4]byte
+		copy(key[:], b[h-4:h])
+		maskBytes(b[h:h+n], key)
+	}
+	k.rsv1 = b[0]&0x40 != 0
 	return b[0] & 0x0f, b[h : h+n], true, 0
 }
 
@@ -167,6 +195,10 @@ func (k *conn) readFrame() (byte, []byte, error) {
 				continue
 			case opClose:
 				return op, p, errClosed
+			}
+			if k.rsv1 {
+				out, err := inflate(nil, p)
+				return op, out, err
 			}
 			return op, p, nil
 		}

@@ -2,9 +2,12 @@
 // any path; connections on /pub publish to every connection on /sub.
 // WS_NO_BUFFER_UTIL=1 (how npm run bench starts the "ws" row) keeps ws from loading
 // bufferutil; without it ("ws-bufferutil") this server requires that bufferutil loads.
+// BENCH_TLS=1 / BENCH_DEFLATE=1: wss:// and permessage-deflate (transport.mjs).
 // Usage: node ws.mjs [port]  (0 or none: any free port; the ready line names it)
 import './exit-with-parent.mjs';
+import https from 'node:https';
 import { peer } from './peers.mjs';
+import { deflate, label, tls } from './transport.mjs';
 
 const { WebSocketServer } = peer('ws');
 if (!process.env.WS_NO_BUFFER_UTIL) peer('bufferutil');
@@ -13,7 +16,14 @@ const port = Number(process.argv[2] ?? process.env.PORT ?? 0);
 const subs = new Set();
 
 // clientTracking off: we keep our own subscriber set, as ws suggests for broadcast.
-const wss = new WebSocketServer({ host: '127.0.0.1', port, maxPayload: 16 * 1024 * 1024, clientTracking: false });
+const options = {
+  maxPayload: 16 * 1024 * 1024, clientTracking: false,
+  // Every message compressed (ws's default threshold leaves those under 1 KiB alone).
+  ...(deflate ? { perMessageDeflate: { threshold: 0 } } : {}),
+};
+// wss://: ws on an https server, as ws documents.
+const httpsServer = tls ? https.createServer(tls) : null;
+const wss = httpsServer ? new WebSocketServer({ ...options, server: httpsServer }) : new WebSocketServer({ ...options, host: '127.0.0.1', port });
 
 wss.on('connection', (ws, req) => {
   const path = req.url.split('?')[0];
@@ -31,4 +41,5 @@ wss.on('connection', (ws, req) => {
   ws.on('error', () => {});
 });
 
-wss.on('listening', () => console.log(`ready ws ${wss.address().port} pid ${process.pid}`));
+wss.on('listening', () => console.log(`ready ${label('ws')} ${wss.address().port} pid ${process.pid}`));
+httpsServer?.listen(port, '127.0.0.1');

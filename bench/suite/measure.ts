@@ -44,7 +44,7 @@ const NO_FIGURES: LoadFigures = { perSecond: null, mbPerSecond: null, p50Us: nul
 export function goArgs(scenario: SuiteScenario, name: ServerName, o: SuiteOptions, addr = 'ADDR', pid = 'PID', second?: RunningServer): string[] {
   const timing = scenario.idle ? ['-hold', `${Math.max(1, o.durationSeconds)}s`] : ['-d', `${o.durationSeconds}s`, '-warmup', `${o.warmupSeconds}s`];
   const node2 = SERVERS[name].cluster ? ['-addr2', second?.addr ?? 'ADDR2', '-pid2', second ? String(second.pid) : 'PID2'] : [];
-  return [...scenario.go, '-proto', SERVERS[name].proto, ...timing, '-addr', addr, '-pid', pid, ...node2];
+  return [...scenario.go, ...(SERVERS[name].loadgen ?? []), '-proto', SERVERS[name].proto, ...timing, '-addr', addr, '-pid', pid, ...node2];
 }
 
 /** The Redis the cluster scenarios use: VOLLEY_BENCH_REDIS, else the local one. */
@@ -162,7 +162,7 @@ export async function measureRun(
   try {
     const cluster = SERVERS[name].cluster;
     // Two nodes on one engine, under a key of this run's own (other sessions share the Redis).
-    const env = cluster ? cluster(REDIS_URL, `bench-${process.pid}-${Date.now().toString(36)}`) : {};
+    const env = { ...(cluster ? cluster(REDIS_URL, `bench-${process.pid}-${Date.now().toString(36)}`) : {}), ...scenario.serverEnv };
     server = await startServer(benchDir, name, pinned, o.nodeFlags, env);
     if (cluster) second = await startServer(benchDir, name, pinned, o.nodeFlags, env);
     if (go) await loadGo(go, scenario, server, o, pinned, record, second);

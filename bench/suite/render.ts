@@ -71,9 +71,10 @@ export function consoleTable(results: ScenarioResult[]): string {
     }
   }
   const targets = results.filter((r) => r.target).map((r) => [r.name, r.subject, `${ratioText(targetRatio(r))} ${r.target!.of}`, targetCpuRatio(r) !== null ? ratioText(targetCpuRatio(r)) : '', targetText(r), meetsTarget(r) === null ? '' : meetsTarget(r) ? 'yes' : 'NO']);
+  const headroomText = headroomLine(results);
   return `${columns(rows)}
 
-${targets.length ? `${columns([['target', 'server', 'measured', 'per CPU-s', 'target', 'met'], ...targets])}\n\n` : ''}ratio: median over the median of the server named (ws for sockets, socketio for the hub).
+${headroomText ? `${headroomText}\n\n` : ''}${targets.length ? `${columns([['target', 'server', 'measured', 'per CPU-s', 'target', 'met'], ...targets])}\n\n` : ''}ratio: median over the median of the server named (ws for sockets, socketio for the hub).
 per CPU-s: the same ratio of figures per second of server CPU time (throughput runs), which
 a shared machine disturbs less: it does not depend on the share of its core a server got.
 loadgen/server/others: median CPU over the measured window, % of one core: the load
@@ -140,6 +141,7 @@ export function markdownReport(doc: SuiteResults): string {
     lines.push('');
   }
   lines.push(...hubCost(doc));
+  lines.push(...transportCost(doc));
   lines.push(...headroom(doc));
   lines.push(...scriptSection(doc.hubFanout, 'Hub against the bare socket layer, Node subscribers', [
     'A channel publish through the hub (`createServer`, JSON push encoded and framed once) against the same',
@@ -194,13 +196,58 @@ function hubCost(doc: SuiteResults): string[] {
     '| scenarios | deliveries/s (hub / bare) | ratio | ratio per server CPU-s | wire B/delivery (hub / bare) |', '|---|---|---|---|---|', ...rows, ''];
 }
 
-/** How far the load generator is from being the limit: net's echo against Volley's best, and its own CPU. */
+/** What wss:// and permessage-deflate cost each server: its figure over its own in the plain scenario of the same run. */
+function transportCost(doc: SuiteResults): string[] {
+  const servers: ServerName[] = ['volley', 'ws', 'ws-bufferutil', 'uws'];
+  const rows: string[] = [];
+  for (const r of doc.scenarios.filter((x) => /-(wss|deflate)$/.test(x.name))) {
+    const plain = doc.scenarios.find((x) => x.name === r.name.replace(/-(wss|deflate)$/, ''));
+    if (!plain) continue;
+    const cell = (n: ServerName) => {
+      const a = r.stats[n];
+      const b = plain.stats[n];
+      if (!a?.median || !b?.median) return '';
+      const perCpu = a.perCpuSecond && b.perCpuSecond ? ` (${(a.perCpuSecond / b.perCpuSecond).toFixed(2)})` : '';
+      return `${(a.median / b.median).toFixed(2)}${perCpu}`;
+    };
+    rows.push(`| ${r.name} / ${plain.name} | ${servers.map(cell).join(' | ')} |`);
+  }
+  if (rows.length === 0) return [];
+  return ['## What wss:// and permessage-deflate cost', '',
+    "Each server's median over its own median in the plain scenario of this run (per second of server CPU in brackets); 1.00 is free. The deflate rows also change the payload (JSON-like text instead of 'x' padding or random bytes).", '',
+    `| scenarios | ${servers.join(' | ')} |`, `|---|${servers.map(() => '---').join('|')}|`, ...rows, ''];
+}
+
+/** Issue 17: the load generator drives the floor at least this much faster than Volley's best figure. */
+export const HEADROOM_TARGET = 1.5;
+
+/**
+ * The load generator's headroom in one line: echo-64 against net-raw (Node writing every chunk
+ * back, no parsing: the most the load generator drives through Node) over Volley's best
+ * echo-64 run, and the load generator's own CPU in the net-raw runs. Null without both.
+ */
+export function headroomLine(results: ScenarioResult[]): string | null {
+  const echo = results.find((r) => r.name === 'echo-64');
+  const raw = echo?.stats['net-raw'];
+  const volley = echo?.stats.volley;
+  if (!echo || !raw?.median || !volley?.max) return null;
+  const ratio = raw.median / volley.max;
+  const cpu = echo.runs.filter((r) => r.server === 'net-raw' && r.clientCpu !== null).map((r) => r.clientCpu!);
+  const cpuNote = cpu.length ? `; the load generator's CPU in those runs: ${cpuText([...cpu].sort((a, b) => a - b)[cpu.length >> 1])} of its core (median), ${cpuText(Math.max(...cpu))} at most` +
+    (Math.max(...cpu) < 90 && ratio < HEADROOM_TARGET ? ', under 90% of its core: net-raw\'s share of the machine, not the load generator, bounded that figure' : '') : '';
+  return `load generator headroom (issue 17: ≥ ${HEADROOM_TARGET}x): echo-64 against net-raw ${formatFigure(raw.median)} msg/s = ${ratio.toFixed(2)}x Volley's best echo-64 run` +
+    ` (${formatFigure(volley.max)} msg/s, median ${formatFigure(volley.median)}): ${ratio >= HEADROOM_TARGET ? 'met' : 'NOT met'}${cpuNote}.`;
+}
+
+/** How far the load generator is from being the limit: net-raw's and net's echo against Volley's best, and its own CPU. */
 function headroom(doc: SuiteResults): string[] {
   const echo = doc.scenarios.find((r) => r.name === 'echo-64');
   const net = echo?.stats.net?.median;
   const best = echo ? Math.max(...(['volley', 'ws', 'ws-bufferutil', 'uws'] as ServerName[]).map((n) => echo.stats[n]?.median ?? 0)) : 0;
   const loadCpu = doc.scenarios.filter((r) => !r.idle).flatMap((r) => r.runs.map((x) => x.clientCpu)).filter((v): v is number => v !== null);
   const lines = ['## The load generator\'s headroom', ''];
+  const raw = headroomLine(doc.scenarios);
+  if (raw) lines.push(`**Load generator headroom**${raw.slice('load generator headroom'.length)}`, '');
   if (echo && net && best) {
     lines.push(`echo-64: the load generator drove the \`node:net\` floor at ${formatFigure(net)} msg/s (its CPU ${cpuText(echo.stats.net?.clientCpu)}),` +
       ` ${(net / (echo.stats.volley?.median ?? best)).toFixed(2)}x Volley's ${formatFigure(echo.stats.volley?.median)} msg/s and ${(net / best).toFixed(2)}x the best WebSocket server's ${formatFigure(best)}` +
@@ -215,8 +262,9 @@ function headroom(doc: SuiteResults): string[] {
     const loadgenCap = perCpu('volley', 'clientCpu');
     const volleyCap = perCpu('volley', 'serverCpu');
     const netLoad = perCpu('net', 'clientCpu');
+    const rawLoad = perCpu('net-raw', 'clientCpu');
     if (loadgenCap && volleyCap) {
-      lines.push(`Per second of its own CPU the load generator handled ${formatFigure(loadgenCap)} echoes loading Volley${netLoad ? ` (${formatFigure(netLoad)} loading net)` : ''},` +
+      lines.push(`Per second of its own CPU the load generator handled ${formatFigure(loadgenCap)} echoes loading Volley${netLoad ? ` (${formatFigure(netLoad)} loading net` : ''}${rawLoad ? `${netLoad ? ',' : ' ('} ${formatFigure(rawLoad)} loading net-raw` : ''}${netLoad || rawLoad ? ')' : ''},` +
         ` where Volley handled ${formatFigure(volleyCap)} per second of server CPU: one core of the load generator drives ${(loadgenCap / volleyCap).toFixed(2)}x what one core of Volley can answer.`);
     }
   }

@@ -47,6 +47,8 @@ export interface SuiteScenario {
   servers: ServerName[];
   /** Connections held open at once (on each side): a file descriptor each. */
   connections: number;
+  /** Environment for the server (wss:// and permessage-deflate scenarios: BENCH_TLS=1, BENCH_DEFLATE=1; bench/servers/transport.mjs). */
+  serverEnv?: Record<string, string>;
 }
 
 const perSecond = (f: LoadFigures) => f.perSecond;
@@ -55,6 +57,8 @@ const p99 = (f: LoadFigures) => f.p99Us;
 const rss = (f: LoadFigures) => f.rssPerConnection;
 
 const ECHO_SERVERS: ServerName[] = ['volley', 'ws', 'ws-bufferutil', 'uws', 'net'];
+/** The echo throughput scenarios add net-raw, the floor with no parsing at all (the load generator's headroom). */
+const FLOOR_ECHO_SERVERS: ServerName[] = [...ECHO_SERVERS, 'net-raw'];
 /** net is an echo floor: it has no /pub and /sub. */
 const BROADCAST_SERVERS: ServerName[] = ['volley', 'ws', 'ws-bufferutil', 'uws'];
 const HUB_SERVERS: ServerName[] = ['volley-hub', 'socketio', 'socketio-uws'];
@@ -72,7 +76,7 @@ export function suiteScenarios(size: Size): SuiteScenario[] {
   const base = { group: 'socket' as const, baseline: 'ws' as ServerName, subject: 'volley' as ServerName, saturating: true, idle: false };
   const echo = (name: string, conns: number, inFlight: number, bytes: number, binary: boolean, target: number): SuiteScenario => ({
     ...base, name, title: `echo, ${bytes >= 1 << 20 ? '1 MiB' : bytes >= 1024 ? `${bytes / 1024} KiB` : `${bytes} B`} ${binary ? 'binary' : 'text'}, ${conns} conns x ${inFlight} in flight`,
-    target: { of: 'ws', ratio: target }, unit: binary ? 'MB/s' : 'msg/s', better: 'higher', servers: ECHO_SERVERS,
+    target: { of: 'ws', ratio: target }, unit: binary ? 'MB/s' : 'msg/s', better: 'higher', servers: FLOOR_ECHO_SERVERS,
     go: ['-mode', 'echo', '-c', String(conns), '-w', String(inFlight), '-s', String(bytes), ...(binary ? ['-binary'] : [])],
     node: { kind: 'echo', load: ['--connections', String(conns), '--in-flight', String(inFlight), '--size', String(bytes), ...(binary ? ['--binary'] : [])] },
     figure: binary ? megabytesPerSecond : perSecond, connections: conns,
@@ -91,12 +95,25 @@ export function suiteScenarios(size: Size): SuiteScenario[] {
     target: { of: 'socketio-uws', ratio: 1 }, unit: 'deliveries/s', better: 'higher', servers: HUB_SERVERS,
     go: ['-mode', 'broadcast', '-c', String(subscribers), '-w', '16', '-s', '64'], node: null, figure: perSecond, connections: subscribers + 1,
   });
+  // The same echo or broadcast over wss:// (-tls; the bench's self-signed certificate), or with
+  // permessage-deflate on (-deflate: no context takeover either way, every message compressed
+  // by every server) and JSON-like text so that there is something to compress, the same for
+  // every server. No target in issue 17; ratios to ws as the other socket rows. Go load only.
+  const over = (s: SuiteScenario, kind: 'wss' | 'deflate'): SuiteScenario => ({
+    ...s, name: `${s.name}-${kind}`, target: null, node: null, servers: BROADCAST_SERVERS,
+    title: kind === 'wss' ? `${s.title}, over wss:// (TLS)` : `${s.title}, JSON-like payload, permessage-deflate on`,
+    go: kind === 'wss' ? [...s.go, '-tls'] : [...s.go, '-deflate', '-payload', 'json'],
+    serverEnv: kind === 'wss' ? { BENCH_TLS: '1' } : { BENCH_DEFLATE: '1' },
+  });
+  const echo64 = echo('echo-64', n(100, 4), 10, 64, false, 5.5);
+  const echo16k = echo('echo-16k', n(50, 2), 4, 16384, true, 4.5);
+  const broadcast1k16 = broadcast('broadcast-1k-16', n(1000, 10), 16);
   const scenarios: SuiteScenario[] = [
-    echo('echo-64', n(100, 4), 10, 64, false, 5.5),
-    echo('echo-16k', n(50, 2), 4, 16384, true, 4.5),
+    echo64,
+    echo16k,
     echo('echo-1m', n(4, 1), 1, 1 << 20, true, 4),
     broadcast('broadcast-1k-4', n(1000, 10), 4),
-    broadcast('broadcast-1k-16', n(1000, 10), 16),
+    broadcast1k16,
     broadcast('broadcast-10k-4', many(20), 4),
     broadcast('broadcast-10k-16', many(20), 16),
     {
@@ -126,6 +143,12 @@ export function suiteScenarios(size: Size): SuiteScenario[] {
       go: ['-mode', 'idle', '-c', String(many(20))], node: { kind: 'idle', load: ['--connections', String(many(20))] },
       figure: rss, connections: many(20),
     },
+    over(echo64, 'wss'),
+    over(echo16k, 'wss'),
+    over(broadcast1k16, 'wss'),
+    over(echo64, 'deflate'),
+    over(echo16k, 'deflate'),
+    over(broadcast1k16, 'deflate'),
     hubFanout(n(1000, 10), 'hub-fanout-1k'),
     hubFanout(many(20), 'hub-fanout-10k'),
     {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SERVER_CORE } from './machine.js';
 
-export type ServerName = 'volley' | 'ws' | 'ws-bufferutil' | 'uws' | 'net' | 'volley-hub' | 'socketio' | 'socketio-uws' | 'volley-hub-redis' | 'socketio-redis';
+export type ServerName = 'volley' | 'ws' | 'ws-bufferutil' | 'uws' | 'net' | 'net-raw' | 'volley-hub' | 'socketio' | 'socketio-uws' | 'volley-hub-redis' | 'socketio-redis';
 
 export interface ServerSpec {
   script: string;
@@ -17,6 +17,8 @@ export interface ServerSpec {
   proto: 'ws' | 'volley' | 'sio';
   /** What it is, for the report. */
   about: string;
+  /** Load generator flags this server needs (net-raw: -masked, it returns the client's masked frames). */
+  loadgen?: string[];
   /** A cluster node: two are started per run, sharing the engine under `key` (the environment for it). */
   cluster?: (redisUrl: string, key: string) => Record<string, string>;
 }
@@ -27,6 +29,7 @@ export const SERVERS: Record<ServerName, ServerSpec> = {
   'ws-bufferutil': { script: 'ws.mjs', peers: true, proto: 'ws', about: 'npm `ws` with `bufferutil` (native masking)' },
   uws: { script: 'uws.mjs', peers: true, proto: 'ws', about: 'uWebSockets.js (npm `uwebsockets`): C++; broadcast with its own pub/sub (`app.publish`)' },
   net: { script: 'net-echo.mjs', peers: false, proto: 'ws', about: '`node:net` answering the upgrade and writing each frame back unmasked, no checks: the floor for Node (echo only)' },
+  'net-raw': { script: 'net-raw.mjs', peers: false, proto: 'ws', loadgen: ['-masked'], about: '`node:net` answering the upgrade, then writing every chunk back as it came, no parsing at all (the client\'s masked frames come back): the most the load generator drives through Node (echo only)' },
   'volley-hub': { script: 'volley-hub.mjs', peers: false, proto: 'volley', about: "Volley's hub (`createServer`): volley.v1, one channel in a namespace with the defaults (no history, no presence)" },
   socketio: { script: 'socketio.mjs', peers: true, proto: 'sio', about: "Socket.IO 4 with its own engine on `node:http` (ws underneath, bufferutil installed); a room, `io.to(room).emit`" },
   'socketio-uws': { script: 'socketio.mjs', env: { SIO_ENGINE: 'uws' }, peers: true, proto: 'sio', about: 'Socket.IO 4 bound to uWebSockets.js with `io.attachApp` (its documented way)' },
