@@ -153,6 +153,8 @@ async function main(argv: string[]): Promise<number> {
   if (names.some((n) => SERVERS[n].peers) && !ensurePeers(benchDir, o.install)) names = names.filter((n) => !SERVERS[n].peers);
   const go: GoLoadgen | null = o.loadgen === 'go' ? goLoadgen(benchDir) : null;
   const loadgen = go ? 'go' : 'node';
+  // net-raw returns masked frames, which only the Go load generator accepts (-masked).
+  if (!go) names = names.filter((n) => !SERVERS[n].loadgen);
   const profileDir = o.profile !== null ? path.join(o.outDir, `profile-${o.profile}`) : null;
   if (profileDir) {
     fs.mkdirSync(profileDir, { recursive: true });
