@@ -30,4 +30,22 @@ const server = createServer({
 const { port: bound } = await server.listen();
 const label = `volley-hub${historySize > 0 ? '-history' : ''}${presence ? '-presence' : ''}${broker ? `-${new URL(brokerUrl).protocol.replace(':', '')}` : ''}`;
 console.log(`ready ${label} ${bound} pid ${process.pid}`);
-process.on('SIGTERM', () => server.close().then(() => process.exit(0)));
+// exit-with-parent.mjs exits at once on SIGTERM; a NATS node first removes its streams (within the suite's 2 s grace).
+if (brokerUrl?.startsWith('nats:')) process.removeAllListeners('SIGTERM');
+process.on('SIGTERM', () => server.close().then(dropNatsStreams).catch(() => {}).finally(() => process.exit(0)));
+
+/** A NATS node removes the run's JetStream stream and buckets (the prefix is the run's own), so runs leave nothing behind. */
+async function dropNatsStreams() {
+  if (!brokerUrl?.startsWith('nats:')) return;
+  const url = new URL(brokerUrl);
+  const prefix = url.searchParams.get('prefix');
+  if (!prefix) return;
+  const { connect } = await import('nats');
+  const nc = await connect({ servers: `${url.hostname}:${url.port || 4222}`, timeout: 1000 });
+  try {
+    const jsm = await nc.jetstreamManager();
+    for (const stream of [`${prefix}_history`, `KV_${prefix}_history_meta`, `KV_${prefix}_presence`]) await jsm.streams.delete(stream).catch(() => {});
+  } finally {
+    await nc.close();
+  }
+}
