@@ -41,15 +41,16 @@ const (
 // rclient is one client's view of the stream; its reader goroutine owns it.
 type rclient struct {
 	k         *conn
-	lastSeq   int64  // the marker's sequence number of the last publication, in order
-	lastOff   int64  // volley: the last offset
-	epoch     string // volley: the stream's epoch
-	sid, pid  string // sio: the socket id and private session id
-	sioOffset string // sio: the offset of the last event
-	seqGaps   int64  // publications missing or repeated (markers)
-	offGaps   int64  // volley: offsets not following the last one
-	target    int64  // after the reconnect: the publisher's sequence number when it began
-	missed    int64  // publications sent between its last one and its reconnect
+	lastSeq   int64     // the marker's sequence number of the last publication, in order
+	lastOff   int64     // volley: the last offset
+	epoch     string    // volley: the stream's epoch
+	sid, pid  string    // sio: the socket id and private session id
+	sioOffset string    // sio: the offset of the last event
+	seqGaps   int64     // publications missing or repeated (markers)
+	offGaps   int64     // volley: offsets not following the last one
+	target    int64     // after the reconnect: the publisher's sequence number when it began
+	missed    int64     // publications sent between its last one and its reconnect
+	upgraded  time.Time // after the reconnect: when its WebSocket upgrade completed
 	state     int
 	doneAt    time.Time
 	done      bool
@@ -347,7 +348,7 @@ func (s *storm) rejoin(c *rclient) error {
 	if err != nil {
 		return err
 	}
-	c.k = k
+	c.k, c.upgraded = k, time.Now()
 	_ = k.c.SetDeadline(time.Now().Add(s.o.timeout))
 	defer k.c.SetDeadline(time.Time{})
 	if s.p.name == "sio" {
@@ -626,8 +627,15 @@ func runRecover(o *options) (map[string]interface{}, error) {
 
 	var recovered, fellBack, seqGaps, offGaps, behind, missed int64
 	h := &hist{}
-	var last time.Time
+	var last, lastUpgrade time.Time
+	upgrades := &hist{}
 	for _, c := range clients {
+		if !c.upgraded.IsZero() {
+			upgrades.add(c.upgraded.Sub(reconnectAt).Microseconds())
+			if c.upgraded.After(lastUpgrade) {
+				lastUpgrade = c.upgraded
+			}
+		}
 		seqGaps += c.seqGaps
 		missed += c.missed
 		offGaps += c.offGaps
@@ -654,6 +662,10 @@ func runRecover(o *options) (map[string]interface{}, error) {
 		"missed_per_client": float64(missed) / float64(o.conns), "published_at_cut": seqAtCut,
 		"published": seqAtEnd, "down_ms": float64(*recoverDown) / float64(time.Millisecond),
 		"latency_us": h.summary(),
+	}
+	res["upgrade_us"] = upgrades.summary()
+	if !lastUpgrade.IsZero() {
+		res["all_upgraded_ms"] = float64(lastUpgrade.Sub(reconnectAt)) / float64(time.Millisecond)
 	}
 	if !last.IsZero() {
 		res["all_recovered_ms"] = float64(last.Sub(cutAt)) / float64(time.Millisecond)
