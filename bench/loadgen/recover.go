@@ -177,6 +177,31 @@ type storm struct {
 	mu       sync.Mutex
 	finished int
 	allDone  chan struct{}
+	stopped  bool    // the run is over: connections opened from now on are closed at once
+	open     []*conn // the reconnected clients' connections, closed at the end
+}
+
+var errStopped = errors.New("the run ended before this client reconnected")
+
+// track registers a reconnected client's connection to be closed at the end; false when the end has come.
+func (s *storm) track(k *conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped {
+		return false
+	}
+	s.open = append(s.open, k)
+	return true
+}
+
+// closeTracked ends the run: every reconnected connection is reset, later ones as they come.
+func (s *storm) closeTracked() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stopped = true
+	for _, k := range s.open {
+		cut(k)
+	}
 }
 
 // frame handles one frame from the server for client c; it returns an error on a refusal.
@@ -346,7 +371,11 @@ func (s *storm) rejoin(c *rclient) error {
 	c.missed = c.target - c.lastSeq
 	k, err := dial(s.o.addr, s.p.path, s.p.subprotocol, s.o.timeout)
 	if err != nil {
-		return err
+		return fmt.Errorf("reconnect: %w", err)
+	}
+	if !s.track(k) {
+		cut(k)
+		return errStopped
 	}
 	c.k, c.upgraded = k, time.Now()
 	_ = k.c.SetDeadline(time.Now().Add(s.o.timeout))
@@ -362,7 +391,7 @@ func (s *storm) rejoin(c *rclient) error {
 		var missed [][]byte
 		sid, pid, err := sioAwaitConnect(k, func(ev []byte) { missed = append(missed, ev) })
 		if err != nil {
-			return err
+			return fmt.Errorf("waiting for the connect reply: %w", err)
 		}
 		if sid == c.sid && pid == c.pid {
 			c.state = stateRecovered
@@ -618,12 +647,19 @@ func runRecover(o *options) (map[string]interface{}, error) {
 	close(stop)
 	<-pubErr
 	pub.c.Close()
-	for _, c := range clients {
-		if c.k != nil {
-			cut(c.k)
-		}
+	s.closeTracked()
+	// Handshakes still under way end within -timeout; the figures do not wait for them.
+	ended := make(chan struct{})
+	go func() {
+		readers.Wait()
+		close(ended)
+	}()
+	select {
+	case <-ended:
+	case <-time.After(5 * time.Second):
 	}
-	readers.Wait()
+	s.mu.Lock() // the clients' state is read below: no reader may still write it
+	defer s.mu.Unlock()
 
 	var recovered, fellBack, seqGaps, offGaps, behind, missed int64
 	h := &hist{}
@@ -674,7 +710,7 @@ func runRecover(o *options) (map[string]interface{}, error) {
 	res = common(res, w, fails)
 	switch {
 	case timedOut:
-		err = fmt.Errorf("%d of %d clients had not recovered %s after the reconnect", int64(o.conns)-recovered-fellBack-failed, o.conns, allAt.Sub(reconnectAt).Round(time.Millisecond))
+		err = fmt.Errorf("%d of %d clients had not recovered %s after the reconnect (%d fell back, %d failed)", int64(o.conns)-recovered, o.conns, allAt.Sub(reconnectAt).Round(time.Millisecond), fellBack, failed)
 	case seqGaps > 0 || offGaps > 0:
 		err = fmt.Errorf("publications missed or repeated: %d sequence gaps, %d offset gaps", seqGaps, offGaps)
 	case failed > 0:
