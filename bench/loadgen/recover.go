@@ -594,7 +594,8 @@ func runRecover(o *options) (map[string]interface{}, error) {
 
 	// The storm: everyone reconnects at once (-concurrency handshakes in flight).
 	reconnectAt := time.Now()
-	var failed int64
+	var failed, retries int64
+	var firstRetry atomic.Value
 	next = -1
 	parallel := o.concurrency
 	if parallel < 1 || parallel > o.conns {
@@ -610,7 +611,24 @@ func runRecover(o *options) (map[string]interface{}, error) {
 					return
 				}
 				c := clients[i]
-				if err := s.rejoin(c); err != nil {
+				// A refused or reset handshake is tried again after 250 ms, as a client library
+				// would, until -timeout after the storm began; each retry is counted.
+				var err error
+				for {
+					lastSeq, lastOff := c.lastSeq, c.lastOff
+					if err = s.rejoin(c); err == nil || errors.Is(err, errStopped) || time.Since(reconnectAt) > o.timeout {
+						break
+					}
+					if atomic.AddInt64(&retries, 1) == 1 {
+						firstRetry.Store(err.Error())
+					}
+					if c.k != nil {
+						cut(c.k)
+					}
+					c.lastSeq, c.lastOff, c.state = lastSeq, lastOff, stateLive
+					time.Sleep(250 * time.Millisecond)
+				}
+				if err != nil {
 					fails.add(err)
 					atomic.AddInt64(&failed, 1)
 					s.finish()
@@ -693,13 +711,16 @@ func runRecover(o *options) (map[string]interface{}, error) {
 		}
 	}
 	res := map[string]interface{}{
-		"clients": o.conns, "recovered": recovered, "fell_back": fellBack, "failed": failed,
+		"clients": o.conns, "recovered": recovered, "fell_back": fellBack, "failed": failed, "retries": retries,
 		"seq_gaps": seqGaps, "offset_gaps": offGaps, "behind_at_end": behind,
 		"missed_per_client": float64(missed) / float64(o.conns), "published_at_cut": seqAtCut,
 		"published": seqAtEnd, "down_ms": float64(*recoverDown) / float64(time.Millisecond),
 		"latency_us": h.summary(),
 	}
 	res["upgrade_us"] = upgrades.summary()
+	if why, ok := firstRetry.Load().(string); ok {
+		res["first_retry_reason"] = why
+	}
 	if !lastUpgrade.IsZero() {
 		res["all_upgraded_ms"] = float64(lastUpgrade.Sub(reconnectAt)) / float64(time.Millisecond)
 	}

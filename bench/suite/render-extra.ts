@@ -27,7 +27,7 @@ export function recoverSection(doc: SuiteResults): string[] {
   const rows = Object.keys(r.stats).map((server) => {
     const runs = r.runs.filter((x) => x.server === server).length;
     return `| ${server} | ${ms(extraMedian(r, server, 'all_recovered_ms'))} | ${ms(extraMedian(r, server, 'reconnect_to_all_ms'))} | ${ms(extraMedian(r, server, 'all_upgraded_ms'))} | ${r.stats[server as ServerName]?.p50Us != null ? ms(r.stats[server as ServerName]!.p50Us! / 1000) : '—'} | ` +
-      `${formatFigure(extraSum(r, server, 'recovered'))} / ${formatFigure(extraSum(r, server, 'fell_back'))} / ${formatFigure(extraSum(r, server, 'failed'))} | ` +
+      `${formatFigure(extraSum(r, server, 'recovered'))} / ${formatFigure(extraSum(r, server, 'fell_back'))} / ${formatFigure(extraSum(r, server, 'failed'))} (${formatFigure(extraSum(r, server, 'retries'))} retried) | ` +
       `${formatFigure(extraSum(r, server, 'seq_gaps'))} / ${server.startsWith('volley') ? formatFigure(extraSum(r, server, 'offset_gaps')) : 'n/a'} | ${formatFigure(extraMedian(r, server, 'missed_per_client'))} | ${runs} |`;
   });
   return ['## Reconnect-and-recover storm', '',
@@ -35,7 +35,8 @@ export function recoverSection(doc: SuiteResults): string[] {
     'volley.v1 `subscribe` with `since: {offset, epoch}` (a namespace keeping 1,000 publications), Socket.IO a CONNECT with its session `pid` and last',
     'event offset (`connectionStateRecovery`). A client has recovered when the reply says so (`recovered: true`; Socket.IO: its old socket id back) and it',
     'holds every publication sent before it reconnected; offsets (volley.v1) and the payloads\' sequence numbers (both) are checked to follow on without a gap',
-    'across the cut and for the measured time after. "Fell back": the reply said the position could not be recovered (the client would reload its state).',
+    'across the cut and for the measured time after. "Fell back": the reply said the position could not be recovered (the client would reload its state);',
+    '"failed": no recovery within the time limit (a refused or reset handshake is retried after 250 ms, as a client library would, and counted).',
     '"Reconnect → all upgraded" is when the last WebSocket upgrade completed: connections beyond the listen backlog wait for the kernel\'s SYN',
     'retransmission (1 s, then 3 s, ...), and that, not the recovery, can be the tail.', '',
     '| server | cut → all recovered (median) | reconnect → all recovered | reconnect → all upgraded | cut → recovered, p50 client | recovered / fell back / failed (all runs) | gaps: sequence / offset | missed per client | runs |',

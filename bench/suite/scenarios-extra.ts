@@ -37,7 +37,7 @@ export function extraScenarios(size: Size): SuiteScenario[] {
     unit: 'ms', better: 'lower', servers: ['volley-hub-history', 'socketio-recover'],
     go: ['-mode', 'recover', '-c', String(clients), '-rate', String(rate), '-s', '64', '-down', down, '-concurrency', String(clients), '-timeout', n(60, 20) + 's'],
     figure: (f: LoadFigures) => num(f.raw?.all_recovered_ms), connections: clients + 1,
-    extra: ['recovered', 'fell_back', 'failed', 'seq_gaps', 'offset_gaps', 'missed_per_client', 'reconnect_to_all_ms', 'all_recovered_ms', 'all_upgraded_ms'],
+    extra: ['recovered', 'fell_back', 'failed', 'retries', 'seq_gaps', 'offset_gaps', 'missed_per_client', 'reconnect_to_all_ms', 'all_recovered_ms', 'all_upgraded_ms'],
   };
 
   const scale = (full: number, tiny: number, sources: number, name: string): SuiteScenario => {
