@@ -12,7 +12,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../src/cli/args.js';
 import { ExitCode } from '../src/cli/exit-codes.js';
-import { measureRun, REDIS_URL, type RunRecord } from './suite/measure.js';
+import { measureRun, NATS_URL, REDIS_URL, type RunRecord } from './suite/measure.js';
+import { openFilesProblem } from './suite/fds.js';
 import { goLoadgen, type GoLoadgen } from './suite/loadgen.js';
 import { fdLimit, hasTaskset, LOAD_CORE, machineInfo, pinSelf, waitForQuiet } from './suite/machine.js';
 import { parseSuiteArgs, SUITE_HELP, type SuiteOptions } from './suite/options.js';
@@ -168,14 +169,22 @@ async function main(argv: string[]): Promise<number> {
   console.log(`reps ${o.reps}, ${o.durationSeconds} s + warm-up ${o.warmupSeconds} s, servers ${names.join(', ')}\n`);
 
   const results: ScenarioResult[] = [];
+  /** Scenarios this machine could not run, with the reason, for the report. */
+  const skipped: string[] = [];
   let quietBudgetMs = QUIET_BUDGET_MS;
   let missing = 0;
   const selected = scenarios.filter((s) => !o.scenarios || o.scenarios.includes(s.name));
   const redis = new URL(REDIS_URL);
   const redisUp = selected.some((s) => s.group === 'cluster') && (await reachable(redis.hostname, Number(redis.port || 6379)));
   const tlsReady = go !== null && selected.some((s) => s.serverEnv?.BENCH_TLS) && benchCertificate(go);
+  const nats = new URL(NATS_URL);
+  const natsUp = selected.some((s) => s.servers.some((n) => SERVERS[n].engine === 'nats')) && (await reachable(nats.hostname, Number(nats.port || 4222)));
   for (const [index, scenario] of selected.entries()) {
-    const servers = scenario.servers.filter((n) => names.includes(n));
+    let servers = scenario.servers.filter((n) => names.includes(n));
+    if (!natsUp && servers.some((n) => SERVERS[n].engine === 'nats')) {
+      console.log(`${scenario.name}: leaving out ${servers.filter((n) => SERVERS[n].engine === 'nats').join(', ')}: no NATS at ${NATS_URL} (set VOLLEY_BENCH_NATS)`);
+      servers = servers.filter((n) => SERVERS[n].engine !== 'nats');
+    }
     if (servers.length === 0) continue;
     if (!go && scenario.node === null) {
       console.log(`skipping ${scenario.name}: the Node load generator does not run it (the hub and Socket.IO protocols, wss://, permessage-deflate); install Go: apt-get install -y golang-go`);
@@ -183,10 +192,20 @@ async function main(argv: string[]): Promise<number> {
     }
     if (scenario.serverEnv?.BENCH_TLS && !tlsReady) continue; // said why above
     if (scenario.group === 'cluster' && !redisUp) {
-      console.log(`skipping ${scenario.name}: no Redis at ${REDIS_URL} (set VOLLEY_BENCH_REDIS)`);
+      servers = servers.filter((n) => SERVERS[n].engine === 'nats');
+      if (servers.length === 0) {
+        console.log(`skipping ${scenario.name}: no Redis at ${REDIS_URL} (set VOLLEY_BENCH_REDIS)`);
+        continue;
+      }
+      console.log(`${scenario.name}: only ${servers.join(', ')}: no Redis at ${REDIS_URL} (set VOLLEY_BENCH_REDIS)`);
+    }
+    const fdProblem = scenario.raiseFds ? openFilesProblem(scenario.connections + FD_MARGIN) : null;
+    if (fdProblem !== null) {
+      console.warn(`skipping ${scenario.name}: ${fdProblem}`);
+      skipped.push(`${scenario.name}: ${fdProblem}`);
       continue;
     }
-    if (scenario.connections + FD_MARGIN > limit) {
+    if (!scenario.raiseFds && scenario.connections + FD_MARGIN > limit) {
       console.warn(`skipping ${scenario.name}: needs ~${scenario.connections + FD_MARGIN} open files per process, ulimit -n allows ${limit}`);
       continue;
     }
@@ -226,7 +245,7 @@ async function main(argv: string[]): Promise<number> {
   const doc: SuiteResults = {
     date, file: path.relative(rootDir, path.join(o.outDir, `${stamp}.json`)), elapsedSeconds: Math.round((Date.now() - t0) / 1000),
     options: { reps: o.reps, durationSeconds: o.durationSeconds, warmupSeconds: o.warmupSeconds, workers: o.workers, quick: o.quick, size: o.size, servers: names, nodeFlags: o.nodeFlags, loadgen },
-    machine, command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`, scenarios: results, hubFanout, mqttBridge, gameTick, transportFanout,
+    machine, command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`, scenarios: results, hubFanout, mqttBridge, gameTick, transportFanout, skipped,
   };
   const files = writeResults(doc, o.outDir, stamp);
   console.log(`\nresults: ${files.map((f) => path.relative(rootDir, f)).join(', ')}; ${doc.elapsedSeconds} s.` +

@@ -54,7 +54,7 @@ func (f *failures) add(err error) {
 
 func main() {
 	o := &options{}
-	flag.StringVar(&o.mode, "mode", "echo", "echo | broadcast | connect | idle | cert (write a self-signed certificate to -cert and -key)")
+	flag.StringVar(&o.mode, "mode", "echo", "echo | broadcast | connect | idle | recover | scale | cert (write a self-signed certificate to -cert and -key)")
 	flag.StringVar(&o.addr, "addr", "127.0.0.1:9001", "server host:port")
 	flag.StringVar(&o.proto, "proto", "ws", "ws (raw WebSocket) | volley (volley.v1 hub) | sio (Socket.IO 4); broadcast and idle")
 	flag.StringVar(&o.path, "path", "/echo", "request path of echo, connect and raw idle connections")
@@ -100,7 +100,11 @@ func main() {
 	case "idle":
 		res, err = runIdle(o)
 	default:
-		err = fmt.Errorf("unknown mode %q", o.mode)
+		if run, ok := extraModes[o.mode]; ok {
+			res, err = run(o)
+		} else {
+			err = fmt.Errorf("unknown mode %q", o.mode)
+		}
 	}
 	if err != nil {
 		if res == nil {

@@ -1,6 +1,8 @@
 // Bench server on Socket.IO 4 (bench/peers). A "join" event (with an acknowledgement) puts a
 // socket in a room; a "pub" event emits its data to everyone in the room as event "m".
 //   SIO_ENGINE=uws     bound to uWebSockets.js with io.attachApp (as Socket.IO documents)
+//   SIO_RECOVERY=1     connectionStateRecovery on (missed events replayed to a client that
+//                      comes back within 2 minutes with its session id and last offset)
 //   SIO_REDIS=redis://  with @socket.io/redis-adapter on that Redis (a cluster node), its
 //                      channels under SIO_REDIS_KEY (default socket.io)
 // default: Socket.IO's own engine on node:http (ws underneath, bufferutil when installed).
@@ -12,9 +14,10 @@ import { peer } from './peers.mjs';
 const { Server } = peer('socket.io');
 const port = Number(process.argv[2] ?? process.env.PORT ?? 0);
 const engine = process.env.SIO_ENGINE ?? 'node';
-const label = `${engine === 'uws' ? 'socketio-uws' : 'socketio'}${process.env.SIO_REDIS ? '-redis' : ''}`;
+const label = `${engine === 'uws' ? 'socketio-uws' : 'socketio'}${process.env.SIO_REDIS ? '-redis' : ''}${process.env.SIO_RECOVERY === '1' ? '-recover' : ''}`;
 
-const io = new Server({ serveClient: false, transports: ['websocket', 'polling'] });
+const recovery = process.env.SIO_RECOVERY === '1';
+const io = new Server({ serveClient: false, transports: ['websocket', 'polling'], ...(recovery ? { connectionStateRecovery: { maxDisconnectionDuration: 120_000 } } : {}) });
 
 if (process.env.SIO_REDIS) {
   const { Redis } = peer('ioredis');

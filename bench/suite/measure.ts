@@ -9,6 +9,7 @@ import { summarize } from '../../src/cli/bench/report.js';
 import { BenchRun } from '../../src/cli/bench/runner.js';
 import { runGo, type GoLoadgen } from './loadgen.js';
 import { busyPercent, coreTimes, processCpuMs, processRss, type CoreTimes } from './machine.js';
+import { FD_HEADROOM, openFileLimits, raiseOpenFiles } from './fds.js';
 import type { SuiteOptions } from './options.js';
 import type { LoadFigures, SuiteScenario } from './scenarios.js';
 import { SERVERS, startServer, stopServer, type RunningServer, type ServerName } from './servers.js';
@@ -36,6 +37,8 @@ export interface RunRecord {
   wallSeconds: number;
   /** The load's command line (ADDR for the server's address). */
   command: string;
+  /** The scenario's extra figures from the load generator (SuiteScenario.extra), when it has any. */
+  extra?: Record<string, number>;
 }
 
 const NO_FIGURES: LoadFigures = { perSecond: null, mbPerSecond: null, p50Us: null, p99Us: null, rssPerConnection: null, wireBytesPerDelivery: null };
@@ -49,6 +52,8 @@ export function goArgs(scenario: SuiteScenario, name: ServerName, o: SuiteOption
 
 /** The Redis the cluster scenarios use: VOLLEY_BENCH_REDIS, else the local one. */
 export const REDIS_URL = process.env.VOLLEY_BENCH_REDIS || 'redis://127.0.0.1:6379';
+/** The NATS (with JetStream) the NATS cluster rows use: VOLLEY_BENCH_NATS, else the local one. */
+export const NATS_URL = process.env.VOLLEY_BENCH_NATS || 'nats://127.0.0.1:4222';
 
 async function loadGo(g: GoLoadgen, scenario: SuiteScenario, server: RunningServer, o: SuiteOptions, pinned: boolean, record: RunRecord, second?: RunningServer): Promise<void> {
   const args = goArgs(scenario, server.name, o, server.addr, String(server.pid), second);
@@ -56,8 +61,15 @@ async function loadGo(g: GoLoadgen, scenario: SuiteScenario, server: RunningServ
   const figures: LoadFigures = {
     perSecond: r.per_second ?? null, mbPerSecond: r.mb_per_second ?? null,
     p50Us: r.latency_us && r.latency_us.count > 0 ? r.latency_us.p50 : null, p99Us: r.latency_us && r.latency_us.count > 0 ? r.latency_us.p99 : null,
-    rssPerConnection: r.rss_per_connection ?? null, wireBytesPerDelivery: r.wire_bytes_per_delivery ?? null,
+    rssPerConnection: r.rss_per_connection ?? null, wireBytesPerDelivery: r.wire_bytes_per_delivery ?? null, raw: r as Record<string, unknown>,
   };
+  if (scenario.extra) {
+    record.extra = {};
+    for (const key of scenario.extra) {
+      const v = (r as Record<string, unknown>)[key];
+      if (typeof v === 'number' && Number.isFinite(v)) record.extra[key] = v;
+    }
+  }
   if (r.error) record.problems.push(r.error);
   else record.value = scenario.figure(figures);
   record.p50Us = figures.p50Us;
@@ -162,8 +174,10 @@ export async function measureRun(
   try {
     const cluster = SERVERS[name].cluster;
     // Two nodes on one engine, under a key of this run's own (other sessions share the Redis).
-    const env = { ...(cluster ? cluster(REDIS_URL, `bench-${process.pid}-${Date.now().toString(36)}`) : {}), ...scenario.serverEnv };
+    const engineUrl = SERVERS[name].engine === 'nats' ? NATS_URL : REDIS_URL;
+    const env = { ...(cluster ? cluster(engineUrl, `bench-${process.pid}-${Date.now().toString(36)}`) : {}), ...scenario.serverEnv };
     server = await startServer(benchDir, name, pinned, o.nodeFlags, env);
+    if (scenario.raiseFds && scenario.connections + FD_HEADROOM > openFileLimits().soft) raiseOpenFiles(server.pid, scenario.connections + FD_HEADROOM);
     if (cluster) second = await startServer(benchDir, name, pinned, o.nodeFlags, env);
     if (go) await loadGo(go, scenario, server, o, pinned, record, second);
     else await loadNode(scenario, server, o, record);

@@ -60,7 +60,9 @@ Options:
   --scenario A,B      only these scenarios (names in the report; hub-fanout, mqtt-bridge, game-tick,
                       transport-fanout too)
   --servers A,B       only these servers: volley, ws, ws-bufferutil, uws, net,
-                      net-raw, volley-hub, socketio, socketio-uws (default all)
+                      net-raw, volley-hub, socketio, socketio-uws (default all); and
+                      volley-hub-history, volley-hub-presence, socketio-recover,
+                      volley-hub-redis, volley-hub-nats, socketio-redis
   --loadgen go|node   go: bench/loadgen (default; falls back to node without Go);
                       node: volley bench's worker processes
   --workers K         Node load generator processes (default ${SUITE_DEFAULTS.workers}: one core's worth)

@@ -5,6 +5,7 @@ import { formatCount } from '../../src/cli/bench/format.js';
 import type { MachineInfo } from './machine.js';
 import { SERVERS, type ServerName } from './servers.js';
 import { meetsTarget, targetCpuRatio, targetRatio, type ScenarioResult } from './stats.js';
+import { clusterAddedSection, recoverSection, scaleSection } from './render-extra.js';
 
 /** What a scenario run as a script of its own printed, and how it exited. */
 export interface ScriptResult {
@@ -26,6 +27,8 @@ export interface SuiteResults {
   mqttBridge?: ScriptResult | null;
   gameTick?: ScriptResult | null;
   transportFanout?: ScriptResult | null;
+  /** Scenarios this machine could not run (the open-files limit), with the reason. */
+  skipped?: string[];
 }
 
 /** A figure: thousands separated from 100 up, three significant digits below. */
@@ -127,9 +130,13 @@ export function markdownReport(doc: SuiteResults): string {
   if (hub.length) lines.push('## Hub (ratios to Socket.IO default)', '', ...groupTable(hub));
   const cluster = doc.scenarios.filter((r) => r.group === 'cluster');
   if (cluster.length) {
-    lines.push('## Cluster: 2 nodes on Redis (ratios to Socket.IO with the Redis adapter)', '',
-      'The publisher is on the first node, every other subscriber on the second; both nodes share the server core, so server CPU can reach 200%. One node\'s figures: hub-fanout-1k and hub-latency above.', '', ...groupTable(cluster));
+    lines.push('## Cluster: 2 nodes on Redis and on NATS (ratios to Socket.IO with the Redis adapter)', '',
+      'The publisher is on the first node, every other subscriber on the second; both nodes share the server core, so server CPU can reach 200%. One node\'s figures: hub-fanout-1k and hub-latency above.', '', ...groupTable(cluster),
+      ...clusterAddedSection(doc));
   }
+  lines.push(...recoverSection(doc));
+  const scale = doc.scenarios.filter((r) => r.group === 'scale');
+  if (scale.length) lines.push('## Scale: one server, many idle connections (ratios to ws)', '', ...groupTable(scale), ...scaleSection(doc));
   const targets = doc.scenarios.filter((r) => r.target);
   if (targets.length) {
     lines.push('## Targets (issue 17)', '', 'Met or not on the median ratio; the ratio per second of server CPU beside it (throughput scenarios).', '');

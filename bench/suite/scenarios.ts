@@ -5,11 +5,14 @@
 import type { ScenarioName } from '../../src/cli/bench/ipc.js';
 import type { Size } from './options.js';
 import type { ServerName } from './servers.js';
+import { extraScenarios } from './scenarios-extra.js';
 
 /** What one run measured, from either load generator. */
 export interface LoadFigures {
   perSecond: number | null;
   mbPerSecond: number | null;
+  /** Everything the load generator printed (the Go one), for the figures of the newer modes. */
+  raw?: Record<string, unknown>;
   p50Us: number | null;
   p99Us: number | null;
   rssPerConnection: number | null;
@@ -26,7 +29,7 @@ export interface Target {
 export interface SuiteScenario {
   name: string;
   title: string;
-  group: 'socket' | 'hub' | 'cluster';
+  group: 'socket' | 'hub' | 'cluster' | 'scale';
   /** Ratios in the table are to this server's median (ws for the socket layer, Socket.IO for the hub). */
   baseline: ServerName;
   /** The Volley server whose figure meets the target. */
@@ -49,6 +52,10 @@ export interface SuiteScenario {
   connections: number;
   /** Environment for the server (wss:// and permessage-deflate scenarios: BENCH_TLS=1, BENCH_DEFLATE=1; bench/servers/transport.mjs). */
   serverEnv?: Record<string, string>;
+  /** More connections than the default open-files limit: raised for the server (prlimit) and the load generator, or skipped. */
+  raiseFds?: boolean;
+  /** Numeric fields of the load generator's result kept with each run (RunRecord.extra) for the report. */
+  extra?: string[];
 }
 
 const perSecond = (f: LoadFigures) => f.perSecond;
@@ -62,7 +69,7 @@ const FLOOR_ECHO_SERVERS: ServerName[] = [...ECHO_SERVERS, 'net-raw'];
 /** net is an echo floor: it has no /pub and /sub. */
 const BROADCAST_SERVERS: ServerName[] = ['volley', 'ws', 'ws-bufferutil', 'uws'];
 const HUB_SERVERS: ServerName[] = ['volley-hub', 'socketio', 'socketio-uws'];
-const CLUSTER_SERVERS: ServerName[] = ['volley-hub-redis', 'socketio-redis'];
+const CLUSTER_SERVERS: ServerName[] = ['volley-hub-redis', 'volley-hub-nats', 'socketio-redis'];
 
 /** The scenarios --quick runs (a subset, so that it finishes in under two minutes). */
 const QUICK = new Set(['echo-64', 'broadcast-10k-16', 'connect', 'idle-10k', 'hub-fanout-10k', 'hub-latency', 'hub-idle-10k']);
@@ -163,20 +170,21 @@ export function suiteScenarios(size: Size): SuiteScenario[] {
       target: { of: 'socketio', ratio: 0.3 }, unit: 'B/conn', better: 'lower', saturating: false, idle: true, servers: HUB_SERVERS,
       go: ['-mode', 'idle', '-c', String(many(20))], node: null, figure: rss, connections: many(20),
     },
-    // Two nodes on Redis: the publisher on the first, every other subscriber on the second;
+    // Two nodes on Redis (and on NATS): the publisher on the first, every other subscriber on the second;
     // read against hub-fanout-1k and hub-latency (one node).
     {
       ...base, group: 'cluster', baseline: 'socketio-redis', subject: 'volley-hub-redis', name: 'cluster-fanout-1k', target: null,
-      title: `cluster of 2 nodes on Redis, fan-out 64 B to ${count(n(1000, 10))} subscribers (half on each node), 16 in flight`,
+      title: `cluster of 2 nodes on Redis or NATS, fan-out 64 B to ${count(n(1000, 10))} subscribers (half on each node), 16 in flight`,
       unit: 'deliveries/s', better: 'higher', servers: CLUSTER_SERVERS,
       go: ['-mode', 'broadcast', '-c', String(n(1000, 10)), '-w', '16', '-s', '64'], node: null, figure: perSecond, connections: n(1000, 10) + 1,
     },
     {
       ...base, group: 'cluster', baseline: 'socketio-redis', subject: 'volley-hub-redis', name: 'cluster-latency', target: null, saturating: false,
-      title: `cluster of 2 nodes on Redis, publish → deliver p99 (p50 beside it), 64 B to ${count(n(1000, 10))} subscribers at 20 msg/s`,
+      title: `cluster of 2 nodes on Redis or NATS, publish → deliver p99 (p50 beside it), 64 B to ${count(n(1000, 10))} subscribers at 20 msg/s`,
       unit: 'µs', better: 'lower', servers: CLUSTER_SERVERS,
       go: ['-mode', 'broadcast', '-c', String(n(1000, 10)), '-rate', '20', '-s', '64'], node: null, figure: p99, connections: n(1000, 10) + 1,
     },
+    ...extraScenarios(size),
   ];
   return size === 'quick' ? scenarios.filter((s) => QUICK.has(s.name)) : scenarios;
 }

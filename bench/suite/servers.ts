@@ -6,7 +6,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SERVER_CORE } from './machine.js';
 
-export type ServerName = 'volley' | 'ws' | 'ws-bufferutil' | 'uws' | 'net' | 'net-raw' | 'volley-hub' | 'socketio' | 'socketio-uws' | 'volley-hub-redis' | 'socketio-redis';
+export type ServerName = 'volley' | 'ws' | 'ws-bufferutil' | 'uws' | 'net' | 'net-raw' | 'volley-hub' | 'socketio' | 'socketio-uws' | 'volley-hub-redis' | 'socketio-redis'
+  | 'volley-hub-history' | 'volley-hub-presence' | 'volley-hub-nats' | 'socketio-recover';
 
 export interface ServerSpec {
   script: string;
@@ -19,8 +20,12 @@ export interface ServerSpec {
   about: string;
   /** Load generator flags this server needs (net-raw: -masked, it returns the client's masked frames). */
   loadgen?: string[];
-  /** A cluster node: two are started per run, sharing the engine under `key` (the environment for it). */
-  cluster?: (redisUrl: string, key: string) => Record<string, string>;
+  /** A cluster node: two are started per run, sharing the engine at `url` under `key` (the environment for it). */
+  cluster?: (url: string, key: string) => Record<string, string>;
+  /** The cluster's engine (default redis): which URL `cluster` gets. */
+  engine?: 'redis' | 'nats';
+  /** A cluster's one-node counterpart, for the cost of the second node. */
+  single?: ServerName;
 }
 
 export const SERVERS: Record<ServerName, ServerSpec> = {
@@ -35,11 +40,28 @@ export const SERVERS: Record<ServerName, ServerSpec> = {
   'socketio-uws': { script: 'socketio.mjs', env: { SIO_ENGINE: 'uws' }, peers: true, proto: 'sio', about: 'Socket.IO 4 bound to uWebSockets.js with `io.attachApp` (its documented way)' },
   'volley-hub-redis': {
     script: 'volley-hub.mjs', peers: false, proto: 'volley', about: "two nodes of Volley's hub on Redis (`brokerFromUrl('redis://…')`)",
-    cluster: (redisUrl, key) => ({ VOLLEY_BENCH_BROKER: `${redisUrl}/?prefix=${key}` }),
+    cluster: (redisUrl, key) => ({ VOLLEY_BENCH_BROKER: `${redisUrl}/?prefix=${key}` }), single: 'volley-hub',
   },
   'socketio-redis': {
     script: 'socketio.mjs', peers: true, proto: 'sio', about: 'two nodes of Socket.IO 4 (own engine) with `@socket.io/redis-adapter` on ioredis',
-    cluster: (redisUrl, key) => ({ SIO_REDIS: redisUrl, SIO_REDIS_KEY: key }),
+    cluster: (redisUrl, key) => ({ SIO_REDIS: redisUrl, SIO_REDIS_KEY: key }), single: 'socketio',
+  },
+  'volley-hub-history': {
+    script: 'volley-hub.mjs', env: { VOLLEY_BENCH_HISTORY: '1000' }, peers: false, proto: 'volley',
+    about: "Volley's hub with history on: the namespace keeps 1,000 publications per channel for 60 s (`historySize`, `historyTtlMs`; recovery with `since`)",
+  },
+  'volley-hub-presence': {
+    script: 'volley-hub.mjs', env: { VOLLEY_BENCH_PRESENCE: '1' }, peers: false, proto: 'volley',
+    about: "Volley's hub with presence on (`presence: true`: who is subscribed, kept in the broker; no join/leave pushes)",
+  },
+  'volley-hub-nats': {
+    script: 'volley-hub.mjs', peers: false, proto: 'volley', engine: 'nats', single: 'volley-hub',
+    about: "two nodes of Volley's hub on NATS with JetStream (`brokerFromUrl('nats://…?storage=memory')`)",
+    cluster: (natsUrl, key) => ({ VOLLEY_BENCH_BROKER: `${natsUrl}/?prefix=${key}&storage=memory` }),
+  },
+  'socketio-recover': {
+    script: 'socketio.mjs', env: { SIO_RECOVERY: '1' }, peers: true, proto: 'sio',
+    about: 'Socket.IO 4 (own engine) with `connectionStateRecovery` (missed room events replayed to a client back within 2 minutes with its `pid` and last offset)',
   },
 };
 

@@ -30,7 +30,7 @@ export interface ServerStats {
 export interface ScenarioResult {
   name: string;
   title: string;
-  group: 'socket' | 'hub' | 'cluster';
+  group: SuiteScenario['group'];
   unit: string;
   better: 'higher' | 'lower';
   baseline: ServerName;

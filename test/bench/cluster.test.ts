@@ -1,5 +1,5 @@
-// npm run bench's cluster rows at a tiny size: two of Volley's hub nodes on the local Redis,
-// subscribers on both, the publisher on one (the Go load generator's -addr2). Skipped with a
+// npm run bench's cluster rows at a tiny size: two of Volley's hub nodes on the local Redis
+// (and on NATS with JetStream), subscribers on both, the publisher on one (the Go load generator's -addr2). Skipped with a
 // line outside CI when Go or Redis is missing. No timing is asserted.
 
 import { after, before, describe, test } from 'node:test';
@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildOnce, killAll } from '../cli/helpers.js';
-import { REDIS_URL, serviceSkipReason } from '../cluster/engines.js';
+import { NATS_URL, REDIS_URL, serviceSkipReason } from '../cluster/engines.js';
 import { assertFigures, bench, CI, hasGo, newest } from './helpers.js';
 
 describe('npm run bench: a cluster on Redis', () => {
@@ -38,5 +38,25 @@ describe('npm run bench: a cluster on Redis', () => {
     assertFigures(doc);
     assert.match(doc.scenarios[0]!.runs[0]!.command, / -addr2 ADDR2 -pid2 PID2$/);
     assert.match(md, /^## Cluster: 2 nodes on Redis/m);
+  });
+
+  test('a cluster on NATS: its p99 beside one node\'s, and what the second node adds', { timeout: 120_000 }, async (t) => {
+    if (!hasGo && !CI) {
+      t.skip('Go is not installed (apt-get install -y golang-go)');
+      return;
+    }
+    const natsSkip = await serviceSkipReason('NATS', NATS_URL);
+    if (natsSkip !== undefined) {
+      t.skip(natsSkip);
+      return;
+    }
+    const result = await bench(['--tiny', '--no-build', '--no-install', '--servers', 'volley-hub,volley-hub-nats', '--out', out, '--scenario', 'hub-latency,cluster-latency']);
+    assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
+    const { doc, md } = newest(out);
+    assertFigures(doc);
+    const cluster = doc.scenarios.find((s) => s.name === 'cluster-latency')!;
+    assert.deepEqual(Object.keys(cluster.stats), ['volley-hub-nats']);
+    assert.match(md, /^### What the second node adds$/m);
+    assert.match(md, /^\| p99 at 20 msg\/s \| volley-hub-nats \| volley-hub \| /m);
   });
 });
