@@ -1,7 +1,7 @@
 import { CloseCode, MAX_CONTROL_PAYLOAD, Opcode } from './constants.js';
 import { parseClosePayload } from './close.js';
 import { ErrorCode, ProtocolError } from './errors.js';
-import { applyMask } from './mask.js';
+import { xorMask } from './mask.js';
 import { Utf8Validator, isValidUtf8 } from './utf8.js';
 
 /** The part of a negotiated permessage-deflate the receiver needs. */
@@ -54,8 +54,13 @@ function isSparse(entries: number, bytes: number): boolean {
   return entries >= COMPACT_MIN_ENTRIES && bytes < entries * COMPACT_MIN_AVERAGE;
 }
 
-// Scratch space for the current frame's mask key at unmask time (parsing is synchronous).
-const maskScratch = Buffer.alloc(4);
+// A frame's payload of at least ASSEMBLE_MIN bytes is copied into one buffer of its final
+// length as its bytes arrive (and unmasked in the same pass, while the bytes are in cache),
+// instead of keeping every chunk until the last one and copying the whole at the end. The
+// buffer is allocated only once a quarter of the payload is here, so a peer that announces a
+// large frame and sends little of it cannot make us hold more than 4x what it sent.
+const ASSEMBLE_MIN = 64 * 1024;
+const ASSEMBLE_START_FRACTION = 4;
 
 const READ_HEADER = 0;
 const READ_PAYLOAD = 1;
@@ -88,6 +93,9 @@ export class Receiver {
   private payloadLength = 0;
   private masked = false;
   private maskKey = 0; // the 4 key bytes, big-endian, kept as a number: no buffer per connection
+  // A large payload being assembled (see ASSEMBLE_MIN), and how much of it is filled.
+  private partial: Buffer | null = null;
+  private partialFilled = 0;
 
   // The data message being assembled (messageOpcode 0 = none in progress).
   private messageOpcode = 0;
@@ -124,6 +132,7 @@ export class Receiver {
     this.chunks = [];
     this.buffered = 0;
     this.fragments = null;
+    this.partial = null;
   }
 
   /** Merges the unread bytes into one buffer (see COMPACT_MIN_ENTRIES). */
@@ -149,11 +158,19 @@ export class Receiver {
         if (this.state === READ_HEADER) {
           if (!this.readHeader()) break;
         } else {
-          if (this.buffered < this.payloadLength) break;
-          const payload = this.consume(this.payloadLength);
-          if (this.masked) {
-            maskScratch.writeUInt32BE(this.maskKey, 0);
-            applyMask(payload, maskScratch);
+          let payload: Buffer;
+          if (this.partial !== null) {
+            if (!this.fillPartial()) break;
+            payload = this.partial;
+            this.partial = null;
+          } else if (this.buffered >= this.payloadLength) {
+            payload = this.takePayload(this.payloadLength);
+          } else {
+            if (this.payloadLength < ASSEMBLE_MIN || this.buffered * ASSEMBLE_START_FRACTION < this.payloadLength) break;
+            this.partial = Buffer.allocUnsafe(this.payloadLength);
+            this.partialFilled = 0;
+            this.fillPartial();
+            break; // the payload is not all here yet
           }
           this.state = READ_HEADER;
           this.handleFrame(payload);
@@ -173,6 +190,48 @@ export class Receiver {
       const chunk = this.chunks[c]!;
       if (idx < chunk.length) return chunk[idx]!;
       idx -= chunk.length;
+    }
+  }
+
+  /**
+   * Takes the n bytes of the current frame's payload, unmasked: a view when they lie in one
+   * chunk (unmasked in place), else a copy unmasked piece by piece as each piece is copied.
+   */
+  private takePayload(n: number): Buffer {
+    const first = this.chunks[0];
+    if (first === undefined || n === 0) return this.consume(n);
+    if (n <= first.length - this.head) {
+      const out = this.consume(n);
+      if (this.masked) xorMask(out, this.maskKey, 0);
+      return out;
+    }
+    this.buffered -= n;
+    const out = Buffer.allocUnsafe(n);
+    this.copyOut(out, 0, n);
+    return out;
+  }
+
+  /** Moves buffered bytes into the payload being assembled; true once it is complete. */
+  private fillPartial(): boolean {
+    const out = this.partial!;
+    const take = Math.min(this.buffered, out.length - this.partialFilled);
+    this.buffered -= take;
+    this.copyOut(out, this.partialFilled, take);
+    this.partialFilled += take;
+    return this.partialFilled === out.length;
+  }
+
+  /** Copies n buffered bytes (already subtracted from `buffered`) to out[at...], unmasking each piece. */
+  private copyOut(out: Buffer, at: number, n: number): void {
+    const end = at + n;
+    while (at < end) {
+      const chunk = this.chunks[0]!;
+      const take = Math.min(chunk.length - this.head, end - at);
+      chunk.copy(out, at, this.head, this.head + take);
+      // The piece's offset in the payload is its phase in the key (assembly starts at 0).
+      if (this.masked) xorMask(out.subarray(at, at + take), this.maskKey, at);
+      at += take;
+      this.advance(chunk, take);
     }
   }
 
@@ -197,6 +256,17 @@ export class Receiver {
       this.advance(chunk, take);
     }
     return out;
+  }
+
+  /** Drops n buffered bytes (a header already read with peek): no view, no copy. */
+  private skip(n: number): void {
+    this.buffered -= n;
+    while (n > 0) {
+      const chunk = this.chunks[0]!;
+      const take = Math.min(chunk.length - this.head, n);
+      this.advance(chunk, take);
+      n -= take;
+    }
   }
 
   private advance(chunk: Buffer, n: number): void {
@@ -283,7 +353,7 @@ export class Receiver {
       this.messageLength = total;
     }
 
-    this.consume(headerLength);
+    this.skip(headerLength);
     this.fin = fin;
     this.opcode = opcode;
     this.masked = masked;

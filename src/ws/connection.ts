@@ -421,7 +421,10 @@ export class Connection<T extends EventEmitter<WebSocketEvents>> implements Rece
     this.state = CLOSING;
     this.receiver?.stop();
     // Ending twice makes Node build an error (with a stack) for nothing.
-    if (this.socket !== null && !this.socket.writableEnded) this.socket.end();
+    if (this.socket !== null && !this.socket.writableEnded) {
+      this.sender?.flush(); // frames sent this iteration go out before our FIN
+      this.socket.end();
+    }
   }
 
   onSocketClose(): void {

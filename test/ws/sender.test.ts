@@ -1,0 +1,138 @@
+// The sender's write paths: small frames kept and merged per event-loop turn, larger frames
+// and control frames written to the corked socket after them, callbacks, bufferedAmount, and
+// the kept frames reaching the peer before our FIN.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { WebSocket } from '../../src/ws/websocket.js';
+import { prepareMessage } from '../../src/ws/prepared-message.js';
+import { closed, nextMessages, startServer } from './helpers.js';
+import { clientFrame, rawClient } from './raw-peers.js';
+
+/** Parses unmasked server frames: [opcode, payload] each. */
+function parseFrames(bytes: Buffer): Array<[number, Buffer]> {
+  const out: Array<[number, Buffer]> = [];
+  let i = 0;
+  while (i + 2 <= bytes.length) {
+    const opcode = bytes[i]! & 0x0f;
+    let len = bytes[i + 1]! & 0x7f;
+    let pos = i + 2;
+    if (len === 126) {
+      len = bytes.readUInt16BE(pos);
+      pos += 2;
+    } else if (len === 127) {
+      len = Number(bytes.readBigUInt64BE(pos));
+      pos += 8;
+    }
+    if (pos + len > bytes.length) break;
+    out.push([opcode, bytes.subarray(pos, pos + len)]);
+    i = pos + len;
+  }
+  return out;
+}
+
+test('small, large, prepared and control frames sent in one turn arrive in order; callbacks run once each, in order', async (t) => {
+  const { wss, url } = await startServer();
+  t.after(() => wss.close());
+  const sizes = [10, 2000, 1, 300, 70_000, 5, 1024, 1025, 0, 900, 20_000, 3];
+  const calls: number[] = [];
+  wss.on('connection', (ws) => {
+    const prepared = prepareMessage('prepared');
+    let n = 0;
+    for (let round = 0; round < 40; round++) {
+      for (const size of sizes) {
+        const id = n++;
+        ws.send(Buffer.alloc(size, id & 0xff), (err) => {
+          assert.ifError(err);
+          calls.push(id);
+        });
+      }
+      ws.sendPrepared(prepared);
+      ws.ping('p' + round);
+      ws.send('text ' + round);
+    }
+    // Kept frames count in bufferedAmount the moment they are sent.
+    assert.ok(ws.bufferedAmount > 0);
+  });
+  const client = new WebSocket(url);
+  const pings: string[] = [];
+  client.on('ping', (d) => pings.push(d.toString()));
+  const messages = await nextMessages(client, 40 * (sizes.length + 2));
+  let n = 0;
+  let k = 0;
+  for (let round = 0; round < 40; round++) {
+    for (const size of sizes) {
+      const [data, binary] = messages[k++]!;
+      assert.equal(binary, true);
+      assert.equal(data.length, size, `round ${round} size ${size}`);
+      if (size > 0) assert.equal(data[0], n & 0xff);
+      n++;
+    }
+    assert.equal(messages[k++]![0].toString(), 'prepared');
+    assert.equal(messages[k++]![0].toString(), 'text ' + round);
+  }
+  assert.deepEqual(pings, Array.from({ length: 40 }, (_, i) => 'p' + i));
+  await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(calls, Array.from({ length: n }, (_, i) => i));
+  client.close();
+  await closed(client);
+});
+
+test('thousands of small frames in one turn go out merged and in order, then the close frame', async (t) => {
+  const { wss, port } = await startServer();
+  t.after(() => wss.close());
+  wss.on('connection', (ws) => {
+    for (let i = 0; i < 5000; i++) ws.send(`m${i}`);
+    ws.close(1000, 'done');
+  });
+  const peer = await rawClient(port);
+  let frames = parseFrames(peer.received());
+  while (frames.length < 5001) {
+    await new Promise((r) => setTimeout(r, 10));
+    frames = parseFrames(peer.received());
+  }
+  peer.socket.destroy();
+  assert.equal(frames.length, 5001);
+  for (let i = 0; i < 5000; i++) assert.equal(frames[i]![1].toString(), `m${i}`);
+  assert.equal(frames[5000]![0], 0x8);
+  assert.equal(frames[5000]![1].readUInt16BE(0), 1000);
+});
+
+test('frames sent in the turn the peer half-closes still reach it before our FIN', async (t) => {
+  const { wss, port } = await startServer();
+  t.after(() => wss.close());
+  wss.on('connection', (ws) => {
+    ws.on('message', (data) => {
+      for (let i = 0; i < 3; i++) ws.send(`${data} ${i}`);
+    });
+  });
+  const peer = await rawClient(port);
+  // A message and our FIN in one segment: the server reads both in one turn.
+  peer.socket.end(clientFrame(0x1, 'bye'));
+  await peer.closed;
+  const frames = parseFrames(peer.received());
+  assert.deepEqual(
+    frames.map(([op, d]) => [op, d.toString()]),
+    [
+      [1, 'bye 0'],
+      [1, 'bye 1'],
+      [1, 'bye 2'],
+    ],
+  );
+});
+
+test('a send to a connection destroyed in the same turn reports an error to its callback', async (t) => {
+  const { wss, url } = await startServer();
+  t.after(() => wss.close());
+  const result = new Promise<Error | null | undefined>((resolve) => {
+    wss.on('connection', (ws) => {
+      ws.send('small', (err) => resolve(err));
+      ws.terminate();
+    });
+  });
+  const client = new WebSocket(url);
+  client.on('error', () => {});
+  const err = await result;
+  assert.ok(err instanceof Error);
+  await once(client, 'close');
+});
