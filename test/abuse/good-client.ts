@@ -28,7 +28,7 @@ export class HubClient {
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
       const message = JSON.parse(String(data));
-      if (message.push !== undefined) {
+      if (message.push !== undefined || typeof message.pub === 'string') {
         this.pushes.push(message);
         for (const wake of this.pushWaiters) wake();
         return;

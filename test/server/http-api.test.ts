@@ -64,7 +64,7 @@ describe('HTTP API', () => {
     assert.equal(status, 200);
     assert.deepEqual(body.result.responses[0], { channel: 'one', result: {} });
     assert.equal(body.result.responses[2].error.code, ErrorCode.badRequest);
-    assert.deepEqual(c.newPushes().map((p) => p.channel), ['one', 'two']);
+    assert.deepEqual(c.newPushes().map((p) => p.pub), ['one', 'two']);
   });
 
   it('reads presence, presence stats and history', async () => {
