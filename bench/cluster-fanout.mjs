@@ -51,7 +51,7 @@ class Client {
     this.waiting = new Map();
     this.socket.on('message', (raw) => {
       const text = String(raw);
-      if (text.startsWith('{"push"')) return onPush?.(text);
+      if (text.startsWith('{"pub"') || text.startsWith('{"push"')) return onPush?.(text);
       const reply = JSON.parse(text);
       this.waiting.get(reply.id)?.(reply);
       this.waiting.delete(reply.id);
@@ -88,7 +88,7 @@ async function measure(publisherPort, subscriberPort, channel) {
   let allReceived;
   let measuring = false;
   const onPush = (text) => {
-    if (!text.startsWith('{"push":"pub"')) return; // joins and leaves
+    if (!text.startsWith('{"pub"')) return; // joins and leaves
     received += 1;
     if (measuring && text.includes('"t":')) {
       const t = Number(text.slice(text.indexOf('"t":') + 4, text.indexOf('}', text.indexOf('"t":'))));

@@ -3,7 +3,7 @@
 // from one connection to the next. Runs in browsers and Node; imports nothing Node-only.
 
 import {
-  DisconnectCode, SUBPROTOCOL, isPush, isTemporary,
+  DisconnectCode, SUBPROTOCOL, isPush, isTemporary, pushChannel,
   type CommandMap, type ConnectParams, type ConnectResult, type HistoryParams, type Method,
   type PresenceResult, type PresenceStatsResult, type PublishParams, type PublishResult, type ServerMessage,
 } from '../wire/index.js';
@@ -323,7 +323,7 @@ export class Client extends Emitter<ClientEvents> {
       this.connectionLost({ code: ClientCode.badMessage, reason: 'the server sent a message that is not a JSON object' }, true);
       return;
     }
-    if (isPush(message)) this.subs.get(message.channel)?.handlePush(message);
+    if (isPush(message)) this.subs.get(pushChannel(message))?.handlePush(message);
     else this.commands.settle(message);
   }
 

@@ -165,7 +165,7 @@ export class Subscription<T = unknown> extends Emitter<SubscriptionEvents<T>> {
   /** @internal A push for this channel. */
   handlePush(push: Push): void {
     if (this.currentState !== 'subscribed') return;
-    if (push.push === 'pub') this.deliver(push.pub);
+    if ('pub' in push) this.deliver(push);
     else this.emit(push.push, { channel: this.channel, info: push.info });
   }
 

@@ -6,13 +6,18 @@ import { documentNamespaceOptions } from '../yjs/server/options.js';
 import { CHAT_NAMESPACE, DOCS_NAMESPACE, MARKET_NAMESPACE } from './protocol.js';
 import { GAME_NAMESPACE, GAME_NAMESPACE_OPTIONS } from './game/index.js';
 
-/** `chat:*`: presence with join/leave pushes, the last 100 messages kept 10 minutes, subscribers publish. */
+/**
+ * `chat:*`: presence with join/leave pushes, the last 100 messages kept 10 minutes,
+ * subscribers publish, and each message says who sent it (publisherInfo: the page names
+ * the sender by its client id).
+ */
 export const CHAT_NAMESPACE_OPTIONS: Readonly<NamespaceOptions> = {
   presence: true,
   joinLeave: true,
   historySize: 100,
   historyTtlMs: 600_000,
   publish: 'subscribers',
+  publisherInfo: true,
 };
 
 /**

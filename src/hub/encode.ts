@@ -12,17 +12,18 @@ export function encodeError(id: number, error: WireError): string {
   return JSON.stringify({ id, error });
 }
 
-function encodePublicationBody(publication: BrokerPublication): string {
-  let body = '{';
-  if (publication.offset > 0) body += `"offset":${publication.offset},`;
-  if (publication.epoch !== undefined) body += `"epoch":${JSON.stringify(publication.epoch)},`;
-  body += publication.binary === true ? `"b64":${publication.data}` : `"data":${publication.data}`;
-  if (publication.info !== undefined) body += `,"info":${JSON.stringify(publication.info)}`;
-  return body + '}';
-}
-
+/**
+ * `{"pub":"<channel>",…}`: the publication's fields beside the channel name, `data` spliced
+ * in as the JSON text it travels as. `info` is there only when the namespace asked for it
+ * (the publisher left it out of the broker publication otherwise).
+ */
 export function encodePublicationPush(channel: string, publication: BrokerPublication): string {
-  return `{"push":"pub","channel":${JSON.stringify(channel)},"pub":${encodePublicationBody(publication)}}`;
+  let text = `{"pub":${JSON.stringify(channel)}`;
+  if (publication.offset > 0) text += `,"offset":${publication.offset}`;
+  if (publication.epoch !== undefined) text += `,"epoch":${JSON.stringify(publication.epoch)}`;
+  text += publication.binary === true ? `,"b64":${publication.data}` : `,"data":${publication.data}`;
+  if (publication.info !== undefined) text += `,"info":${JSON.stringify(publication.info)}`;
+  return text + '}';
 }
 
 export function encodePresencePush(kind: 'join' | 'leave', channel: string, info: ClientInfo): string {

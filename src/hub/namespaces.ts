@@ -22,6 +22,12 @@ export interface NamespaceOptions {
   publish?: PublishPolicy;
   /** Anonymous connections (when allowed at all) may subscribe. Default true. */
   allowAnonymous?: boolean;
+  /**
+   * A client's publication carries its publisher's ClientInfo (`info`) in pushes, history
+   * and recovery. Off, the info is not stored nor sent (publish interceptors still see it),
+   * which keeps a push to its channel name and data. Default false.
+   */
+  publisherInfo?: boolean;
 }
 
 export type ResolvedNamespace = Readonly<Required<NamespaceOptions>>;
@@ -34,6 +40,7 @@ export const NAMESPACE_DEFAULTS: ResolvedNamespace = {
   historyMetaTtlMs: 2_592_000_000,
   publish: 'subscribers',
   allowAnonymous: true,
+  publisherInfo: false,
 };
 
 const NAMESPACE_NAME = /^[A-Za-z0-9_-]+$/;

@@ -19,7 +19,10 @@ export interface InterceptedPublication {
   channel: string;
   /** JSON data, or a Uint8Array for a binary publication. */
   data: unknown;
-  /** The publishing client's info; undefined for the API and server code. */
+  /**
+   * The publishing client's info; undefined for the API and server code. Interceptors see it
+   * whatever the namespace's `publisherInfo`, which only decides whether subscribers do.
+   */
   info?: ClientInfo | undefined;
   source: PublicationSource;
   /** The tag given to hub.publish, if any (e.g. so a bridge recognises its own publications). */
@@ -73,16 +76,21 @@ export class Publisher {
     if ((size ?? Buffer.byteLength(encoded)) > limits.maxPublicationSize) {
       throw new HubError('messageTooLarge', 'publication data too large');
     }
-    const info = connection?.clientInfo(connection.subscriptions.get(name.channel)?.info.chanInfo);
+    // Built only when someone reads it: an interceptor, or subscribers (publisherInfo).
+    const wanted = namespace.publisherInfo || this.interceptors.length > 0;
+    const info = wanted ? connection?.clientInfo(connection.subscriptions.get(name.channel)?.info.chanInfo) : undefined;
     // No interceptor (the common case) costs one length check, not an extra await.
     if (this.interceptors.length > 0) {
       const publication: InterceptedPublication = { channel: name.channel, data: request.data, info, source: request.source, tag: request.tag };
       for (const interceptor of this.interceptors) await interceptor(publication);
     }
     const retention = retentionOf(namespace);
+    // The one place that decides whether a publication carries its publisher: what the
+    // broker is not given, no push, history or recovery reply can carry.
+    const carried = namespace.publisherInfo ? info : undefined;
     const position = await this.host.broker.publish(name.channel, encoded, {
       ...(retention === undefined ? {} : { history: retention }),
-      ...(info === undefined ? {} : { info }),
+      ...(carried === undefined ? {} : { info: carried }),
       ...(request.excludeClient === undefined ? {} : { excludeClient: request.excludeClient }),
       ...(binary ? { binary: true as const } : {}),
     });

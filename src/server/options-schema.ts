@@ -55,6 +55,10 @@ export const namespaceSchema = object(
       description: 'anonymous connections (when allowed at all) may subscribe here',
       default: NAMESPACE_DEFAULTS.allowAnonymous,
     }).optional(),
+    publisherInfo: boolean({
+      description: "a client's publications carry its client info (`info`) in pushes, history and recovery; off, none is stored or sent",
+      default: NAMESPACE_DEFAULTS.publisherInfo,
+    }).optional(),
   },
   { description: 'options of one namespace' },
 ).refine(

@@ -170,11 +170,17 @@ export interface ErrorReply {
 }
 export type Reply = ResultReply | ErrorReply;
 
-/** Server → client messages without an id. */
-export interface PublicationPush {
-  push: 'pub';
-  channel: string;
-  pub: Publication;
+/**
+ * Server → client messages without an id.
+ *
+ * A publication push is the publication itself with the channel's name in `pub`:
+ * `{"pub":"chat:lobby","offset":12,"data":{...}}`. Join and leave pushes say what they are
+ * in `push`. (Until issue #17 a publication push was `{"push":"pub","channel":…,"pub":{…}}`;
+ * the flat form is 25 bytes shorter on every delivery.)
+ */
+export interface PublicationPush extends Publication {
+  /** The channel the publication was made in. */
+  pub: string;
 }
 export interface JoinPush {
   push: 'join';
@@ -191,5 +197,14 @@ export type Push = PublicationPush | JoinPush | LeavePush;
 export type ServerMessage = Reply | Push;
 
 export function isPush(message: ServerMessage): message is Push {
-  return 'push' in message;
+  return 'pub' in message || 'push' in message;
+}
+
+export function isPublicationPush(message: ServerMessage): message is PublicationPush {
+  return typeof (message as Partial<PublicationPush>).pub === 'string';
+}
+
+/** The channel a push is about. */
+export function pushChannel(push: Push): string {
+  return 'pub' in push ? push.pub : push.channel;
 }

@@ -81,7 +81,7 @@ describe('volley serve with the hub', () => {
       await once(ws, 'open');
       const pushed = new Promise<any>((resolve) => ws.on('message', (d) => {
         const m = JSON.parse(d.toString());
-        if (m.push === 'pub') resolve(m);
+        if (typeof m.pub === 'string') resolve(m);
       }));
       const subscribed = new Promise<void>((resolve) => ws.on('message', (d) => JSON.parse(d.toString()).id === 2 && resolve()));
       ws.send(JSON.stringify({ id: 1, method: 'connect', params: {} }));
@@ -93,7 +93,7 @@ describe('volley serve with the hub', () => {
         body: JSON.stringify({ channel: 'news', data: { text: '实时 ⚡' } }),
       });
       assert.equal(res.status, 200);
-      assert.deepEqual((await pushed).pub.data, { text: '实时 ⚡' });
+      assert.deepEqual((await pushed).data, { text: '实时 ⚡' });
       const denied = await fetch(`${served.httpBase}/api/publish`, { method: 'POST', headers: { authorization: 'apikey wrong' }, body: '{}' });
       assert.equal(denied.status, 401);
       ws.close();

@@ -24,7 +24,7 @@ function client(http: FakeHttp, transport: TransportName, options: ConstructorPa
 }
 
 function pub(channel: string, offset: number, data: unknown = offset): object {
-  return { push: 'pub', channel, pub: { data, offset } };
+  return { pub: channel, data, offset };
 }
 
 for (const transport of HTTP) {

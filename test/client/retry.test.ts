@@ -242,7 +242,7 @@ describe('client retry rule (fake transport, mock clock)', () => {
     const first = await connect();
     first.reply(first.last('subscribe').id, { recoverable: true, epoch: 'e1', offset: 2 });
     await settle();
-    first.deliver({ push: 'pub', channel: 'chat:e', pub: { offset: 3, data: 3 } });
+    first.deliver({ pub: 'chat:e', offset: 3, data: 3 });
     first.serverClose(1006);
     await settle();
     t.mock.timers.tick(MAX_DELAY_MS);
@@ -262,8 +262,8 @@ describe('client retry rule (fake transport, mock clock)', () => {
       recoverable: true, epoch: 'e1', offset: 5, recovered: true,
       publications: [4, 5].map((offset) => ({ offset, data: offset })),
     });
-    second.deliver({ push: 'pub', channel: 'chat:e', pub: { offset: 5, data: 5 } }); // already recovered
-    second.deliver({ push: 'pub', channel: 'chat:e', pub: { offset: 6, data: 6 } });
+    second.deliver({ pub: 'chat:e', offset: 5, data: 5 }); // already recovered
+    second.deliver({ pub: 'chat:e', offset: 6, data: 6 });
     await settle();
     assert.deepEqual(got, [3, 4, 5, 6]);
     assert.deepEqual(contexts, [{ wasRecovering: false, recovered: false }, { wasRecovering: true, recovered: true }]);
@@ -303,7 +303,7 @@ describe('client retry rule (fake transport, mock clock)', () => {
     sub.on('publication', ({ data }) => got.push(data));
     const socket = await connect();
     socket.reply(socket.last('subscribe').id, { recoverable: false });
-    socket.deliver({ push: 'pub', channel: 'live:x', pub: { data: 'right behind' } });
+    socket.deliver({ pub: 'live:x', data: 'right behind' });
     await settle();
     assert.deepEqual(got, ['right behind']);
   });

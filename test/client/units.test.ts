@@ -37,13 +37,13 @@ test('subscription: recovered publications and pushes are delivered once each, i
   sub.on('publication', ({ data }) => got.push(data));
   sub.subscribe();
   await sub.ready();
-  sub.handlePush({ push: 'pub', channel: 'chat:x', pub: { offset: 1, data: 1 } }); // older than the position
-  sub.handlePush({ push: 'pub', channel: 'chat:x', pub: { offset: 3, data: 3 } });
+  sub.handlePush({ pub: 'chat:x', offset: 1, data: 1 }); // older than the position
+  sub.handlePush({ pub: 'chat:x', offset: 3, data: 3 });
   sub.handleConnectionLost({ code: 1006, reason: 'cut' });
   assert.equal(sub.state, 'subscribing');
   await sub.handleConnected();
-  sub.handlePush({ push: 'pub', channel: 'chat:x', pub: { offset: 5, data: 5 } }); // already recovered
-  sub.handlePush({ push: 'pub', channel: 'chat:x', pub: { offset: 6, data: 6 } });
+  sub.handlePush({ pub: 'chat:x', offset: 5, data: 5 }); // already recovered
+  sub.handlePush({ pub: 'chat:x', offset: 6, data: 6 });
   assert.deepEqual(got, [3, 4, 5, 6]);
   assert.deepEqual(sub.position, { epoch: 'e1', offset: 6 });
 });
@@ -60,10 +60,10 @@ test('subscription: a new stream (its first publication names another epoch) is 
   sub.on('publication', ({ data }) => got.push(data));
   sub.subscribe();
   await sub.ready();
-  sub.handlePush({ push: 'pub', channel: 'chat:reset', pub: { offset: 6, data: 'old 6' } }); // already had it
-  sub.handlePush({ push: 'pub', channel: 'chat:reset', pub: { offset: 1, epoch: 'e2', data: 'new 1' } });
-  sub.handlePush({ push: 'pub', channel: 'chat:reset', pub: { offset: 2, data: 'new 2' } });
-  sub.handlePush({ push: 'pub', channel: 'chat:reset', pub: { offset: 2, data: 'new 2 again' } });
+  sub.handlePush({ pub: 'chat:reset', offset: 6, data: 'old 6' }); // already had it
+  sub.handlePush({ pub: 'chat:reset', offset: 1, epoch: 'e2', data: 'new 1' });
+  sub.handlePush({ pub: 'chat:reset', offset: 2, data: 'new 2' });
+  sub.handlePush({ pub: 'chat:reset', offset: 2, data: 'new 2 again' });
   assert.deepEqual(got, ['new 1', 'new 2']);
   assert.deepEqual(sub.position, { epoch: 'e2', offset: 2 });
 });

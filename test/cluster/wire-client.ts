@@ -2,10 +2,13 @@
 // commands with ids, replies by id, pushes collected per channel.
 import WebSocket from 'ws';
 
+/** A publication push (`pub` is its channel) or a join/leave push (`push`, `channel`). */
 export interface Push {
-  push: 'pub' | 'join' | 'leave';
-  channel: string;
-  pub?: { offset?: number; data: unknown; info?: { client: string; user: string } };
+  pub?: string;
+  offset?: number;
+  data?: unknown;
+  push?: 'join' | 'leave';
+  channel?: string;
   info?: { client: string; user: string };
 }
 
@@ -20,13 +23,13 @@ export class WireClient {
   private constructor(private readonly socket: WebSocket) {
     socket.on('close', (code) => (this.closeCode = code));
     socket.on('message', (raw) => {
-      const message = JSON.parse(String(raw)) as { id?: number; result?: unknown; error?: { message: string }; push?: string };
+      const message = JSON.parse(String(raw)) as { id?: number; result?: unknown; error?: { message: string }; push?: string; pub?: string };
       if (message.id !== undefined) {
         const waiter = this.waiting.get(message.id);
         this.waiting.delete(message.id);
         if (message.error !== undefined) waiter?.reject(new Error(message.error.message));
         else waiter?.resolve(message.result);
-      } else if (message.push !== undefined) {
+      } else if (message.push !== undefined || message.pub !== undefined) {
         this.pushes.push(message as Push);
       }
     });
@@ -53,12 +56,12 @@ export class WireClient {
   }
 
   publications(channel: string): unknown[] {
-    return this.pushes.filter((p) => p.push === 'pub' && p.channel === channel).map((p) => p.pub!.data);
+    return this.pushes.filter((p) => p.pub === channel).map((p) => p.data);
   }
 
   /** The position after the last publication received on the channel. */
   lastOffset(channel: string): number {
-    const offsets = this.pushes.filter((p) => p.push === 'pub' && p.channel === channel).map((p) => p.pub!.offset ?? 0);
+    const offsets = this.pushes.filter((p) => p.pub === channel).map((p) => p.offset ?? 0);
     return Math.max(0, ...offsets);
   }
 

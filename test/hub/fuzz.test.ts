@@ -48,7 +48,7 @@ class FuzzSession implements Session {
   problems: string[] = [];
 
   send(message: OutboundMessage): void {
-    if (message.text.startsWith(`{"push"`)) return; // pushes are not checked here; replies start with {"id"
+    if (message.text.startsWith(`{"pub"`) || message.text.startsWith(`{"push"`)) return; // pushes are not checked here; replies start with {"id"
     const parsed = JSON.parse(message.text) as { id: number; result?: unknown; error?: { code: number; name: string } };
     this.replies.set(parsed.id, (this.replies.get(parsed.id) ?? 0) + 1);
     if (parsed.error !== undefined) {

@@ -111,12 +111,23 @@ export class TestClient {
   newPushes(): Json[] {
     const all = this.session.sent.slice(this.read).map((m) => JSON.parse(m.text));
     this.read = this.session.sent.length;
-    return all.filter((m) => m.push !== undefined);
+    return all.filter(isPushMessage);
   }
 
   pushes(): Json[] {
-    return this.messages().filter((m) => m.push !== undefined);
+    return this.messages().filter(isPushMessage);
   }
+}
+
+/** A publication push (`{"pub": channel, …}`) or a join/leave push (`{"push": …}`). */
+function isPushMessage(message: Json): boolean {
+  return typeof message.pub === 'string' || message.push !== undefined;
+}
+
+/** The publication a publication push carries: its fields without the channel (`pub`). */
+export function publicationOf(push: Json): Json {
+  const { pub: _channel, ...publication } = push;
+  return publication;
 }
 
 export interface TestHub {

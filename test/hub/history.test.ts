@@ -2,9 +2,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { WireErrorCode as ErrorCode } from '../../src/wire/index.js';
 import { MemoryBroker } from '../../src/broker/memory.js';
-import { eventually, makeHub, settle } from './helpers.js';
+import { eventually, makeHub, publicationOf, settle } from './helpers.js';
 
-const namespaces = { chat: { historySize: 100, historyTtlMs: 600_000 }, small: { historySize: 5 }, plain: {} };
+const namespaces = { chat: { historySize: 100, historyTtlMs: 600_000 }, small: { historySize: 5 }, plain: {}, signed: { historySize: 10, publisherInfo: true } };
 
 describe('history command', () => {
   it('returns publications in order with offsets and the position', async () => {
@@ -13,7 +13,7 @@ describe('history command', () => {
     await c.call('subscribe', { channel: 'chat:a' });
     for (let i = 1; i <= 5; i++) await hub.publish('chat:a', { i });
     // The channel had no stream when subscribed; the first publication brings its epoch.
-    const { epoch } = c.pushes()[0].pub;
+    const { epoch } = c.pushes()[0];
     const all = await c.call('history', { channel: 'chat:a' });
     assert.equal(all.epoch, epoch);
     assert.equal(all.offset, 5);
@@ -26,13 +26,22 @@ describe('history command', () => {
     assert.deepEqual(positionOnly, { publications: [], offset: 5, epoch });
   });
 
-  it('keeps the publisher info of client publications', async () => {
+  it('keeps the publisher info of client publications where the namespace asks for it', async () => {
+    const { client } = makeHub({ namespaces });
+    const c = await client();
+    await c.call('subscribe', { channel: 'signed:a' });
+    await c.call('publish', { channel: 'signed:a', data: 'mine' });
+    const { publications } = await c.call('history', { channel: 'signed:a' });
+    assert.deepEqual(publications, [{ offset: 1, data: 'mine', info: { client: c.connection.id, user: '' } }]);
+  });
+
+  it('keeps no publisher info by default', async () => {
     const { client } = makeHub({ namespaces });
     const c = await client();
     await c.call('subscribe', { channel: 'chat:a' });
     await c.call('publish', { channel: 'chat:a', data: 'mine' });
     const { publications } = await c.call('history', { channel: 'chat:a' });
-    assert.deepEqual(publications, [{ offset: 1, data: 'mine', info: { client: c.connection.id, user: '' } }]);
+    assert.deepEqual(publications, [{ offset: 1, data: 'mine' }]);
   });
 
   it('refuses a position from another epoch or older than the history', async () => {
@@ -75,7 +84,7 @@ describe('recovery', () => {
     const first = await client();
     await first.call('subscribe', { channel: 'chat:live' });
     for (let i = 1; i <= 10; i++) await hub.publish('chat:live', { n: i });
-    const seen = first.pushes().map((p) => p.pub);
+    const seen = first.pushes().map(publicationOf);
     const last = seen[seen.length - 1]!;
     const { epoch } = await first.call('history', { channel: 'chat:live', limit: 0 });
     const position = { offset: last.offset, epoch };
@@ -95,7 +104,7 @@ describe('recovery', () => {
     assert.deepEqual(again.pushes(), [], 'nothing is delivered twice as a push');
 
     await hub.publish('chat:live', { n: 61 });
-    assert.deepEqual(again.newPushes().map((p) => p.pub.offset), [61], 'live delivery continues after the recovered ones');
+    assert.deepEqual(again.newPushes().map((p) => p.offset), [61], 'live delivery continues after the recovered ones');
   });
 
   it('a position older than the history gets recovered: false', async () => {
@@ -103,7 +112,7 @@ describe('recovery', () => {
     const c = await client();
     await c.call('subscribe', { channel: 'small:x' });
     for (let i = 1; i <= 12; i++) await hub.publish('small:x', i);
-    const { epoch } = c.pushes()[0].pub;
+    const { epoch } = c.pushes()[0];
     c.connection.handleClose();
     const again = await client();
     const result = await again.call('subscribe', { channel: 'small:x', since: { offset: 0, epoch } });
@@ -167,7 +176,7 @@ describe('recovery', () => {
     assert.equal(reply.result.recovered, true);
     const fromReply = reply.result.publications.map((p: any) => p.offset);
     assert.deepEqual(fromReply, [2, 3, 4, 5], 'the history read happened after 4 and 5 were stored');
-    const pushed = messages.slice(replyIndex + 1).filter((m) => m.push === 'pub').map((m) => m.pub.offset);
+    const pushed = messages.slice(replyIndex + 1).filter((m) => typeof m.pub === 'string').map((m) => m.offset);
     assert.deepEqual(pushed, [6], 'buffered 4 and 5 are not sent twice');
   });
 });

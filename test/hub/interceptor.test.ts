@@ -50,7 +50,7 @@ describe('publish interceptors', () => {
     await assert.rejects(hub.publish('news', 'stop'), (e: any) => e.code === WireErrorCode.unavailable);
     assert.deepEqual(c.pushes(), []);
     await c.call('publish', { channel: 'news', data: 'go' });
-    assert.deepEqual(c.pushes().map((p) => p.pub.data), ['go']);
+    assert.deepEqual(c.pushes().map((p) => p.data), ['go']);
     remove();
     await c.call('publish', { channel: 'news', data: 'stop' });
     assert.equal(hub.stats.publications, 2);

@@ -41,7 +41,7 @@ describe('subscribe overtaken by unsubscribe', () => {
     assert.equal(replies[2].result.recoverable, true);
     assert.equal(c.connection.subscriptions.get('chat:x')?.state, 'active');
     await hub.publish('chat:x', 'after');
-    assert.deepEqual(c.pushes().filter((p) => p.push === 'pub').map((p) => p.pub.data), ['after']);
+    assert.deepEqual(c.pushes().filter((p) => typeof p.pub === 'string').map((p) => p.data), ['after']);
   });
 
   it('with a slow broker, every interleaving of subscribe/unsubscribe/publish/history/presence is answered once', async () => {

@@ -54,7 +54,7 @@ describe('limits', () => {
     assert.equal(slow.closeCode(), DisconnectCode.slowConsumer);
     assert.equal(hub.stats.slowConsumerDisconnects, 1);
     await hub.publish('news', 3);
-    assert.deepEqual(fast.pushes().map((p) => p.pub.data), [1, 2, 3]);
+    assert.deepEqual(fast.pushes().map((p) => p.data), [1, 2, 3]);
     assert.equal(slow.pushes().length, 2, 'nothing more is queued for the closed session');
   });
 

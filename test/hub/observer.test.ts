@@ -35,7 +35,7 @@ describe('HubObserver', () => {
     const broadcasts = seen.calls.filter(([k, , recipients]) => k === 'sent' && recipients === 3);
     assert.equal(broadcasts.length, 1, 'one call for the broadcast, not one per recipient');
     // The observer is given the push's UTF-8 size, counted once by the hub.
-    assert.equal(broadcasts[0]![1], Buffer.byteLength('{"push":"pub","channel":"room:a","pub":{"data":{"n":1}}}'));
+    assert.equal(broadcasts[0]![1], Buffer.byteLength('{"pub":"room:a","data":{"n":1}}'));
 
     await clients[0]!.request('publish', { channel: 'nope:x', data: 1 });
     assert.ok(seen.calls.some(([k, code]) => k === 'error' && code === 102));

@@ -102,6 +102,6 @@ describe('cluster fan-out through a shared engine', () => {
       await c.call('subscribe', { channel: 'news' });
     }
     await a.call('publish', { channel: 'news', data: 'across' });
-    assert.deepEqual(b.newPushes().map((p) => p.pub.data), ['across']);
+    assert.deepEqual(b.newPushes().map((p) => p.data), ['across']);
   });
 });

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { OutboundMessage } from '../../src/hub/session.js';
 import { WireErrorCode as ErrorCode } from '../../src/wire/index.js';
-import { TestClient, hsToken, makeHub, SECRET } from './helpers.js';
+import { TestClient, hsToken, makeHub, publicationOf, SECRET } from './helpers.js';
 
 const namespaces = {
   chat: { historySize: 10 },
@@ -11,7 +11,7 @@ const namespaces = {
 };
 
 describe('publish', () => {
-  it('is acknowledged and reaches every subscriber with the publisher info', async () => {
+  it('is acknowledged and reaches every subscriber, without the publisher info by default', async () => {
     const { client } = makeHub({ namespaces });
     const alice = await client();
     const bob = await client();
@@ -20,8 +20,20 @@ describe('publish', () => {
     assert.deepEqual(await alice.call('publish', { channel: 'news', data: { text: 'hi' } }), {});
     for (const c of [alice, bob]) {
       assert.deepEqual(c.newPushes(), [
-        { push: 'pub', channel: 'news', pub: { data: { text: 'hi' }, info: { client: alice.connection.id, user: '' } } },
+        { pub: 'news', data: { text: 'hi' } },
       ]);
+    }
+  });
+
+  it('reaches every subscriber with the publisher info where the namespace asks for it', async () => {
+    const { client } = makeHub({ namespaces: { ...namespaces, signed: { publisherInfo: true } } });
+    const alice = await client();
+    const bob = await client();
+    await alice.call('subscribe', { channel: 'signed:a' });
+    await bob.call('subscribe', { channel: 'signed:a' });
+    await alice.call('publish', { channel: 'signed:a', data: { text: 'hi' } });
+    for (const c of [alice, bob]) {
+      assert.deepEqual(c.newPushes(), [{ pub: 'signed:a', data: { text: 'hi' }, info: { client: alice.connection.id, user: '' } }]);
     }
   });
 
@@ -91,7 +103,7 @@ describe('publish', () => {
       await c.call('subscribe', { channel: 'feed:prices' });
       await c.expectError('publish', { channel: 'feed:prices', data: 1 }, ErrorCode.permissionDenied);
       await hub.publish('feed:prices', { eur: 1.1 });
-      assert.deepEqual(c.newPushes().map((p) => p.pub), [{ data: { eur: 1.1 } }]);
+      assert.deepEqual(c.newPushes().map(publicationOf), [{ data: { eur: 1.1 } }]);
     });
   });
 

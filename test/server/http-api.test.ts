@@ -35,7 +35,7 @@ describe('HTTP API', () => {
     const { status, body } = await post('/api/publish', { channel: 'chat:a', data: { text: 'from http' } });
     assert.equal(status, 200);
     assert.equal(body.result.offset, 1);
-    assert.deepEqual(c.newPushes().map((p) => p.pub.data), [{ text: 'from http' }]);
+    assert.deepEqual(c.newPushes().map((p) => p.data), [{ text: 'from http' }]);
   });
 
   it('publishes and broadcasts binary data given as b64; bad base64 is 400/107', async () => {
@@ -45,7 +45,7 @@ describe('HTTP API', () => {
     const b64 = Buffer.from([0, 255, 10]).toString('base64');
     assert.equal((await post('/api/publish', { channel: 'chat:bin', b64 })).status, 200);
     assert.equal((await post('/api/broadcast', { channels: ['bin2'], b64 })).status, 200);
-    assert.deepEqual(c.newPushes().map((p) => [p.channel, p.pub.b64, p.pub.data]), [['chat:bin', b64, undefined], ['bin2', b64, undefined]]);
+    assert.deepEqual(c.newPushes().map((p) => [p.pub, p.b64, p.data]), [['chat:bin', b64, undefined], ['bin2', b64, undefined]]);
     const bad = await post('/api/publish', { channel: 'chat:bin', b64: 'AA=' });
     assert.equal(bad.status, 400);
     assert.equal(bad.body.error.code, ErrorCode.badRequest);
@@ -64,7 +64,7 @@ describe('HTTP API', () => {
     assert.equal(status, 200);
     assert.deepEqual(body.result.responses[0], { channel: 'one', result: {} });
     assert.equal(body.result.responses[2].error.code, ErrorCode.badRequest);
-    assert.deepEqual(c.newPushes().map((p) => p.channel), ['one', 'two']);
+    assert.deepEqual(c.newPushes().map((p) => p.pub), ['one', 'two']);
   });
 
   it('reads presence, presence stats and history', async () => {

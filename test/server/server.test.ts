@@ -108,10 +108,10 @@ describe('VolleyServer', () => {
     const { epoch } = ((await response.json()) as { result: { epoch: string } }).result;
     await client.until(() => client.pushes.length === 1);
     // The first publication of a stream carries its epoch (subscribing created no stream).
-    assert.deepEqual(client.pushes[0], { push: 'pub', channel: 'chat:room', pub: { offset: 1, epoch, data: { hello: 'world' } } });
+    assert.deepEqual(client.pushes[0], { pub: 'chat:room', offset: 1, epoch, data: { hello: 'world' } });
     await server.publish('chat:room', 'in code');
     await client.until(() => client.pushes.length === 2);
-    assert.equal(client.pushes[1].pub.data, 'in code');
+    assert.equal(client.pushes[1].data, 'in code');
     client.ws.close();
   });
 

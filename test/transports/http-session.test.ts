@@ -63,7 +63,7 @@ describe('HttpSession', () => {
     const rb = new FakeResponse();
     a.attach(ra, undefined, true);
     b.attach(rb, undefined, true);
-    const message = new OutboundMessage('{"push":"pub","channel":"c","pub":{"data":1}}');
+    const message = new OutboundMessage('{"pub":"c","data":1}');
     let encodings = 0;
     const original = FORMATS['http-stream'].encode;
     message.encoded('http-stream', (text) => {
@@ -76,7 +76,7 @@ describe('HttpSession', () => {
     assert.equal(encodings, 1);
     assert.deepEqual(seqs(ra.text), [1, 2]);
     assert.deepEqual(seqs(rb.text), [1]);
-    assert.match(ra.text, /^\{"open":\{"session":"n\.A+0"\}\}\n\{"seq":1,"m":\{"push":"pub"/);
+    assert.match(ra.text, /^\{"open":\{"session":"n\.A+0"\}\}\n\{"seq":1,"m":\{"pub":"c"/);
   });
 
   it('messages queued with no request attached count as bufferedAmount; past highWaterMark the hub cuts the session (3002) and frees it', async () => {

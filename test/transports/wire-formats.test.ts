@@ -24,9 +24,9 @@ describe('wire formats', () => {
 
   it('NDJSON: one line per item, the volley.v1 text spliced in as JSON', () => {
     assert.equal(streamFormat.opened('n.s'), '{"open":{"session":"n.s"}}\n');
-    const line = text(streamFormat.message(3, streamFormat.encode('{"push":"pub","channel":"c","pub":{"data":[1,2]}}')));
-    assert.equal(line, '{"seq":3,"m":{"push":"pub","channel":"c","pub":{"data":[1,2]}}}\n');
-    assert.deepEqual(JSON.parse(line), { seq: 3, m: { push: 'pub', channel: 'c', pub: { data: [1, 2] } } });
+    const line = text(streamFormat.message(3, streamFormat.encode('{"pub":"c","data":[1,2]}')));
+    assert.equal(line, '{"seq":3,"m":{"pub":"c","data":[1,2]}}\n');
+    assert.deepEqual(JSON.parse(line), { seq: 3, m: { pub: 'c', data: [1, 2] } });
     assert.equal(text(streamFormat.message(4, streamFormat.encode('{"a":\n1}'))), '{"seq":4,"m":{"a": 1}}\n', 'a line break between tokens becomes a space');
     assert.equal(streamFormat.heartbeat, '\n');
     assert.equal(streamFormat.closed({ code: 1001, reason: 'server shutdown' }), '{"close":{"code":1001,"reason":"server shutdown"}}\n');

@@ -57,6 +57,22 @@ test('chat: a registered name shows in the room`s member list; bad input is refu
   await assert.rejects(client.rpc(RPC_WHO, { room: 'no spaces' }), { codeName: 'bad_request' });
 });
 
+test('chat messages say who sent them (publisherInfo), live and in history', async () => {
+  const alice = connect();
+  const bob = connect();
+  await Promise.all([alice.ready(), bob.ready()]);
+  const heard: Array<string | undefined> = [];
+  const room = bob.subscribe('chat:senders');
+  room.on('publication', ({ info }) => heard.push(info?.client));
+  await room.ready();
+  await alice.subscribe('chat:senders').ready();
+  await alice.publish('chat:senders', { name: 'Alice', text: 'hi', sentAt: Date.now() });
+  while (heard.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.deepEqual(heard, [alice.id]);
+  const { publications } = await bob.history('chat:senders');
+  assert.deepEqual(publications.map((p) => p.info?.client), [alice.id]);
+});
+
 test('the status endpoint answers JSON figures, with recent samples', async () => {
   const client = connect();
   await client.subscribe('chat:status').ready();

@@ -7,7 +7,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Connection } from '../../hub/connection.js';
 import type { OutboundMessage, Session } from '../../hub/session.js';
-import { DisconnectCode, WireErrorCode, type Publication, type SubscribeResult, type WireError } from '../../wire/index.js';
+import { DisconnectCode, WireErrorCode, type Publication, type PublicationPush, type SubscribeResult, type WireError } from '../../wire/index.js';
 import { sendError, streamHeaders, TransportError } from '../http-answers.js';
 import { sseData } from '../sse-format.js';
 import { encodePosition, type ChannelPosition } from './event-position.js';
@@ -33,11 +33,9 @@ interface ParsedPush {
 type Parsed = { kind: 'reply'; id: number; result?: unknown; error?: WireError } | { kind: 'pub'; push: ParsedPush } | { kind: 'other' };
 
 function parse(text: string): Parsed {
-  const value = JSON.parse(text) as { id?: number; result?: unknown; error?: WireError; push?: string; channel?: string; pub?: Publication };
+  const value = JSON.parse(text) as { id?: number; result?: unknown; error?: WireError } & Partial<PublicationPush>;
   if (typeof value.id === 'number') return { kind: 'reply', id: value.id, result: value.result, error: value.error };
-  if (value.push === 'pub' && typeof value.channel === 'string' && value.pub !== undefined) {
-    return { kind: 'pub', push: pushOf(value.channel, value.pub) };
-  }
+  if (typeof value.pub === 'string') return { kind: 'pub', push: pushOf(value.pub, value) };
   return { kind: 'other' };
 }
 

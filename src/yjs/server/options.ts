@@ -72,11 +72,12 @@ export function defaultDocumentAccess(publisher: ClientInfo): DocumentAccess {
 /**
  * The namespace options a document namespace needs: presence (the sync rpc checks that
  * the caller is subscribed), join/leave (remote cursors go when their client leaves),
- * a short history (a reconnect within it recovers without a full diff), publishers are
- * subscribers. Spread your own on top.
+ * publisher info (the provider ties a cursor to the connection that published it, so it
+ * knows whose cursors a leave removes), a short history (a reconnect within it recovers
+ * without a full diff), publishers are subscribers. Spread your own on top.
  */
 export function documentNamespaceOptions(): NamespaceOptions {
-  return { presence: true, joinLeave: true, historySize: 100, historyTtlMs: 600_000, publish: 'subscribers' };
+  return { presence: true, joinLeave: true, publisherInfo: true, historySize: 100, historyTtlMs: 600_000, publish: 'subscribers' };
 }
 
 export function resolveDocumentServiceOptions(options: DocumentServiceOptions): ResolvedDocumentServiceOptions {
