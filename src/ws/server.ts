@@ -99,9 +99,9 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
         res.writeHead(426, { 'Content-Type': 'text/plain', 'Content-Length': body.length, Upgrade: 'websocket', Connection: 'close' });
         res.end(body);
       });
-      // A socket that sends nothing at all is not covered by headersTimeout: drop it after the
-      // same time of silence (an upgraded socket clears this timeout).
-      this.httpServer.timeout = handshakeTimeout;
+      // headersTimeout also drops a socket that sends nothing at all (Node's connection check
+      // counts from the connection's start), so no idle timer is set on every socket: that
+      // timer cost each handshake a Timeout and a bound function, and kept the Timeout after.
       this.httpServer.listen(options.port, options.host, options.backlog, onListening);
     } else if (options.server) {
       this.httpServer = options.server;
