@@ -218,3 +218,51 @@ export function validateUpgradeResponse(
   }
   return { protocol: protocol ?? '', extensions };
 }
+
+/** An upgrade request read from raw bytes by parseUpgradeHead. */
+export interface RawUpgradeHead {
+  url: string;
+  /** Lower-case names; each header appears once. */
+  headers: Record<string, string>;
+  /** Names and values as received, alternating (as node:http's rawHeaders). */
+  rawHeaders: string[];
+  /** Bytes of the request head, CRLFCRLF included: what follows belongs to the WebSocket. */
+  length: number;
+}
+
+/** Largest request head parseUpgradeHead reads (a browser's is about 500 bytes). */
+export const MAX_FAST_HEAD = 4096;
+const MAX_FAST_HEADERS = 32;
+const REQUEST_LINE = /^GET (\/[!-~]*) HTTP\/1\.1$/;
+// A token, a colon, optional spaces or tabs, then visible ASCII and spaces only (no obs-fold,
+// no obs-text, no control character). The value's trailing spaces are trimmed as node:http does.
+const HEADER_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*([ -~]*?)[ \t]*$/;
+
+/**
+ * Reads a WebSocket upgrade request from the start of `bytes` when it is there whole and in
+ * the plainest form: `GET /path HTTP/1.1`, at most 32 headers in MAX_FAST_HEAD bytes, each
+ * name once, no body, and (as node:http decides what is an upgrade) `Connection` naming
+ * `upgrade` and an `Upgrade` header present. Anything else returns null, and the bytes go to
+ * node:http, which answers them as it always does: this reads a strict subset of HTTP, so
+ * it never accepts what node:http would refuse.
+ */
+export function parseUpgradeHead(bytes: Buffer): RawUpgradeHead | null {
+  const end = bytes.indexOf('\r\n\r\n');
+  if (end === -1 || end + 4 > MAX_FAST_HEAD) return null;
+  const lines = bytes.toString('latin1', 0, end).split('\r\n');
+  if (lines.length - 1 > MAX_FAST_HEADERS) return null;
+  const requestLine = REQUEST_LINE.exec(lines[0]!);
+  if (requestLine === null) return null;
+  const headers: Record<string, string> = Object.create(null);
+  const rawHeaders: string[] = [];
+  for (let i = 1; i < lines.length; i++) {
+    const m = HEADER_LINE.exec(lines[i]!);
+    if (m === null) return null;
+    const name = m[1]!.toLowerCase();
+    if (headers[name] !== undefined || name === 'content-length' || name === 'transfer-encoding') return null;
+    headers[name] = m[2]!;
+    rawHeaders.push(m[1]!, m[2]!);
+  }
+  if (headers['upgrade'] === undefined || !hasToken(headers['connection'], 'upgrade')) return null;
+  return { url: requestLine[1]!, headers: { ...headers }, rawHeaders, length: end + 4 };
+}
