@@ -234,9 +234,10 @@ export interface RawUpgradeHead {
 export const MAX_FAST_HEAD = 4096;
 const MAX_FAST_HEADERS = 32;
 const REQUEST_LINE = /^GET (\/[!-~]*) HTTP\/1\.1$/;
-// A token, a colon, optional spaces or tabs, then visible ASCII and spaces only (no obs-fold,
-// no obs-text, no control character). The value's trailing spaces are trimmed as node:http does.
-const HEADER_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*([ -~]*?)[ \t]*$/;
+// A token, a colon, then visible ASCII, spaces and tabs only (no obs-fold, no obs-text, no
+// control character). Linear: the value's surrounding spaces and tabs are trimmed afterwards,
+// as node:http does, not by a lazy pattern (which would backtrack on a run of spaces).
+const HEADER_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):([\t -~]*)$/;
 
 /**
  * Reads a WebSocket upgrade request from the start of `bytes` when it is there whole and in
@@ -260,8 +261,9 @@ export function parseUpgradeHead(bytes: Buffer): RawUpgradeHead | null {
     if (m === null) return null;
     const name = m[1]!.toLowerCase();
     if (headers[name] !== undefined || name === 'content-length' || name === 'transfer-encoding') return null;
-    headers[name] = m[2]!;
-    rawHeaders.push(m[1]!, m[2]!);
+    const value = m[2]!.trim(); // only spaces and tabs can be trimmed here: the pattern allows no other whitespace
+    headers[name] = value;
+    rawHeaders.push(m[1]!, value);
   }
   if (headers['upgrade'] === undefined || !hasToken(headers['connection'], 'upgrade')) return null;
   return { url: requestLine[1]!, headers: { ...headers }, rawHeaders, length: end + 4 };
