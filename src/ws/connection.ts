@@ -13,7 +13,7 @@ import { binaryToBuffer } from './data.js';
 import type { ConnectionLimits } from './limits.js';
 import type { PreparedMessage } from './prepared-message.js';
 import { FrameSender, type BacklogWatcher, type WriteCallback } from './sender.js';
-import { listenToSocket, watchDrain, type SocketOwner } from './socket-glue.js';
+import { clearSocketTimeout, listenToSocket, watchDrain, type SocketOwner } from './socket-glue.js';
 
 export type ReadyState = 0 | 1 | 2 | 3;
 export type SendData = string | Buffer | ArrayBuffer | ArrayBufferView | Blob;
@@ -132,7 +132,7 @@ export class Connection<T extends EventEmitter<WebSocketEvents>> implements Rece
       { role: setup.role, maxPayload: setup.limits.maxPayload, maxFragments: setup.limits.maxFragments, inflater: setup.deflate },
       this,
     );
-    socket.setTimeout(0);
+    clearSocketTimeout(socket);
     socket.setNoDelay(true);
     // Paused explicitly, adding the 'data' listener does not start the flow: nothing is read
     // before the caller ('open' listeners, the server's 'connection' callback) is ready.

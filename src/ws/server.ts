@@ -4,7 +4,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { CloseCode } from '../protocol/constants.js';
 import { ErrorCode, HandshakeError } from '../protocol/errors.js';
-import { buildRejectResponse, buildUpgradeResponse, validateUpgradeRequest, type ValidatedUpgrade } from '../protocol/handshake.js';
+import { buildRejectResponse, buildUpgradeResponse, parseUpgradeHead, validateUpgradeRequest, type ValidatedUpgrade } from '../protocol/handshake.js';
 import { serverCompression, type CompressionOption } from './compression.js';
 import { DEFAULT_HANDSHAKE_TIMEOUT } from './defaults.js';
 import { Heartbeat } from './heartbeat.js';
@@ -72,12 +72,16 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
   private readonly compression;
   private readonly limits: ConnectionLimits;
   private closing = false;
+  // Port mode: sockets whose first bytes have not come yet (see acceptSocket).
+  private pending: PendingSockets | null = null;
   // Told by each connection as it closes: one function for all of them.
   private readonly onClientClosed = (ws: WebSocket): void => {
     this.clients.delete(ws);
     this.heartbeat?.delete(ws);
   };
   private readonly detach: () => void = () => {};
+  /** @internal What an upgrade request read by the fast path goes to (the 'upgrade' handler). */
+  onFastUpgrade: ((req: http.IncomingMessage, socket: Duplex, head: Buffer) => void) | null = null;
 
   constructor(options: WebSocketServerOptions, onListening?: () => void) {
     super();
@@ -99,9 +103,21 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
         res.writeHead(426, { 'Content-Type': 'text/plain', 'Content-Length': body.length, Upgrade: 'websocket', Connection: 'close' });
         res.end(body);
       });
-      // A socket that sends nothing at all is not covered by headersTimeout: drop it after the
-      // same time of silence (an upgraded socket clears this timeout).
-      this.httpServer.timeout = handshakeTimeout;
+      // headersTimeout also drops a socket that sends nothing at all (Node's connection check
+      // counts from the connection's start), so no idle timer is set on every socket: that
+      // timer cost each handshake a Timeout and a bound function, and kept the Timeout after.
+      // The fast path: a socket whose first read is a plain, whole upgrade request is upgraded
+      // here, without node:http's parser, request stream and per-socket listeners; any other
+      // socket (a partial or unusual request, any non-upgrade request) goes to node:http with
+      // the bytes read, and gets exactly the answers it got before.
+      const httpServer = this.httpServer;
+      const httpOnConnection = httpServer.listeners('connection');
+      if (httpOnConnection.length === 1) {
+        const toHttp = httpOnConnection[0] as (socket: Duplex) => void;
+        httpServer.removeListener('connection', toHttp);
+        const pending = (this.pending = new PendingSockets(handshakeTimeout));
+        httpServer.on('connection', (socket: Socket) => acceptSocket(this, socket, pending, (s) => toHttp.call(httpServer, s)));
+      }
       this.httpServer.listen(options.port, options.host, options.backlog, onListening);
     } else if (options.server) {
       this.httpServer = options.server;
@@ -118,6 +134,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
         }
         this.handleUpgrade(req, socket, head, (ws) => this.emit('connection', ws, req));
       };
+      this.onFastUpgrade = onUpgrade;
       server.on('listening', onListeningEvent);
       server.on('error', onError);
       server.on('upgrade', onUpgrade);
@@ -256,6 +273,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     }
     this.closing = true;
     this.heartbeat?.stop();
+    this.pending?.destroyAll();
     this.detach();
     for (const ws of this.clients) ws.close(CloseCode.GoingAway, 'Server shutting down');
     const waitClients = Promise.all([...this.clients].map((ws) => (ws.readyState === WebSocket.CLOSED ? null : new Promise((r) => ws.once('close', r)))));
@@ -278,4 +296,98 @@ export function abortHandshake(socket: Duplex, status: number, message: string, 
   if (socket.destroyed) return;
   socket.once('finish', () => socket.destroy());
   socket.end(buildRejectResponse(status, message, headers));
+}
+
+/**
+ * Sockets waiting for their first bytes, dropped after handshakeTimeout (to 1.5 times it) of
+ * silence: one interval for all of them, ticking only while some wait, three generations of
+ * sets instead of a timer per socket.
+ */
+class PendingSockets {
+  private young = new Set<Socket>();
+  private middle = new Set<Socket>();
+  private old = new Set<Socket>();
+  private timer: NodeJS.Timeout | null = null;
+  private readonly tickMs: number;
+
+  constructor(timeoutMs: number) {
+    this.tickMs = Math.max(1, Math.floor(timeoutMs / 2));
+  }
+
+  add(socket: Socket): void {
+    this.young.add(socket);
+    if (this.timer === null) {
+      this.timer = setInterval(() => this.tick(), this.tickMs);
+      this.timer.unref();
+    }
+  }
+
+  delete(socket: Socket): void {
+    if (!this.young.delete(socket) && !this.middle.delete(socket)) this.old.delete(socket);
+  }
+
+  destroyAll(): void {
+    for (const set of [this.young, this.middle, this.old]) {
+      for (const socket of set) socket.destroy();
+      set.clear();
+    }
+    this.stop();
+  }
+
+  private tick(): void {
+    const expired = this.old;
+    this.old = this.middle;
+    this.middle = this.young;
+    this.young = expired;
+    for (const socket of expired) socket.destroy();
+    expired.clear();
+    if (this.old.size === 0 && this.middle.size === 0) this.stop();
+  }
+
+  private stop(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+  }
+}
+
+/** A socket of the server's own HTTP server (port mode): waits for its first bytes. */
+function acceptSocket(server: WebSocketServer, socket: Socket, pending: PendingSockets, toHttp: (socket: Socket) => void): void {
+  pending.add(socket);
+  const onError = () => {
+    pending.delete(socket);
+    socket.destroy();
+  };
+  const onFirstData = (chunk: Buffer) => {
+    pending.delete(socket);
+    socket.off('data', onFirstData);
+    socket.off('error', onError);
+    socket.off('end', onError);
+    const head = parseUpgradeHead(chunk);
+    const onUpgrade = server.onFastUpgrade;
+    if (head === null || onUpgrade === null) {
+      // node:http reads the socket from these bytes on, as if it had read them itself.
+      socket.pause();
+      socket.unshift(chunk);
+      toHttp(socket);
+      socket.resume();
+      return;
+    }
+    const req = new http.IncomingMessage(socket);
+    req.method = 'GET';
+    req.url = head.url;
+    req.httpVersionMajor = 1;
+    req.httpVersionMinor = 1;
+    req.httpVersion = '1.1';
+    req.headers = head.headers;
+    req.rawHeaders = head.rawHeaders;
+    req.complete = true;
+    (req as { upgrade?: boolean }).upgrade = true;
+    // Nothing more is read until the connection is open (verifyUpgrade may take its time).
+    socket.pause();
+    onUpgrade(req, socket, chunk.subarray(head.length));
+  };
+  socket.on('data', onFirstData);
+  // An error, or the peer's FIN before any byte: nothing to answer.
+  socket.on('error', onError);
+  socket.on('end', onError);
 }

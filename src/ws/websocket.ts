@@ -33,10 +33,11 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
   static readonly OPEN = 1;
   static readonly CLOSING = 2;
   static readonly CLOSED = 3;
-  readonly CONNECTING = 0;
-  readonly OPEN = 1;
-  readonly CLOSING = 2;
-  readonly CLOSED = 3;
+  // On the prototype (as in browsers), not four fields on every socket: see below the class.
+  declare readonly CONNECTING: 0;
+  declare readonly OPEN: 1;
+  declare readonly CLOSING: 2;
+  declare readonly CLOSED: 3;
 
   binaryType: BinaryType = 'nodebuffer';
 
@@ -52,6 +53,8 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
    */
   constructor(address: string | URL, protocols?: string | string[], options?: ClientOptions) {
     super();
+    // EventEmitter's own listener table is a dictionary-mode object (some 160 bytes more per socket).
+    (this as unknown as { _events: EventSlots })._events = new EventSlots();
     const accepted = acceptedSetup;
     if (accepted !== null) {
       acceptedSetup = null;
@@ -131,6 +134,11 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     this.#connection.terminate();
   }
 
+  /** @internal EventEmitter's, leaving out the slots of events nobody listens to (see EventSlots). */
+  override eventNames(): Array<keyof WebSocketEvents> {
+    return super.eventNames().filter((name) => this.listenerCount(name) > 0);
+  }
+
   // ---- the browser's event API (see browser-events.ts) ----
 
   get #events(): BrowserEvents {
@@ -171,6 +179,33 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
   }
 }
 
+
+for (const [name, value] of [['CONNECTING', 0], ['OPEN', 1], ['CLOSING', 2], ['CLOSED', 3]] as const) {
+  Object.defineProperty(WebSocket.prototype, name, { value, enumerable: true });
+}
+
+/**
+ * A WebSocket's listener table (EventEmitter's `_events`): one slot for each event it emits,
+ * so that the object keeps a fixed shape, as Node's streams do for theirs. Its prototype has
+ * no prototype, so an event named like an Object.prototype member finds no listener.
+ */
+interface EventSlots {
+  open: unknown;
+  message: unknown;
+  close: unknown;
+  error: unknown;
+  ping: unknown;
+  pong: unknown;
+}
+const EventSlots = function (this: EventSlots) {
+  this.open = undefined;
+  this.message = undefined;
+  this.close = undefined;
+  this.error = undefined;
+  this.ping = undefined;
+  this.pong = undefined;
+} as unknown as new () => EventSlots;
+EventSlots.prototype = Object.create(null);
 
 const EMPTY = Buffer.alloc(0);
 const NO_OPTIONS: SendOptions = {};

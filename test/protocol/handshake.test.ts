@@ -2,7 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   buildClientHeaders, buildRejectResponse, buildUpgradeResponse, computeAccept, generateKey,
-  validateUpgradeRequest, validateUpgradeResponse,
+  MAX_FAST_HEAD, parseUpgradeHead, validateUpgradeRequest, validateUpgradeResponse,
 } from '../../src/protocol/handshake.js';
 import { HandshakeError } from '../../src/protocol/errors.js';
 
@@ -135,4 +135,44 @@ describe('client handshake (RFC 6455 section 4.1)', () => {
       assert.throws(() => validateUpgradeResponse(r, key, protocols, extensions), HandshakeError);
     });
   }
+});
+
+describe('parseUpgradeHead (the port-mode fast path) reads only the plainest upgrade requests', () => {
+  const base = 'GET /chat?x=1 HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: keep-alive, Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n';
+  test('a whole request: url, lower-case header names, trimmed values, raw headers, and where the head ends', () => {
+    const bytes = Buffer.concat([Buffer.from(base + 'X-Pad: \t spaced \t\r\n\r\n'), Buffer.from([0x81, 0x80])]);
+    const head = parseUpgradeHead(bytes)!;
+    assert.equal(head.url, '/chat?x=1');
+    assert.equal(head.headers['sec-websocket-key'], 'dGhlIHNhbXBsZSBub25jZQ==');
+    assert.equal(head.headers['x-pad'], 'spaced');
+    assert.deepEqual(head.rawHeaders.slice(0, 2), ['Host', 'a']);
+    assert.equal(head.length, bytes.length - 2);
+  });
+  test('anything else is left to node:http (null)', () => {
+    const refused: Array<[string, string]> = [
+      ['partial', base],
+      ['no Upgrade', base.replace('Upgrade: websocket\r\n', '') + '\r\n'],
+      ['Connection without upgrade', base.replace('keep-alive, Upgrade', 'keep-alive') + '\r\n'],
+      ['POST', base.replace('GET', 'POST') + '\r\n'],
+      ['HTTP/1.0', base.replace('HTTP/1.1', 'HTTP/1.0') + '\r\n'],
+      ['absolute URL', base.replace('GET /chat', 'GET http://a/chat') + '\r\n'],
+      ['duplicate', base + 'Host: b\r\n\r\n'],
+      ['Content-Length', base + 'Content-Length: 0\r\n\r\n'],
+      ['Transfer-Encoding', base + 'Transfer-Encoding: chunked\r\n\r\n'],
+      ['obs-fold', base + 'X-A: 1\r\n 2\r\n\r\n'],
+      ['control character', base + 'X-A: 1\x002\r\n\r\n'],
+      ['obs-text', base + 'X-A: caf\xe9\r\n\r\n'],
+      ['space before colon', base + 'X-A : 1\r\n\r\n'],
+      ['bare LF', base.replace(/\r\n/g, '\n') + '\n'],
+      ['too large', base + `X-Big: ${'x'.repeat(MAX_FAST_HEAD)}\r\n\r\n`],
+      ['too many headers', base + Array.from({ length: 40 }, (_, i) => `X-${i}: v\r\n`).join('') + '\r\n'],
+    ];
+    for (const [name, text] of refused) assert.equal(parseUpgradeHead(Buffer.from(text, 'latin1')), null, name);
+  });
+  test('a value of spaces or tabs up to the size limit is read without backtracking (the pattern is linear)', () => {
+    for (const pad of [' ', '\t']) {
+      const text = base + `X-A:${pad.repeat(MAX_FAST_HEAD - base.length - 16)}x\r\n\r\n`;
+      assert.equal(parseUpgradeHead(Buffer.from(text))?.headers['x-a'], 'x');
+    }
+  });
 });

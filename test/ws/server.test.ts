@@ -224,3 +224,119 @@ describe('bytes that arrive with the handshake', () => {
     server.close();
   });
 });
+
+describe('port mode reads plain upgrade requests itself and leaves everything else to node:http', () => {
+  /** The status line a raw request gets (the socket is dropped once the answer's head came). */
+  async function statusOf(port: number, parts: Array<string | Buffer>, gapMs = 30): Promise<string> {
+    const net = await import('node:net');
+    const socket = net.connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    let answer = '';
+    const done = new Promise<string>((resolve) => {
+      socket.on('data', (c) => {
+        answer += c.toString('latin1');
+        if (answer.includes('\r\n\r\n')) resolve(answer.split('\r\n')[0]!);
+      });
+      socket.on('close', () => resolve(answer.split('\r\n')[0] ?? ''));
+      socket.on('error', () => {});
+    });
+    for (const part of parts) {
+      socket.write(part);
+      if (parts.length > 1) await new Promise((r) => setTimeout(r, gapMs));
+    }
+    const status = await done;
+    socket.destroy();
+    return status;
+  }
+
+  const plain = upgradeRequest('/chat?room=1');
+  const cases: Array<[string, Array<string | Buffer>]> = [
+    ['plain', [plain]],
+    ['split in two packets', [plain.slice(0, 40), plain.slice(40)]],
+    ['split inside the final CRLFCRLF', [plain.slice(0, -2), plain.slice(-2)]],
+    ['not an upgrade', ['GET /page HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n']],
+    ['HTTP/1.0', [plain.replace('HTTP/1.1', 'HTTP/1.0')]],
+    ['POST with a body', [upgradeRequest('/', { 'Content-Length': '2' }, [], 'POST') + 'hi']],
+    ['duplicate key', [upgradeRequest('/').replace('\r\n\r\n', '\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n')]],
+    ['duplicate Host', [upgradeRequest('/').replace('\r\n\r\n', '\r\nHost: other\r\n\r\n')]],
+    ['obs-fold', [upgradeRequest('/').replace('Upgrade: websocket\r\n', 'Upgrade:\r\n websocket\r\n')]],
+    ['a control character in a value', [upgradeRequest('/', { 'X-Note': 'a\x01b' })]],
+    ['a space before the colon', [upgradeRequest('/').replace('Upgrade: websocket', 'Upgrade : websocket')]],
+    ['bare LF line ends', [upgradeRequest('/').replace(/\r\n/g, '\n')]],
+    ['headers over 16 KiB', [upgradeRequest('/', { 'X-Big': 'x'.repeat(20_000) })]],
+    ['many headers', [upgradeRequest('/', Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`X-H${i}`, 'v'])))]],
+    ['no key', [upgradeRequest('/', {}, ['Sec-WebSocket-Key'])]],
+    ['wrong version', [upgradeRequest('/', { 'Sec-WebSocket-Version': '8' })]],
+    ['absolute URL', [plain.replace('GET /chat', 'GET http://127.0.0.1/chat')]],
+    ['lower-case method', [plain.replace('GET', 'get')]],
+  ];
+
+  test('every request gets the status an attached node:http server gives it', async () => {
+    // The reference: the same WebSocketServer on a node:http server of our own (no fast path),
+    // answering non-upgrade requests as port mode does.
+    const reference = http.createServer((_req, res) => {
+      const body = 'Upgrade Required';
+      res.writeHead(426, { 'Content-Type': 'text/plain', 'Content-Length': body.length, Upgrade: 'websocket', Connection: 'close' });
+      res.end(body);
+    });
+    reference.listen(0, '127.0.0.1');
+    await once(reference, 'listening');
+    const attached = new WebSocketServer({ server: reference });
+    const { wss, port } = await startServer();
+    const referencePort = (reference.address() as AddressInfo).port;
+    for (const [name, parts] of cases) {
+      const [fast, slow] = [await statusOf(port, parts), await statusOf(referencePort, parts)];
+      assert.equal(fast, slow, name);
+      if (name === 'plain' || name.startsWith('split')) assert.equal(fast, 'HTTP/1.1 101 Switching Protocols', name);
+    }
+    await new Promise((r) => wss.close(r));
+    await new Promise((r) => attached.close(r));
+    reference.close();
+  });
+
+  test('the request a fast-path connection reports is an IncomingMessage with what was sent', async () => {
+    const seen: http.IncomingMessage[] = [];
+    const { wss, url } = await startServer({
+      path: '/chat',
+      verifyUpgrade: (req) => {
+        seen.push(req);
+        return true;
+      },
+    });
+    const connected = once(wss, 'connection');
+    const client = new WebSocket(`${url}/chat?room=1`, ['v1.volley'], { headers: { 'X-Token': 'abc' } });
+    await once(client, 'open');
+    const [ws, req] = (await connected) as [WebSocket, http.IncomingMessage];
+    assert.equal(seen[0], req);
+    assert.ok(req instanceof http.IncomingMessage);
+    assert.equal(req.method, 'GET');
+    assert.equal(req.url, '/chat?room=1');
+    assert.equal(req.httpVersion, '1.1');
+    assert.equal(req.headers['x-token'], 'abc');
+    assert.equal(req.headers['sec-websocket-protocol'], 'v1.volley');
+    assert.ok(req.rawHeaders.includes('X-Token'));
+    assert.equal(req.socket.remoteAddress, '127.0.0.1');
+    assert.equal(ws.protocol, 'v1.volley');
+    // Another path is refused with 404, as before.
+    const other = new WebSocket(`${url}/elsewhere`);
+    const refused = new Promise<Error>((resolve) => other.on('error', resolve));
+    const otherClosed = closed(other);
+    assert.match((await refused).message, /404/);
+    await otherClosed;
+    client.close();
+    await closed(client);
+    await new Promise((r) => wss.close(r));
+  });
+
+  test('close() drops sockets that have not sent their request yet', async () => {
+    const net = await import('node:net');
+    const { wss, port } = await startServer();
+    const socket = net.connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.on('error', () => {});
+    await new Promise((r) => setTimeout(r, 20));
+    const gone = once(socket, 'close');
+    await new Promise((r) => wss.close(r));
+    await gone;
+  });
+});
