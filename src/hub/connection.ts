@@ -42,19 +42,47 @@ export interface Identity {
   allowedChannels: string[] | undefined;
 }
 
-/** One channel of a connection. Readable by all; changed only through its Connection's methods. */
-export class ChannelSubscription {
+/** A push that arrived while its subscription was pending. */
+interface WaitingPush {
+  message: OutboundMessage;
+  offset: number;
+}
+
+/**
+ * One channel of a connection. Readable by all; changed only through its Connection's methods.
+ * It is also what the channel's local subscriber set holds, so a publication reaches the
+ * connection without looking the channel up in the connection's map once per delivery.
+ */
+export class ChannelSubscription implements LocalSubscriber {
   /** pending: the subscribe reply is not sent yet, so pushes wait in `buffer`. */
   state: 'pending' | 'active' = 'pending';
-  buffer: Array<{ message: OutboundMessage; offset: number }> = [];
+  /** The pushes waiting for the subscribe reply; made on the first one (most subscriptions never wait). */
+  buffer: WaitingPush[] | undefined = undefined;
   /** The highest stream offset the client has been given (0 without history). */
   offset = 0;
 
   constructor(
+    readonly connection: Connection,
     readonly channel: string,
     readonly namespace: ResolvedNamespace,
     public info: ClientInfo,
   ) {}
+
+  get clientId(): string {
+    return this.connection.id;
+  }
+
+  /** One push of the channel (`offset`: its stream offset, 0 without one): sent, or kept until the reply. */
+  deliver(message: OutboundMessage, offset: number): void {
+    if (this.state === 'active') {
+      if (offset > 0) this.offset = offset;
+      this.connection.push(message);
+    } else if (this.buffer === undefined) {
+      this.buffer = [{ message, offset }];
+    } else {
+      this.buffer.push({ message, offset });
+    }
+  }
 }
 
 /** A connection's traffic since it opened: messages and UTF-8 bytes each way, and error replies. */
@@ -66,7 +94,7 @@ export interface ConnectionTraffic {
   errors: number;
 }
 
-export class Connection implements LocalSubscriber {
+export class Connection {
   readonly id = randomUUID();
   /** When the transport session was accepted (ms since the epoch, on the hub's clock). */
   readonly connectedAt: number;
@@ -77,7 +105,15 @@ export class Connection implements LocalSubscriber {
   private name = '';
   private version = '';
   private readonly channels = new Map<string, ChannelSubscription>();
-  private readonly publishBucket: TokenBucket;
+  /** The publish rate limit, made on the first publish (most connections only subscribe). */
+  private publishBucket: TokenBucket | undefined = undefined;
+  /**
+   * Bytes this connection may still send before its transport's buffer could pass the
+   * high-water mark: bufferedAmount is read only when this runs out, not per delivery. A
+   * transport's buffer grows only by what is sent to it, and each send is charged at least
+   * its encoded size, so the cut still comes at the first send that passes the mark.
+   */
+  private sendBudget = 0;
   /** Settles (never rejects) when a connect command in flight has finished. */
   private connectDone: Promise<void> | undefined;
   private closedWith: { code: number; reason: string } | undefined;
@@ -86,9 +122,7 @@ export class Connection implements LocalSubscriber {
     private readonly host: ConnectionHost,
     private readonly session: Session,
   ) {
-    const { limits, now } = host.options;
-    this.publishBucket = new TokenBucket(limits.publishRate, limits.publishBurst, now);
-    this.connectedAt = now();
+    this.connectedAt = host.options.now();
   }
 
   get state(): ConnectionState {
@@ -217,12 +251,16 @@ export class Connection implements LocalSubscriber {
 
   /** Takes one publish from the rate limit; false when the bucket is empty. */
   takePublishToken(): boolean {
+    if (this.publishBucket === undefined) {
+      const { limits, now } = this.host.options;
+      this.publishBucket = new TokenBucket(limits.publishRate, limits.publishBurst, now);
+    }
     return this.publishBucket.take();
   }
 
   /** Registers a pending subscription (pushes wait for its reply). */
   addSubscription(channel: string, namespace: ResolvedNamespace, chanInfo?: unknown): ChannelSubscription {
-    const subscription = new ChannelSubscription(channel, namespace, this.clientInfo(chanInfo));
+    const subscription = new ChannelSubscription(this, channel, namespace, this.clientInfo(chanInfo));
     this.channels.set(channel, subscription);
     return subscription;
   }
@@ -253,14 +291,15 @@ export class Connection implements LocalSubscriber {
   activate(subscription: ChannelSubscription): void {
     subscription.state = 'active';
     const waiting = subscription.buffer;
-    subscription.buffer = [];
+    if (waiting === undefined) return;
+    subscription.buffer = undefined;
     for (const { message, offset } of waiting) {
       if (this.isClosed) return;
       if (offset > 0) {
         if (offset <= subscription.offset) continue;
         subscription.offset = offset;
       }
-      this.send(message, true);
+      this.push(message);
     }
   }
 
@@ -273,15 +312,15 @@ export class Connection implements LocalSubscriber {
 
   // ---- output ----
 
-  deliver(channel: string, message: OutboundMessage, offset: number): void {
-    const subscription = this.channels.get(channel);
-    if (subscription === undefined) return;
-    if (subscription.state === 'pending') {
-      subscription.buffer.push({ message, offset });
-      return;
-    }
-    if (offset > 0) subscription.offset = offset;
-    this.send(message, true);
+  /** Sends one push of a broadcast (counted once for all recipients by LocalChannels). */
+  push(message: OutboundMessage): void {
+    if (this.currentState === 'closed') return;
+    const bytes = message.byteLength;
+    this.counts.messagesOut += 1;
+    this.counts.bytesOut += bytes;
+    this.session.send(message);
+    this.sendBudget -= sendCharge(bytes);
+    if (this.sendBudget < 0) this.checkBacklog();
   }
 
   reply(id: number, result: unknown): void {
@@ -294,16 +333,31 @@ export class Connection implements LocalSubscriber {
     this.send(new OutboundMessage(encodeError(id, error)));
   }
 
-  /** Sends a reply (a broadcast's pushes are counted once, by LocalChannels), then enforces the slow-consumer policy. */
-  private send(message: OutboundMessage, counted = false): void {
+  /** Sends a reply (counted for the observer here, one recipient), then enforces the slow-consumer policy. */
+  private send(message: OutboundMessage): void {
     if (this.isClosed) return;
-    this.counts.messagesOut += 1;
-    this.counts.bytesOut += message.byteLength;
-    if (!counted) this.host.observer.current.sent(message.byteLength, 1);
-    this.session.send(message);
-    if (this.session.bufferedAmount > this.host.options.limits.highWaterMark) {
+    this.host.observer.current.sent(message.byteLength, 1);
+    this.push(message);
+  }
+
+  /** The send budget ran out: read the transport's buffer; past the high-water mark the connection is cut. */
+  private checkBacklog(): void {
+    const buffered = this.session.bufferedAmount;
+    const { highWaterMark } = this.host.options.limits;
+    if (buffered > highWaterMark) {
       this.host.slowConsumer(this);
       this.close(DisconnectCode.slowConsumer, 'slow consumer');
+    } else {
+      this.sendBudget = highWaterMark - buffered;
     }
   }
+}
+
+/**
+ * What one send may add to a transport's buffer, at most: a WebSocket frame adds up to 14
+ * bytes of header, an HTTP transport its framing (SSE lines, a JSON string's escapes, which
+ * at most double the text).
+ */
+function sendCharge(bytes: number): number {
+  return 2 * bytes + 64;
 }

@@ -21,7 +21,8 @@ export class WebSocketSession implements Session {
   ) {}
 
   send(message: OutboundMessage): void {
-    if (this.ws.readyState !== this.ws.OPEN) return;
+    // sendPrepared drops the message itself once the socket is closing or closed (its own
+    // state check), so no readyState read here: this runs once per delivery of a fan-out.
     try {
       this.ws.sendPrepared(message.encoded(this.transport, prepare));
     } catch {
