@@ -85,6 +85,63 @@ export class ChannelSubscription implements LocalSubscriber {
   }
 }
 
+const NO_SUBSCRIPTIONS: readonly ChannelSubscription[] = [];
+
+/**
+ * A connection's subscriptions by channel name, in the order they were made. Most connections
+ * hold one: it sits in a field, and a Map (whose table alone is ~200 bytes) is made only for
+ * a second channel.
+ */
+export class ChannelTable {
+  private one: ChannelSubscription | undefined = undefined;
+  private many: Map<string, ChannelSubscription> | undefined = undefined;
+
+  get size(): number {
+    if (this.many !== undefined) return this.many.size;
+    return this.one === undefined ? 0 : 1;
+  }
+
+  get(channel: string): ChannelSubscription | undefined {
+    if (this.many !== undefined) return this.many.get(channel);
+    const one = this.one;
+    return one !== undefined && one.channel === channel ? one : undefined;
+  }
+
+  has(channel: string): boolean {
+    return this.get(channel) !== undefined;
+  }
+
+  values(): IterableIterator<ChannelSubscription> {
+    if (this.many !== undefined) return this.many.values();
+    return (this.one === undefined ? NO_SUBSCRIPTIONS : [this.one]).values();
+  }
+
+  keys(): IterableIterator<string> {
+    if (this.many !== undefined) return this.many.keys();
+    return (this.one === undefined ? [] : [this.one.channel]).values();
+  }
+
+  /** @internal Connection's: adds or replaces the channel's subscription. */
+  set(subscription: ChannelSubscription): void {
+    const one = this.one;
+    if (this.many !== undefined) this.many.set(subscription.channel, subscription);
+    else if (one === undefined || one.channel === subscription.channel) this.one = subscription;
+    else {
+      this.many = new Map([
+        [one.channel, one],
+        [subscription.channel, subscription],
+      ]);
+      this.one = undefined;
+    }
+  }
+
+  /** @internal Connection's. */
+  delete(channel: string): void {
+    if (this.many !== undefined) this.many.delete(channel);
+    else if (this.one !== undefined && this.one.channel === channel) this.one = undefined;
+  }
+}
+
 /** A connection's traffic since it opened: messages and UTF-8 bytes each way, and error replies. */
 export interface ConnectionTraffic {
   messagesIn: number;
@@ -104,7 +161,7 @@ export class Connection {
   private identity: Identity = { user: '', connInfo: undefined, expiresAt: undefined, allowedChannels: undefined };
   private name = '';
   private version = '';
-  private readonly channels = new Map<string, ChannelSubscription>();
+  private readonly channels = new ChannelTable();
   /** The publish rate limit, made on the first publish (most connections only subscribe). */
   private publishBucket: TokenBucket | undefined = undefined;
   /**
@@ -149,7 +206,7 @@ export class Connection {
   get clientVersion(): string {
     return this.version;
   }
-  get subscriptions(): ReadonlyMap<string, ChannelSubscription> {
+  get subscriptions(): Pick<ChannelTable, 'size' | 'get' | 'has' | 'values' | 'keys'> {
     return this.channels;
   }
   /** 'websocket', 'sse', …: the session's transport. */
@@ -224,9 +281,14 @@ export class Connection {
   beginConnect(): () => void {
     if (this.currentState !== 'new') throw new HubError('alreadyConnected', 'connect was already sent');
     this.currentState = 'connecting';
-    let settle!: () => void;
-    this.connectDone = new Promise((resolve) => (settle = resolve));
-    return settle;
+    let resolve!: () => void;
+    const done = new Promise<void>((settled) => (resolve = settled));
+    this.connectDone = done;
+    return () => {
+      resolve();
+      // Settled: commands that come later need not wait, and the promise need not be kept.
+      if (this.connectDone === done) this.connectDone = undefined;
+    };
   }
 
   /** Resolves once a connect in flight has finished (at once when none is). */
@@ -261,7 +323,7 @@ export class Connection {
   /** Registers a pending subscription (pushes wait for its reply). */
   addSubscription(channel: string, namespace: ResolvedNamespace, chanInfo?: unknown): ChannelSubscription {
     const subscription = new ChannelSubscription(this, channel, namespace, this.clientInfo(chanInfo));
-    this.channels.set(channel, subscription);
+    this.channels.set(subscription);
     return subscription;
   }
 
