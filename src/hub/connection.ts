@@ -155,8 +155,13 @@ export class Connection {
   readonly id = randomUUID();
   /** When the transport session was accepted (ms since the epoch, on the hub's clock). */
   readonly connectedAt: number;
-  /** Counted as messages pass: one add per message and direction, nothing else. */
-  private readonly counts: ConnectionTraffic = { messagesIn: 0, bytesIn: 0, messagesOut: 0, bytesOut: 0, errors: 0 };
+  // Counted as messages pass: one add per message and direction, nothing else. Fields of the
+  // connection itself, not an object of their own: one object less per connection and per delivery.
+  private messagesIn = 0;
+  private bytesIn = 0;
+  private messagesOut = 0;
+  private bytesOut = 0;
+  private errors = 0;
   private currentState: ConnectionState = 'new';
   private identity: Identity = { user: '', connInfo: undefined, expiresAt: undefined, allowedChannels: undefined };
   private name = '';
@@ -216,9 +221,9 @@ export class Connection {
   get remoteAddress(): string | undefined {
     return this.session.remoteAddress;
   }
-  /** The traffic counters (live, read-only). */
+  /** The traffic counters, as of now. */
   get traffic(): Readonly<ConnectionTraffic> {
-    return this.counts;
+    return { messagesIn: this.messagesIn, bytesIn: this.bytesIn, messagesOut: this.messagesOut, bytesOut: this.bytesOut, errors: this.errors };
   }
   /** The code the server closed the connection with; undefined while open or when the peer ended it. */
   get closeCode(): number | undefined {
@@ -235,8 +240,8 @@ export class Connection {
     if (this.isClosed) return;
     // Counted once here for the traffic counters, the observer and the size limit alike.
     const size = bytes ?? Buffer.byteLength(text);
-    this.counts.messagesIn += 1;
-    this.counts.bytesIn += size;
+    this.messagesIn += 1;
+    this.bytesIn += size;
     this.host.observer.current.received(size);
     const { maxMessageSize, maxJsonDepth } = this.host.options.limits;
     if (size > maxMessageSize) {
@@ -378,8 +383,8 @@ export class Connection {
   push(message: OutboundMessage): void {
     if (this.currentState === 'closed') return;
     const bytes = message.byteLength;
-    this.counts.messagesOut += 1;
-    this.counts.bytesOut += bytes;
+    this.messagesOut += 1;
+    this.bytesOut += bytes;
     this.session.send(message);
     this.sendBudget -= sendCharge(bytes);
     if (this.sendBudget < 0) this.checkBacklog();
@@ -390,7 +395,7 @@ export class Connection {
   }
 
   replyError(id: number, error: WireError): void {
-    this.counts.errors += 1;
+    this.errors += 1;
     this.host.observer.current.error(error.code);
     this.send(new OutboundMessage(encodeError(id, error)));
   }
