@@ -42,19 +42,104 @@ export interface Identity {
   allowedChannels: string[] | undefined;
 }
 
-/** One channel of a connection. Readable by all; changed only through its Connection's methods. */
-export class ChannelSubscription {
+/** A push that arrived while its subscription was pending. */
+interface WaitingPush {
+  message: OutboundMessage;
+  offset: number;
+}
+
+/**
+ * One channel of a connection. Readable by all; changed only through its Connection's methods.
+ * It is also what the channel's local subscriber set holds, so a publication reaches the
+ * connection without looking the channel up in the connection's map once per delivery.
+ */
+export class ChannelSubscription implements LocalSubscriber {
   /** pending: the subscribe reply is not sent yet, so pushes wait in `buffer`. */
   state: 'pending' | 'active' = 'pending';
-  buffer: Array<{ message: OutboundMessage; offset: number }> = [];
+  /** The pushes waiting for the subscribe reply; made on the first one (most subscriptions never wait). */
+  buffer: WaitingPush[] | undefined = undefined;
   /** The highest stream offset the client has been given (0 without history). */
   offset = 0;
 
   constructor(
+    readonly connection: Connection,
     readonly channel: string,
     readonly namespace: ResolvedNamespace,
     public info: ClientInfo,
   ) {}
+
+  get clientId(): string {
+    return this.connection.id;
+  }
+
+  /** One push of the channel (`offset`: its stream offset, 0 without one): sent, or kept until the reply. */
+  deliver(message: OutboundMessage, offset: number): void {
+    if (this.state === 'active') {
+      if (offset > 0) this.offset = offset;
+      this.connection.push(message);
+    } else if (this.buffer === undefined) {
+      this.buffer = [{ message, offset }];
+    } else {
+      this.buffer.push({ message, offset });
+    }
+  }
+}
+
+const NO_SUBSCRIPTIONS: readonly ChannelSubscription[] = [];
+
+/**
+ * A connection's subscriptions by channel name, in the order they were made. Most connections
+ * hold one: it sits in a field, and a Map (whose table alone is ~200 bytes) is made only for
+ * a second channel.
+ */
+export class ChannelTable {
+  private one: ChannelSubscription | undefined = undefined;
+  private many: Map<string, ChannelSubscription> | undefined = undefined;
+
+  get size(): number {
+    if (this.many !== undefined) return this.many.size;
+    return this.one === undefined ? 0 : 1;
+  }
+
+  get(channel: string): ChannelSubscription | undefined {
+    if (this.many !== undefined) return this.many.get(channel);
+    const one = this.one;
+    return one !== undefined && one.channel === channel ? one : undefined;
+  }
+
+  has(channel: string): boolean {
+    return this.get(channel) !== undefined;
+  }
+
+  values(): IterableIterator<ChannelSubscription> {
+    if (this.many !== undefined) return this.many.values();
+    return (this.one === undefined ? NO_SUBSCRIPTIONS : [this.one]).values();
+  }
+
+  keys(): IterableIterator<string> {
+    if (this.many !== undefined) return this.many.keys();
+    return (this.one === undefined ? [] : [this.one.channel]).values();
+  }
+
+  /** @internal Connection's: adds or replaces the channel's subscription. */
+  set(subscription: ChannelSubscription): void {
+    const one = this.one;
+    if (this.many !== undefined) this.many.set(subscription.channel, subscription);
+    else if (one === undefined || one.channel === subscription.channel) this.one = subscription;
+    else {
+      this.many = new Map([
+        [one.channel, one],
+        [subscription.channel, subscription],
+      ]);
+      this.one = undefined;
+    }
+  }
+
+  /** @internal Connection's. */
+  delete(channel: string): void {
+    if (this.many !== undefined) this.many.delete(channel);
+    else if (this.one !== undefined && this.one.channel === channel) this.one = undefined;
+  }
 }
 
 /** A connection's traffic since it opened: messages and UTF-8 bytes each way, and error replies. */
@@ -66,18 +151,31 @@ export interface ConnectionTraffic {
   errors: number;
 }
 
-export class Connection implements LocalSubscriber {
+export class Connection {
   readonly id = randomUUID();
   /** When the transport session was accepted (ms since the epoch, on the hub's clock). */
   readonly connectedAt: number;
-  /** Counted as messages pass: one add per message and direction, nothing else. */
-  private readonly counts: ConnectionTraffic = { messagesIn: 0, bytesIn: 0, messagesOut: 0, bytesOut: 0, errors: 0 };
+  // Counted as messages pass: one add per message and direction, nothing else. Fields of the
+  // connection itself, not an object of their own: one object less per connection and per delivery.
+  private messagesIn = 0;
+  private bytesIn = 0;
+  private messagesOut = 0;
+  private bytesOut = 0;
+  private errors = 0;
   private currentState: ConnectionState = 'new';
   private identity: Identity = { user: '', connInfo: undefined, expiresAt: undefined, allowedChannels: undefined };
   private name = '';
   private version = '';
-  private readonly channels = new Map<string, ChannelSubscription>();
-  private readonly publishBucket: TokenBucket;
+  private readonly channels = new ChannelTable();
+  /** The publish rate limit, made on the first publish (most connections only subscribe). */
+  private publishBucket: TokenBucket | undefined = undefined;
+  /**
+   * Bytes this connection may still send before its transport's buffer could pass the
+   * high-water mark: bufferedAmount is read only when this runs out, not per delivery. A
+   * transport's buffer grows only by what is sent to it, and each send is charged at least
+   * its encoded size, so the cut still comes at the first send that passes the mark.
+   */
+  private sendBudget = 0;
   /** Settles (never rejects) when a connect command in flight has finished. */
   private connectDone: Promise<void> | undefined;
   private closedWith: { code: number; reason: string } | undefined;
@@ -86,9 +184,7 @@ export class Connection implements LocalSubscriber {
     private readonly host: ConnectionHost,
     private readonly session: Session,
   ) {
-    const { limits, now } = host.options;
-    this.publishBucket = new TokenBucket(limits.publishRate, limits.publishBurst, now);
-    this.connectedAt = now();
+    this.connectedAt = host.options.now();
   }
 
   get state(): ConnectionState {
@@ -115,7 +211,7 @@ export class Connection implements LocalSubscriber {
   get clientVersion(): string {
     return this.version;
   }
-  get subscriptions(): ReadonlyMap<string, ChannelSubscription> {
+  get subscriptions(): Pick<ChannelTable, 'size' | 'get' | 'has' | 'values' | 'keys'> {
     return this.channels;
   }
   /** 'websocket', 'sse', …: the session's transport. */
@@ -125,9 +221,9 @@ export class Connection implements LocalSubscriber {
   get remoteAddress(): string | undefined {
     return this.session.remoteAddress;
   }
-  /** The traffic counters (live, read-only). */
+  /** The traffic counters, as of now. */
   get traffic(): Readonly<ConnectionTraffic> {
-    return this.counts;
+    return { messagesIn: this.messagesIn, bytesIn: this.bytesIn, messagesOut: this.messagesOut, bytesOut: this.bytesOut, errors: this.errors };
   }
   /** The code the server closed the connection with; undefined while open or when the peer ended it. */
   get closeCode(): number | undefined {
@@ -144,8 +240,8 @@ export class Connection implements LocalSubscriber {
     if (this.isClosed) return;
     // Counted once here for the traffic counters, the observer and the size limit alike.
     const size = bytes ?? Buffer.byteLength(text);
-    this.counts.messagesIn += 1;
-    this.counts.bytesIn += size;
+    this.messagesIn += 1;
+    this.bytesIn += size;
     this.host.observer.current.received(size);
     const { maxMessageSize, maxJsonDepth } = this.host.options.limits;
     if (size > maxMessageSize) {
@@ -190,9 +286,14 @@ export class Connection implements LocalSubscriber {
   beginConnect(): () => void {
     if (this.currentState !== 'new') throw new HubError('alreadyConnected', 'connect was already sent');
     this.currentState = 'connecting';
-    let settle!: () => void;
-    this.connectDone = new Promise((resolve) => (settle = resolve));
-    return settle;
+    let resolve!: () => void;
+    const done = new Promise<void>((settled) => (resolve = settled));
+    this.connectDone = done;
+    return () => {
+      resolve();
+      // Settled: commands that come later need not wait, and the promise need not be kept.
+      if (this.connectDone === done) this.connectDone = undefined;
+    };
   }
 
   /** Resolves once a connect in flight has finished (at once when none is). */
@@ -217,13 +318,17 @@ export class Connection implements LocalSubscriber {
 
   /** Takes one publish from the rate limit; false when the bucket is empty. */
   takePublishToken(): boolean {
+    if (this.publishBucket === undefined) {
+      const { limits, now } = this.host.options;
+      this.publishBucket = new TokenBucket(limits.publishRate, limits.publishBurst, now);
+    }
     return this.publishBucket.take();
   }
 
   /** Registers a pending subscription (pushes wait for its reply). */
   addSubscription(channel: string, namespace: ResolvedNamespace, chanInfo?: unknown): ChannelSubscription {
-    const subscription = new ChannelSubscription(channel, namespace, this.clientInfo(chanInfo));
-    this.channels.set(channel, subscription);
+    const subscription = new ChannelSubscription(this, channel, namespace, this.clientInfo(chanInfo));
+    this.channels.set(subscription);
     return subscription;
   }
 
@@ -253,14 +358,15 @@ export class Connection implements LocalSubscriber {
   activate(subscription: ChannelSubscription): void {
     subscription.state = 'active';
     const waiting = subscription.buffer;
-    subscription.buffer = [];
+    if (waiting === undefined) return;
+    subscription.buffer = undefined;
     for (const { message, offset } of waiting) {
       if (this.isClosed) return;
       if (offset > 0) {
         if (offset <= subscription.offset) continue;
         subscription.offset = offset;
       }
-      this.send(message, true);
+      this.push(message);
     }
   }
 
@@ -273,15 +379,15 @@ export class Connection implements LocalSubscriber {
 
   // ---- output ----
 
-  deliver(channel: string, message: OutboundMessage, offset: number): void {
-    const subscription = this.channels.get(channel);
-    if (subscription === undefined) return;
-    if (subscription.state === 'pending') {
-      subscription.buffer.push({ message, offset });
-      return;
-    }
-    if (offset > 0) subscription.offset = offset;
-    this.send(message, true);
+  /** Sends one push of a broadcast (counted once for all recipients by LocalChannels). */
+  push(message: OutboundMessage): void {
+    if (this.currentState === 'closed') return;
+    const bytes = message.byteLength;
+    this.messagesOut += 1;
+    this.bytesOut += bytes;
+    this.session.send(message);
+    this.sendBudget -= sendCharge(bytes);
+    if (this.sendBudget < 0) this.checkBacklog();
   }
 
   reply(id: number, result: unknown): void {
@@ -289,21 +395,36 @@ export class Connection implements LocalSubscriber {
   }
 
   replyError(id: number, error: WireError): void {
-    this.counts.errors += 1;
+    this.errors += 1;
     this.host.observer.current.error(error.code);
     this.send(new OutboundMessage(encodeError(id, error)));
   }
 
-  /** Sends a reply (a broadcast's pushes are counted once, by LocalChannels), then enforces the slow-consumer policy. */
-  private send(message: OutboundMessage, counted = false): void {
+  /** Sends a reply (counted for the observer here, one recipient), then enforces the slow-consumer policy. */
+  private send(message: OutboundMessage): void {
     if (this.isClosed) return;
-    this.counts.messagesOut += 1;
-    this.counts.bytesOut += message.byteLength;
-    if (!counted) this.host.observer.current.sent(message.byteLength, 1);
-    this.session.send(message);
-    if (this.session.bufferedAmount > this.host.options.limits.highWaterMark) {
+    this.host.observer.current.sent(message.byteLength, 1);
+    this.push(message);
+  }
+
+  /** The send budget ran out: read the transport's buffer; past the high-water mark the connection is cut. */
+  private checkBacklog(): void {
+    const buffered = this.session.bufferedAmount;
+    const { highWaterMark } = this.host.options.limits;
+    if (buffered > highWaterMark) {
       this.host.slowConsumer(this);
       this.close(DisconnectCode.slowConsumer, 'slow consumer');
+    } else {
+      this.sendBudget = highWaterMark - buffered;
     }
   }
+}
+
+/**
+ * What one send may add to a transport's buffer, at most: a WebSocket frame adds up to 14
+ * bytes of header, an HTTP transport its framing (SSE lines, a JSON string's escapes, which
+ * at most double the text).
+ */
+function sendCharge(bytes: number): number {
+  return 2 * bytes + 64;
 }

@@ -84,8 +84,8 @@ export class Hub {
   /** What connections see of the hub. */
   private readonly host: ConnectionHost;
 
-  private readonly connections = new Set<Connection>();
   private readonly connectionsByUser = new Map<string, Set<Connection>>();
+  /** This node's connections by client id, in order of connection (the one registry: no second set). */
   private readonly connectionsById = new Map<string, Connection>();
   /** The traffic of connections that have closed (the live ones are summed when asked). */
   private readonly closedTraffic: HubTraffic = { messagesIn: 0, bytesIn: 0, messagesOut: 0, bytesOut: 0, errors: 0 };
@@ -156,7 +156,7 @@ export class Hub {
   }
 
   get connectionCount(): number {
-    return this.connections.size;
+    return this.connectionsById.size;
   }
 
   get channelCount(): number {
@@ -168,7 +168,7 @@ export class Hub {
    * in order of connection, paged; with `user`, that user's only. Costs O(offset + limit).
    */
   listConnections(query: ConnectionQuery = {}): ConnectionPage {
-    if (query.user === undefined) return pageOfConnections(this.connections, this.connections.size, query);
+    if (query.user === undefined) return pageOfConnections(this.connectionsById.values(), this.connectionsById.size, query);
     const sessions = this.connectionsByUser.get(query.user);
     return pageOfConnections(sessions ?? [], sessions?.size ?? 0, query);
   }
@@ -190,7 +190,7 @@ export class Hub {
   /** Messages and bytes in and out and error replies of this node since it started: O(connections), for sampling every few seconds. */
   traffic(): HubTraffic {
     const total = { ...this.closedTraffic };
-    for (const connection of this.connections) addTraffic(total, connection.traffic);
+    for (const connection of this.connectionsById.values()) addTraffic(total, connection.traffic);
     return total;
   }
 
@@ -201,7 +201,6 @@ export class Hub {
       connection.close(DisconnectCode.shutdown, 'server shutdown');
       return connection;
     }
-    this.connections.add(connection);
     this.connectionsById.set(connection.id, connection);
     this.connectDeadlines.schedule(connection, this.options.now() + this.options.connectTimeoutMs);
     this.observer.current.opened(connection);
@@ -211,7 +210,7 @@ export class Hub {
   /** Subscriptions of this node's connections (pending ones included); counted when asked. */
   get subscriptionCount(): number {
     let count = 0;
-    for (const connection of this.connections) count += connection.subscriptions.size;
+    for (const connection of this.connectionsById.values()) count += connection.subscriptions.size;
     return count;
   }
 
@@ -306,7 +305,7 @@ export class Hub {
     }
     if (now - this.lastPresenceRefresh >= this.options.presenceTtlMs / 3) {
       this.lastPresenceRefresh = now;
-      this.memberships.refreshPresence(this.connections);
+      this.memberships.refreshPresence(this.connectionsById.values());
     }
   }
 
@@ -315,7 +314,7 @@ export class Hub {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
     if (this.sweepTimer !== undefined) clearInterval(this.sweepTimer);
-    for (const connection of [...this.connections]) connection.close(code, reason);
+    for (const connection of [...this.connectionsById.values()]) connection.close(code, reason);
   }
 
   /** Reports an unexpected error (counted in stats.internalErrors, passed to onInternalError). */
@@ -339,7 +338,7 @@ export class Hub {
 
   /** connect or refresh succeeded: the connection has a user and a token expiry. */
   private authenticated(connection: Connection): void {
-    if (!this.connections.has(connection)) return;
+    if (!this.isRegistered(connection)) return;
     this.connectDeadlines.cancel(connection);
     let sessions = this.connectionsByUser.get(connection.user);
     if (sessions === undefined) {
@@ -351,11 +350,15 @@ export class Hub {
     else this.tokenExpiry.schedule(connection, connection.expiresAt * 1000);
   }
 
+  private isRegistered(connection: Connection): boolean {
+    return this.connectionsById.get(connection.id) === connection;
+  }
+
   /** The connection has closed: drop everything it held. */
   private forget(connection: Connection): void {
-    if (!this.connections.delete(connection)) return;
-    this.observer.current.closed(connection, connection.closeCode, connection.closeReason);
+    if (!this.isRegistered(connection)) return;
     this.connectionsById.delete(connection.id);
+    this.observer.current.closed(connection, connection.closeCode, connection.closeReason);
     addTraffic(this.closedTraffic, connection.traffic);
     this.tokenExpiry.cancel(connection);
     this.connectDeadlines.cancel(connection);

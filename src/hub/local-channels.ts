@@ -8,10 +8,12 @@ import { encodePresencePush, encodePublicationPush } from './encode.js';
 import type { ObserverSlot } from './observer.js';
 import { OutboundMessage } from './session.js';
 
+/** One connection's subscription to a channel, as the channel's fan-out sees it. */
 export interface LocalSubscriber {
-  readonly id: string;
+  /** The client id of the subscriber's connection (a publication may exclude it). */
+  readonly clientId: string;
   /** `offset` is the publication's stream offset, 0 for events without one. */
-  deliver(channel: string, message: OutboundMessage, offset: number): void;
+  deliver(message: OutboundMessage, offset: number): void;
 }
 
 interface Entry {
@@ -95,11 +97,19 @@ export class LocalChannels {
       message = new OutboundMessage(encodePresencePush(event.type, event.channel, event.info));
     }
     // A Set tolerates deletion while iterating: a slow consumer closed mid-loop is skipped.
+    // The set holds the subscriptions themselves: one call per delivery, no lookup.
     let recipients = 0;
-    for (const subscriber of entry.subscribers) {
-      if (subscriber.id !== excluded) {
-        subscriber.deliver(event.channel, message, offset);
+    if (excluded === undefined) {
+      for (const subscriber of entry.subscribers) {
+        subscriber.deliver(message, offset);
         recipients++;
+      }
+    } else {
+      for (const subscriber of entry.subscribers) {
+        if (subscriber.clientId !== excluded) {
+          subscriber.deliver(message, offset);
+          recipients++;
+        }
       }
     }
     // Counted once per broadcast, not per recipient.

@@ -32,14 +32,16 @@ export class Memberships {
     const { broker, localChannels, presenceTtlMs } = this.host;
     const { channel, namespace } = subscription;
     try {
-      await localChannels.add(channel, connection);
+      await localChannels.add(channel, subscription);
       if (!connection.holds(subscription)) return this.abandon(connection, subscription);
       const result = await this.readPosition(connection, subscription, since);
       if (namespace.presence) await broker.addPresence(channel, subscription.info, presenceTtlMs);
       if (!connection.holds(subscription)) return this.abandon(connection, subscription);
       return result;
     } catch (error) {
-      if (connection.removeSubscription(subscription)) localChannels.remove(channel, connection);
+      // Whoever removed the subscription first (leave) has also unregistered it; a no-op then.
+      connection.removeSubscription(subscription);
+      localChannels.remove(channel, subscription);
       throw error;
     }
   }
@@ -55,7 +57,7 @@ export class Memberships {
   leave(connection: Connection, subscription: ChannelSubscription): void {
     if (!connection.removeSubscription(subscription)) return;
     const { broker, localChannels } = this.host;
-    localChannels.remove(subscription.channel, connection);
+    localChannels.remove(subscription.channel, subscription);
     if (subscription.state !== 'active') return;
     if (subscription.namespace.presence) this.host.background(broker.removePresence(subscription.channel, connection.id));
     if (subscription.namespace.joinLeave) this.host.background(broker.publishLeave(subscription.channel, subscription.info));
@@ -96,12 +98,13 @@ export class Memberships {
   }
 
   /**
-   * The subscription was cancelled (unsubscribe, disconnect) while it was being set up.
-   * When a newer subscription to the channel has started since, it owns the registration.
+   * The subscription was cancelled (unsubscribe, disconnect) while it was being set up. Its
+   * own registration goes; when a newer subscription to the channel has started since, that
+   * one owns the presence entry (kept under the client id).
    */
   private abandon(connection: Connection, subscription: ChannelSubscription): undefined {
+    this.host.localChannels.remove(subscription.channel, subscription);
     if (connection.subscriptions.has(subscription.channel)) return undefined;
-    this.host.localChannels.remove(subscription.channel, connection);
     if (subscription.namespace.presence) this.host.background(this.host.broker.removePresence(subscription.channel, connection.id));
     return undefined;
   }

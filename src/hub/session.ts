@@ -7,7 +7,12 @@
  * under its key, so a fan-out to N WebSocket clients frames the text once.
  */
 export class OutboundMessage {
-  private cache?: Map<string, unknown>;
+  // The first transport's encoding sits in two fields (a fan-out to WebSocket clients reads
+  // them without a map lookup); a message that goes to several transports keeps the others
+  // in a map made on the second one.
+  private firstKey: string | undefined = undefined;
+  private firstValue: unknown = undefined;
+  private others?: Map<string, unknown>;
 
   private bytes = -1;
 
@@ -21,10 +26,21 @@ export class OutboundMessage {
 
   /** Returns the transport's encoding of this message, made on first use and then reused. */
   encoded<T>(transport: string, make: (text: string) => T): T {
-    if (this.cache === undefined) this.cache = new Map();
-    if (this.cache.has(transport)) return this.cache.get(transport) as T;
+    if (this.firstKey === transport) return this.firstValue as T;
+    return this.encodedSlow(transport, make);
+  }
+
+  private encodedSlow<T>(transport: string, make: (text: string) => T): T {
+    if (this.firstKey === undefined) {
+      const value = make(this.text);
+      this.firstKey = transport;
+      this.firstValue = value;
+      return value;
+    }
+    if (this.others === undefined) this.others = new Map();
+    if (this.others.has(transport)) return this.others.get(transport) as T;
     const value = make(this.text);
-    this.cache.set(transport, value);
+    this.others.set(transport, value);
     return value;
   }
 }

@@ -22,7 +22,7 @@ import { checkOptions } from './option-errors.js';
 import { volleyServerOptionsSchema, type VolleyServerOptions } from './options-schema.js';
 import type { ServerRoute } from './routes.js';
 import { createStaticHandler, type StaticHandler } from './static-files.js';
-import { WebSocketSession } from './websocket-session.js';
+import { connectWebSocket } from './websocket-session.js';
 import { TransportEndpoint, resolveTransportOptions, type TransportStats } from '../transports/index.js';
 import { answerConnections } from './remote-connections.js';
 import { packageVersion } from './version.js';
@@ -412,13 +412,7 @@ export class VolleyServer {
   }
 
   private accept(ws: WebSocket, remoteAddress: string | undefined): void {
-    const client = this.hub.connect(new WebSocketSession(ws, remoteAddress));
-    ws.on('message', (data: Buffer, isBinary: boolean) => {
-      if (isBinary) client.close(1003, 'binary frames are not supported');
-      else client.handleText(data.toString('utf8'), data.length);
-    });
-    ws.on('close', () => client.handleClose());
-    ws.on('error', () => {});
+    connectWebSocket(this.hub, ws, remoteAddress);
   }
 
   /**

@@ -25,10 +25,13 @@ export class FakeClock {
 export class FakeSession implements Session {
   readonly sent: OutboundMessage[] = [];
   closed: { code: number; reason: string } | undefined;
+  /** Bytes the transport holds unsent: it grows only while `stalled`, as a peer that stopped reading. */
   bufferedAmount = 0;
+  stalled = false;
   constructor(readonly transport = 'websocket') {}
   send(message: OutboundMessage): void {
     this.sent.push(message);
+    if (this.stalled) this.bufferedAmount += message.byteLength;
   }
   close(code: number, reason: string): void {
     this.closed ??= { code, reason };

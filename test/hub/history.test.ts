@@ -166,7 +166,7 @@ describe('recovery', () => {
     gated = false;
     await hub.publish('chat:race', 4);
     await hub.publish('chat:race', 5);
-    assert.equal(c.connection.subscriptions.get('chat:race')!.buffer.length, 2, 'pushes wait for the reply');
+    assert.equal(c.connection.subscriptions.get('chat:race')!.buffer?.length, 2, 'pushes wait for the reply');
     openGate();
     await settle();
     await hub.publish('chat:race', 6);

@@ -49,13 +49,17 @@ describe('limits', () => {
     await slow.call('subscribe', { channel: 'news' });
     await fast.call('subscribe', { channel: 'news' });
     await hub.publish('news', 1);
-    slow.session.bufferedAmount = 1001;
-    await hub.publish('news', 2);
-    assert.equal(slow.closeCode(), DisconnectCode.slowConsumer);
+    // The slow client stops reading: what is sent to it stays in its transport's buffer.
+    slow.session.stalled = true;
+    const big = 'x'.repeat(600);
+    await hub.publish('news', big);
+    assert.equal(slow.closeCode(), undefined, 'about 650 bytes held: under the mark');
+    await hub.publish('news', big);
+    assert.equal(slow.closeCode(), DisconnectCode.slowConsumer, 'the push that passes 1000 bytes cuts it');
     assert.equal(hub.stats.slowConsumerDisconnects, 1);
     await hub.publish('news', 3);
-    assert.deepEqual(fast.pushes().map((p) => p.data), [1, 2, 3]);
-    assert.equal(slow.pushes().length, 2, 'nothing more is queued for the closed session');
+    assert.deepEqual(fast.pushes().map((p) => p.data), [1, big, big, 3]);
+    assert.equal(slow.pushes().length, 3, 'nothing more is queued for the closed session');
   });
 
   it('rejects bad limit options at construction', () => {

@@ -40,9 +40,9 @@ describe('HubObserver', () => {
     await clients[0]!.request('publish', { channel: 'nope:x', data: 1 });
     assert.ok(seen.calls.some(([k, code]) => k === 'error' && code === 102));
 
-    // A slow consumer: its session reports a full buffer; the next push cuts it with 3002.
-    clients[1]!.session.bufferedAmount = 10_000;
-    await hub.publish('room:a', { n: 2 });
+    // A slow consumer: its session stops draining; the push that passes the mark cuts it with 3002.
+    clients[1]!.session.stalled = true;
+    await hub.publish('room:a', { n: 2, pad: 'x'.repeat(1000) });
     await settle();
     assert.ok(seen.calls.some(([k, c, code]) => k === 'closed' && (c as any).id === clients[1]!.connection.id && code === 3002));
     // The peer leaving: no code.

@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { matchesChannelPattern, parseChannelName } from '../../src/hub/channel-name.js';
 import { ExpiryWheel } from '../../src/hub/expiry-wheel.js';
+import { ChannelTable, type ChannelSubscription } from '../../src/hub/connection.js';
 import { OutboundMessage } from '../../src/hub/session.js';
 import { TokenBucket } from '../../src/hub/token-bucket.js';
 import { isRecoverable } from '../../src/hub/recovery.js';
@@ -137,5 +138,55 @@ describe('codes', () => {
     assert.ok(!isTemporary(DisconnectCode.unauthorized));
     assert.ok(!isTemporary(DisconnectCode.tokenExpired));
     assert.ok(!isTemporary(DisconnectCode.badRequest));
+  });
+});
+
+describe('ChannelTable', () => {
+  const sub = (channel: string) => ({ channel }) as ChannelSubscription;
+  it('holds one subscription without a map, then many, in the order they were added', () => {
+    const table = new ChannelTable();
+    assert.equal(table.size, 0);
+    assert.deepEqual([...table.keys()], []);
+    const a = sub('a');
+    table.set(a);
+    assert.equal(table.get('a'), a);
+    assert.equal(table.has('b'), false);
+    assert.deepEqual([...table.values()], [a]);
+    const b = sub('b');
+    const c = sub('c');
+    table.set(b);
+    table.set(c);
+    assert.equal(table.size, 3);
+    assert.deepEqual([...table.keys()], ['a', 'b', 'c']);
+    table.delete('b');
+    assert.deepEqual([...table.values()], [a, c]);
+    assert.equal(table.get('b'), undefined);
+  });
+  it('replaces and deletes its single subscription', () => {
+    const table = new ChannelTable();
+    table.set(sub('a'));
+    const again = sub('a');
+    table.set(again);
+    assert.equal(table.size, 1);
+    assert.equal(table.get('a'), again);
+    table.delete('x');
+    assert.equal(table.size, 1);
+    table.delete('a');
+    assert.equal(table.size, 0);
+    assert.deepEqual([...table.values()], []);
+  });
+});
+
+describe('OutboundMessage.encoded', () => {
+  it('makes each transport\'s encoding once, the first and any others', () => {
+    const message = new OutboundMessage('hi');
+    let made = 0;
+    const make = (text: string) => `${text}:${++made}`;
+    assert.equal(message.encoded('websocket', make), 'hi:1');
+    assert.equal(message.encoded('websocket', make), 'hi:1');
+    assert.equal(message.encoded('sse', make), 'hi:2');
+    assert.equal(message.encoded('sse', make), 'hi:2');
+    assert.equal(message.encoded('websocket', make), 'hi:1');
+    assert.equal(made, 2);
   });
 });

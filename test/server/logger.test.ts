@@ -20,8 +20,8 @@ describe('loggingObserver', () => {
     await slow.call('subscribe', { channel: 'room:a' });
     const leaving = new TestClient(hub);
     await leaving.call('connect', {});
-    slow.session.bufferedAmount = 5_000;
-    await hub.publish('room:a', { secret: 'body-must-not-be-logged' });
+    slow.session.stalled = true;
+    await hub.publish('room:a', { secret: 'body-must-not-be-logged', pad: 'x'.repeat(1000) });
     await settle();
     leaving.connection.handleClose();
 
