@@ -1,5 +1,5 @@
 import { Opcode } from './constants.js';
-import type { ProtocolError } from './errors.js';
+import { ProtocolError } from './errors.js';
 import type { ExtensionOffer } from './extension-header.js';
 import { encodeServerFrame } from './frame.js';
 import { ContextDeflater } from './deflate/deflater.js';
@@ -9,10 +9,12 @@ import { sharedLimiter } from './deflate/limiter.js';
 import { EXTENSION_NAME, acceptServerResponse, buildOffer, negotiateAsServer } from './deflate/negotiate.js';
 import { resolveOptions, type NegotiatedParams, type PerMessageDeflateOptions, type ResolvedOptions } from './deflate/options.js';
 import { compressStatelessSync, statelessKey } from './deflate/stateless.js';
+import { SYNC_DEFLATE_MAX_INPUT, SYNC_INFLATE_MAX_INPUT, inflateWholeSync } from './deflate/sync.js';
 
 export { type PerMessageDeflateOptions, type NegotiatedParams, DEFAULT_THRESHOLD, DEFAULT_LEVEL, DEFAULT_MEM_LEVEL, DEFAULT_CONCURRENCY_LIMIT } from './deflate/options.js';
 export { type StatelessDeflateSettings, compressStateless, compressStatelessSync, statelessKey } from './deflate/stateless.js';
 export { ConcurrencyLimiter, sharedLimiter } from './deflate/limiter.js';
+export { SYNC_DEFLATE_MAX_INPUT, SYNC_INFLATE_MAX_INPUT, SYNC_INFLATE_MAX_OUTPUT } from './deflate/sync.js';
 
 /** What a message framed once for many sockets offers for caching its compressed frames (ws PreparedMessage). */
 export interface SharedFrameCache {
@@ -31,8 +33,11 @@ const closedError = () => new Error('permessage-deflate was cleaned up');
  * compression of outgoing and decompression of incoming messages. No I/O.
  *
  * zlib state is created on the first message that needs it, kept between messages only where
- * context takeover was agreed, and freed by `cleanup()`. Every zlib operation runs inside a
- * process-wide concurrency limit; per connection and direction, operations run in call order.
+ * context takeover was agreed (or, without it, while the next message already waits), and freed
+ * by `cleanup()`. Without context takeover a small whole message is compressed or inflated
+ * synchronously (see deflate/sync.ts), without a stream. Every thread-pool zlib operation runs
+ * inside a process-wide concurrency limit; per connection and direction, operations run in
+ * call order.
  */
 export class PerMessageDeflate {
   static readonly extensionName = EXTENSION_NAME;
@@ -110,6 +115,18 @@ export class PerMessageDeflate {
       process.nextTick(cb, closedError());
       return;
     }
+    if (fin && data.length <= SYNC_DEFLATE_MAX_INPUT && this.syncDeflate()) {
+      // No context, nothing in flight to overtake: one zlib call on this thread, called back at once.
+      let out: Buffer;
+      try {
+        out = this.compressShared(data);
+      } catch (err) {
+        process.nextTick(cb, err as Error);
+        return;
+      }
+      cb(null, out);
+      return;
+    }
     const deflater = (this.deflater ??= this.createDeflater());
     (this.compressLane ??= new SerialLane(sharedLimiter(this.options.concurrencyLimit))).push((done) => {
       if (this.closed) {
@@ -133,6 +150,12 @@ export class PerMessageDeflate {
    */
   decompress(data: Buffer, fin: boolean, cb: DecompressCallback): void {
     if (this.closed) return;
+    if (fin && data.length <= SYNC_INFLATE_MAX_INPUT && this.syncInflate()) {
+      const out = inflateWholeSync(data, this.incoming(this.agreed!).windowBits, this.maxPayload);
+      if (out instanceof ProtocolError) return cb(out);
+      if (out !== null) return cb(null, out);
+      // null: too large or unusual for the fast path; inflate it again on the thread pool.
+    }
     const inflater = (this.inflater ??= this.createInflater());
     (this.decompressLane ??= new SerialLane(sharedLimiter(this.options.concurrencyLimit))).push((done) => {
       if (this.closed) {
@@ -193,6 +216,26 @@ export class PerMessageDeflate {
     return frame;
   }
 
+  /** A whole outgoing message may be compressed synchronously: no context, nothing queued before it. */
+  private syncDeflate(): boolean {
+    return (
+      this.agreed !== null &&
+      this.outgoing(this.agreed).noTakeover &&
+      (this.compressLane === null || this.compressLane.idle) &&
+      !(this.deflater?.hasState ?? false)
+    );
+  }
+
+  /** A whole incoming message may be inflated synchronously: no context, not inside a fragmented message. */
+  private syncInflate(): boolean {
+    return (
+      this.agreed !== null &&
+      this.incoming(this.agreed).noTakeover &&
+      (this.decompressLane === null || this.decompressLane.idle) &&
+      !(this.inflater?.hasState ?? false)
+    );
+  }
+
   private outgoing(p: NegotiatedParams): { noTakeover: boolean; windowBits: number } {
     return this.role === 'server'
       ? { noTakeover: p.serverNoContextTakeover, windowBits: p.serverMaxWindowBits }
@@ -207,7 +250,13 @@ export class PerMessageDeflate {
 
   private createDeflater(): ContextDeflater {
     const { noTakeover, windowBits } = this.outgoing(this.params);
-    return new ContextDeflater({ windowBits, takeover: !noTakeover, level: this.options.level, memLevel: this.options.memLevel });
+    return new ContextDeflater({
+      windowBits,
+      takeover: !noTakeover,
+      level: this.options.level,
+      memLevel: this.options.memLevel,
+      reuse: () => (this.compressLane?.pending ?? 0) > 0,
+    });
   }
 
   private createInflater(): BoundedInflater {

@@ -103,6 +103,33 @@ describe('interop with npm ws, compression negotiated', () => {
   }
 });
 
+describe('one connection, many compressed messages interleaved with control frames', () => {
+  for (const noTakeover of [false, true]) {
+    const label = noTakeover ? 'without context takeover' : 'with context takeover';
+    test(`ws client → our server, ${label}: 60 messages of mixed sizes and pings, in order`, async () => {
+      const { wss, url } = await startServer({ perMessageDeflate: { threshold: 0, serverNoContextTakeover: noTakeover, clientNoContextTakeover: noTakeover } });
+      echo(wss);
+      const client = new npmWs.WebSocket(url, { perMessageDeflate: { threshold: 0 } });
+      await once(client, 'open');
+      const sent = Array.from({ length: 60 }, (_, i) => `${i}:` + 'abc{"k":1}'.repeat([1, 3000, 20, 9000, 2][i % 5]!));
+      const got: string[] = [];
+      let pongs = 0;
+      client.on('pong', () => pongs++);
+      const all = new Promise<void>((r) => client.on('message', (d) => got.push(d.toString()) === sent.length && r()));
+      for (const [i, m] of sent.entries()) {
+        client.send(m);
+        if (i % 3 === 0) client.ping(Buffer.from(`p${i}`));
+      }
+      await all;
+      assert.deepEqual(got, sent);
+      assert.equal(pongs, 20);
+      client.close();
+      await once(client, 'close');
+      await new Promise((r) => wss.close(r));
+    });
+  }
+});
+
 describe('limits and failures', () => {
   test('a decompression bomb is refused with 1009 once maxPayload bytes were produced', async () => {
     const { wss, port } = await startServer({ perMessageDeflate: true, maxPayload: 1024 * 1024 });

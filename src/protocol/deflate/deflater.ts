@@ -10,11 +10,17 @@ export interface DeflaterSettings {
   takeover: boolean;
   level: number;
   memLevel: number;
+  /**
+   * Without takeover: asked at the end of each message whether another is already waiting.
+   * Then the stream is reset and reused (no zlib set-up and tear-down per message in a
+   * burst); otherwise it is closed, so an idle connection holds no zlib state.
+   */
+  reuse?: () => boolean;
 }
 
 /**
  * Compresses messages through one raw-deflate stream, created on first use and, without
- * context takeover, released after every message. Callers must not start an operation
+ * context takeover, reset after a message when another waits, else released. Callers must not start an operation
  * before the previous one called back (see SerialLane).
  */
 export class ContextDeflater {
@@ -43,7 +49,10 @@ export class ContextDeflater {
       const out = Buffer.concat(this.chunks, this.total);
       this.chunks = [];
       this.total = 0;
-      if (fin && !this.settings.takeover) this.dropStream();
+      if (fin && !this.settings.takeover) {
+        if (this.settings.reuse?.() === true) stream.reset();
+        else this.dropStream();
+      }
       this.settle(op, null, fin ? stripTrailer(out) : out);
     });
   }

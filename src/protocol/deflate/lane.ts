@@ -16,6 +16,11 @@ export class SerialLane {
     this.limiter = limiter;
   }
 
+  /** True when no task is running or waiting: an operation may run outside the lane without overtaking one. */
+  get idle(): boolean {
+    return !this.busy && this.queue.length === 0;
+  }
+
   /** Number of tasks not yet started. */
   get pending(): number {
     return this.queue.length;
