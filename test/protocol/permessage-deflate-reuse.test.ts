@@ -5,22 +5,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { constants, deflateRawSync } from 'node:zlib';
 import {
-  PerMessageDeflate, SYNC_DEFLATE_MAX_INPUT, SYNC_INFLATE_MAX_OUTPUT, type PerMessageDeflateOptions,
+  SYNC_DEFLATE_MAX_INPUT, SYNC_INFLATE_MAX_OUTPUT,
 } from '../../src/protocol/permessage-deflate.js';
 import { ProtocolError } from '../../src/protocol/errors.js';
+import { compress, decompress, pair } from './deflate-pair.js';
 
-function pair(serverOptions: PerMessageDeflateOptions = {}, clientOptions: PerMessageDeflateOptions = {}, maxPayload = 0) {
-  const server = new PerMessageDeflate('server', { threshold: 0, ...serverOptions }, maxPayload);
-  const client = new PerMessageDeflate('client', { threshold: 0, ...clientOptions }, maxPayload);
-  const response = server.accept([client.offer()]);
-  assert.ok(response);
-  client.acceptResponse(response);
-  return { server, client };
-}
-const compress = (p: PerMessageDeflate, data: Buffer, fin = true) =>
-  new Promise<Buffer>((resolve, reject) => p.compress(data, fin, (err, out) => (err ? reject(err) : resolve(out!))));
-const decompress = (p: PerMessageDeflate, data: Buffer, fin = true) =>
-  new Promise<Buffer | undefined>((resolve, reject) => p.decompress(data, fin, (err, out) => (err ? reject(err) : resolve(out))));
 const noTakeover = { serverNoContextTakeover: true, clientNoContextTakeover: true };
 const json = (i: number, n: number) => Buffer.from(JSON.stringify(Array.from({ length: n }, (_, k) => ({ id: i * 1000 + k, room: `room-${k % 7}`, text: `message ${(k * 7919) % 1000}` }))));
 const isError = (closeCode: number) => (e: unknown) => e instanceof ProtocolError && e.closeCode === closeCode;

@@ -5,21 +5,8 @@ import {
   PerMessageDeflate, compressStateless, compressStatelessSync, statelessKey, type PerMessageDeflateOptions,
 } from '../../src/protocol/permessage-deflate.js';
 import { ProtocolError } from '../../src/protocol/errors.js';
+import { compress, decompress, pair } from './deflate-pair.js';
 
-/** A negotiated server/client pair; threshold 0 unless given. */
-function pair(serverOptions: PerMessageDeflateOptions = {}, clientOptions: PerMessageDeflateOptions = {}, maxPayload = 0) {
-  const server = new PerMessageDeflate('server', { threshold: 0, ...serverOptions }, maxPayload);
-  const client = new PerMessageDeflate('client', { threshold: 0, ...clientOptions }, maxPayload);
-  const response = server.accept([client.offer()]);
-  assert.ok(response);
-  client.acceptResponse(response);
-  return { server, client };
-}
-
-const compress = (p: PerMessageDeflate, data: Buffer, fin = true) =>
-  new Promise<Buffer>((resolve, reject) => p.compress(data, fin, (err, out) => (err ? reject(err) : resolve(out!))));
-const decompress = (p: PerMessageDeflate, data: Buffer, fin = true) =>
-  new Promise<Buffer | undefined>((resolve, reject) => p.decompress(data, fin, (err, out) => (err ? reject(err) : resolve(out))));
 const text = (b: Buffer | undefined) => b?.toString();
 const bytes = (...b: number[]) => Buffer.from(b);
 
