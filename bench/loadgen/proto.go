@@ -49,9 +49,8 @@ func (p *proto) join(k *conn, subscribe bool, timeout time.Duration) error {
 	defer k.c.SetDeadline(time.Time{})
 	switch p.name {
 	case "volley":
-		cmds := appendFrame(nil, opText, []byte(`{"id":1,"method":"connect","params":{}}`))
 		// The publisher subscribes too: the namespace lets subscribers publish.
-		cmds = appendFrame(cmds, opText, []byte(`{"id":2,"method":"subscribe","params":{"channel":"`+hubChannel+`"}}`))
+		cmds := volleyJoin("")
 		if _, err := k.c.Write(cmds); err != nil {
 			return err
 		}
@@ -176,4 +175,15 @@ func parseMarker(data []byte) (seq, micros int64, err error) {
 		micros = micros*10 + int64(data[i]-'0')
 	}
 	return seq, micros, nil
+}
+
+// volleyJoin is a volley.v1 client's first two commands in one write: connect (id 1) and
+// subscribe to the bench channel (id 2), with `since` (a JSON position) when recovering.
+func volleyJoin(since string) []byte {
+	params := `{"channel":"` + hubChannel + `"`
+	if since != "" {
+		params += `,"since":` + since
+	}
+	cmds := appendFrame(nil, opText, []byte(`{"id":1,"method":"connect","params":{}}`))
+	return appendFrame(cmds, opText, []byte(`{"id":2,"method":"subscribe","params":`+params+`}}`))
 }

@@ -293,8 +293,7 @@ func (s *storm) join(c *rclient) error {
 		}
 		return s.p.sioWait(k, "430")
 	}
-	cmds := appendFrame(nil, opText, []byte(`{"id":1,"method":"connect","params":{}}`))
-	cmds = appendFrame(cmds, opText, []byte(`{"id":2,"method":"subscribe","params":{"channel":"`+hubChannel+`"}}`))
+	cmds := volleyJoin("")
 	if _, err := k.c.Write(cmds); err != nil {
 		return err
 	}
@@ -410,8 +409,7 @@ func (s *storm) rejoin(c *rclient) error {
 		return s.p.sioWait(k, "430")
 	}
 	since, _ := json.Marshal(map[string]interface{}{"offset": c.lastOff, "epoch": c.epoch})
-	cmds := appendFrame(nil, opText, []byte(`{"id":1,"method":"connect","params":{}}`))
-	cmds = appendFrame(cmds, opText, []byte(`{"id":2,"method":"subscribe","params":{"channel":"`+hubChannel+`","since":`+string(since)+`}}`))
+	cmds := volleyJoin(string(since))
 	if _, err := k.c.Write(cmds); err != nil {
 		return err
 	}
