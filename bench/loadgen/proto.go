@@ -10,6 +10,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -50,22 +51,8 @@ func (p *proto) join(k *conn, subscribe bool, timeout time.Duration) error {
 	switch p.name {
 	case "volley":
 		// The publisher subscribes too: the namespace lets subscribers publish.
-		cmds := volleyJoin("")
-		if _, err := k.c.Write(cmds); err != nil {
-			return err
-		}
-		for {
-			_, data, err := k.readFrame()
-			if err != nil {
-				return err
-			}
-			if bytes.Contains(data, []byte(`"error"`)) {
-				return fmt.Errorf("hub refused: %.200s", data)
-			}
-			if bytes.HasPrefix(data, []byte(`{"id":2,`)) {
-				return nil
-			}
-		}
+		_, err := volleySubscribe(k, "", nil)
+		return err
 	case "sio":
 		_, data, err := k.readFrame()
 		if err != nil {
@@ -175,6 +162,38 @@ func parseMarker(data []byte) (seq, micros int64, err error) {
 		micros = micros*10 + int64(data[i]-'0')
 	}
 	return seq, micros, nil
+}
+
+// volleySubscribe sends volleyJoin(since) and reads until the subscribe reply (id 2), which it
+// returns; a refused command is an error. Pushes that come first go to onPush (nil: dropped).
+func volleySubscribe(k *conn, since string, onPush func([]byte) error) (*subscribeReply, error) {
+	if _, err := k.c.Write(volleyJoin(since)); err != nil {
+		return nil, err
+	}
+	for {
+		_, data, err := k.readFrame()
+		if err != nil {
+			return nil, err
+		}
+		if !bytes.HasPrefix(data, []byte(`{"id":`)) {
+			if onPush != nil {
+				if err := onPush(data); err != nil {
+					return nil, err
+				}
+			}
+			continue
+		}
+		var r subscribeReply
+		if err := json.Unmarshal(data, &r); err != nil {
+			return nil, fmt.Errorf("hub reply: %w", err)
+		}
+		if r.Error != nil {
+			return nil, fmt.Errorf("hub refused: %.200s", data)
+		}
+		if r.ID == 2 {
+			return &r, nil
+		}
+	}
 }
 
 // volleyJoin is a volley.v1 client's first two commands in one write: connect (id 1) and

@@ -293,36 +293,15 @@ func (s *storm) join(c *rclient) error {
 		}
 		return s.p.sioWait(k, "430")
 	}
-	cmds := volleyJoin("")
-	if _, err := k.c.Write(cmds); err != nil {
+	r, err := volleySubscribe(k, "", func(data []byte) error { return s.frame(c, data) })
+	if err != nil {
 		return err
 	}
-	for {
-		_, data, err := k.readFrame()
-		if err != nil {
-			return err
-		}
-		if !bytes.HasPrefix(data, []byte(`{"id":`)) {
-			if err := s.frame(c, data); err != nil {
-				return err
-			}
-			continue
-		}
-		var r subscribeReply
-		if err := json.Unmarshal(data, &r); err != nil {
-			return fmt.Errorf("hub reply: %w", err)
-		}
-		if r.Error != nil {
-			return fmt.Errorf("hub refused: %.200s", data)
-		}
-		if r.ID == 2 {
-			if !r.Result.Recoverable {
-				return errors.New("the channel keeps no history: recovery needs a namespace with historySize > 0")
-			}
-			c.epoch, c.lastOff = r.Result.Epoch, r.Result.Offset
-			return nil
-		}
+	if !r.Result.Recoverable {
+		return errors.New("the channel keeps no history: recovery needs a namespace with historySize > 0")
 	}
+	c.epoch, c.lastOff = r.Result.Epoch, r.Result.Offset
+	return nil
 }
 
 // sioOpen reads the Engine.IO open packet.
@@ -409,41 +388,23 @@ func (s *storm) rejoin(c *rclient) error {
 		return s.p.sioWait(k, "430")
 	}
 	since, _ := json.Marshal(map[string]interface{}{"offset": c.lastOff, "epoch": c.epoch})
-	cmds := volleyJoin(string(since))
-	if _, err := k.c.Write(cmds); err != nil {
+	// No push comes before the subscribe reply; anything else is not ours.
+	r, err := volleySubscribe(k, string(since), nil)
+	if err != nil {
 		return err
 	}
-	for {
-		_, data, err := k.readFrame()
-		if err != nil {
-			return err
-		}
-		if !bytes.HasPrefix(data, []byte(`{"id":`)) {
-			continue // no push comes before the subscribe reply; anything else is not ours
-		}
-		var r subscribeReply
-		if err := json.Unmarshal(data, &r); err != nil {
-			return fmt.Errorf("hub reply: %w", err)
-		}
-		if r.Error != nil {
-			return fmt.Errorf("hub refused: %.200s", data)
-		}
-		if r.ID != 2 {
-			continue
-		}
-		if r.Result.Recovered == nil || !*r.Result.Recovered {
-			c.state, c.lastSeq, c.lastOff, c.epoch = stateFellBack, 0, r.Result.Offset, r.Result.Epoch
-			return nil
-		}
-		for _, pub := range r.Result.Publications {
-			c.publication(pub.Data, pub.Offset)
-		}
-		if r.Result.Offset > 0 && r.Result.Offset != c.lastOff {
-			c.offGaps++ // the reply's position is where the pushes continue: the publications must end there
-		}
-		c.state, c.epoch = stateRecovered, r.Result.Epoch
+	if r.Result.Recovered == nil || !*r.Result.Recovered {
+		c.state, c.lastSeq, c.lastOff, c.epoch = stateFellBack, 0, r.Result.Offset, r.Result.Epoch
 		return nil
 	}
+	for _, pub := range r.Result.Publications {
+		c.publication(pub.Data, pub.Offset)
+	}
+	if r.Result.Offset > 0 && r.Result.Offset != c.lastOff {
+		c.offGaps++ // the reply's position is where the pushes continue: the publications must end there
+	}
+	c.state, c.epoch = stateRecovered, r.Result.Epoch
+	return nil
 }
 
 // cut closes a connection abruptly: SO_LINGER 0 makes the close a reset.
