@@ -2,29 +2,17 @@
 // (and on NATS with JetStream), subscribers on both, the publisher on one (the Go load generator's -addr2). Skipped with a
 // line outside CI when Go or Redis is missing. No timing is asserted.
 
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { buildOnce, killAll } from '../cli/helpers.js';
 import { NATS_URL, REDIS_URL, serviceSkipReason } from '../cluster/engines.js';
-import { assertFigures, bench, CI, hasGo, newest } from './helpers.js';
+import { assertFigures, bench, benchOutDir, goSkipReason, newest } from './helpers.js';
 
 describe('npm run bench: a cluster on Redis', () => {
-  let out: string;
-  before(async () => {
-    await buildOnce(); // the hub nodes import volley from dist/
-    out = mkdtempSync(join(tmpdir(), 'volley-bench-'));
-  });
-  after(() => {
-    killAll();
-    rmSync(out, { recursive: true, force: true });
-  });
+  const out = benchOutDir({ build: true });
 
   test('a cluster: two hub nodes on Redis, subscribers on both, the publisher on one', { timeout: 120_000 }, async (t) => {
-    if (!hasGo && !CI) {
-      t.skip('Go is not installed (apt-get install -y golang-go)');
+    if (goSkipReason !== undefined) {
+      t.skip(goSkipReason);
       return;
     }
     const redisSkip = await serviceSkipReason('Redis', REDIS_URL);
@@ -32,17 +20,17 @@ describe('npm run bench: a cluster on Redis', () => {
       t.skip(redisSkip);
       return;
     }
-    const result = await bench(['--tiny', '--no-build', '--no-install', '--servers', 'volley-hub-redis', '--out', out, '--scenario', 'cluster-fanout-1k']);
+    const result = await bench(['--tiny', '--no-build', '--no-install', '--servers', 'volley-hub-redis', '--out', out(), '--scenario', 'cluster-fanout-1k']);
     assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
-    const { doc, md } = newest(out);
+    const { doc, md } = newest(out());
     assertFigures(doc);
     assert.match(doc.scenarios[0]!.runs[0]!.command, / -addr2 ADDR2 -pid2 PID2$/);
     assert.match(md, /^## Cluster: 2 nodes on Redis/m);
   });
 
   test('a cluster on NATS: its p99 beside one node\'s, and what the second node adds', { timeout: 120_000 }, async (t) => {
-    if (!hasGo && !CI) {
-      t.skip('Go is not installed (apt-get install -y golang-go)');
+    if (goSkipReason !== undefined) {
+      t.skip(goSkipReason);
       return;
     }
     const natsSkip = await serviceSkipReason('NATS', NATS_URL);
@@ -50,9 +38,9 @@ describe('npm run bench: a cluster on Redis', () => {
       t.skip(natsSkip);
       return;
     }
-    const result = await bench(['--tiny', '--no-build', '--no-install', '--servers', 'volley-hub,volley-hub-nats', '--out', out, '--scenario', 'hub-latency,cluster-latency']);
+    const result = await bench(['--tiny', '--no-build', '--no-install', '--servers', 'volley-hub,volley-hub-nats', '--out', out(), '--scenario', 'hub-latency,cluster-latency']);
     assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
-    const { doc, md } = newest(out);
+    const { doc, md } = newest(out());
     assertFigures(doc);
     const cluster = doc.scenarios.find((s) => s.name === 'cluster-latency')!;
     assert.deepEqual(Object.keys(cluster.stats), ['volley-hub-nats']);

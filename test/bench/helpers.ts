@@ -2,14 +2,18 @@
 // check that every run produced its figures.
 
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { finished, ROOT, spawnNode, type CliResult } from '../cli/helpers.js';
+import { buildOnce, finished, killAll, ROOT, spawnNode, type CliResult } from '../cli/helpers.js';
 import type { SuiteResults } from '../../bench/suite/render.js';
 
 export const CI = process.env.CI === 'true';
 export const hasGo = spawnSync('go', ['version']).status === 0;
+/** Why a test that needs the Go load generator skips here; undefined with Go, and in CI (.ci/run installs golang-go), where it must run. */
+export const goSkipReason = hasGo || CI ? undefined : 'Go is not installed (apt-get install -y golang-go)';
 export const peersInstalled = ['socket.io', 'uwebsockets', 'bufferutil'].every((p) => existsSync(join(ROOT, 'bench/peers/node_modules', p, 'package.json')));
 
 export function bench(args: string[]): Promise<CliResult> {
@@ -36,4 +40,23 @@ export function assertFigures(doc: SuiteResults): void {
     const base = scenario.stats[scenario.baseline];
     if (base) assert.equal(base.ratio, 1, `${scenario.name}: ratio of the baseline`);
   }
+}
+
+/**
+ * For a describe block: a temporary directory for its bench reports, made before its tests
+ * (after building dist/ when `build`: the volley servers import volley and volley/ws from
+ * there) and removed after them, when every server and load generator child is killed.
+ * Returns the directory's path (read it inside a test).
+ */
+export function benchOutDir({ build }: { build: boolean }): () => string {
+  let out = '';
+  before(async () => {
+    if (build) await buildOnce();
+    out = mkdtempSync(join(tmpdir(), 'volley-bench-'));
+  });
+  after(() => {
+    killAll();
+    rmSync(out, { recursive: true, force: true });
+  });
+  return () => out;
 }

@@ -4,35 +4,23 @@
 // rows (idle subscribers over 127.0.0.x source addresses, one broadcast to all). Skipped with
 // a line outside CI when Go is missing. No timing is asserted.
 
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { buildOnce, killAll } from '../cli/helpers.js';
-import { assertFigures, bench, CI, hasGo, newest, peersInstalled } from './helpers.js';
+import { assertFigures, bench, benchOutDir, goSkipReason, newest, peersInstalled } from './helpers.js';
 
 describe('npm run bench: hub with history and presence, recovery storm, scale', () => {
-  let out: string;
-  before(async () => {
-    await buildOnce(); // the servers import volley and volley/ws from dist/
-    out = mkdtempSync(join(tmpdir(), 'volley-bench-'));
-  });
-  after(() => {
-    killAll();
-    rmSync(out, { recursive: true, force: true });
-  });
+  const out = benchOutDir({ build: true });
 
   test('every new scenario at the tiny size produces its figures and its report section', { timeout: 180_000 }, async (t) => {
-    if (!hasGo && !CI) {
-      t.skip('Go is not installed (apt-get install -y golang-go)');
+    if (goSkipReason !== undefined) {
+      t.skip(goSkipReason);
       return;
     }
     const scenarios = ['hub-fanout-history-1k', 'hub-fanout-presence-1k', 'hub-recover-1k', 'scale-1k', 'scale-100k'];
     const servers = ['volley', 'ws', 'volley-hub', 'volley-hub-history', 'volley-hub-presence', ...(peersInstalled ? ['socketio-recover'] : [])];
-    const result = await bench(['--tiny', '--no-build', '--no-install', '--servers', servers.join(','), '--out', out, '--scenario', scenarios.join(',')]);
+    const result = await bench(['--tiny', '--no-build', '--no-install', '--servers', servers.join(','), '--out', out(), '--scenario', scenarios.join(',')]);
     assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
-    const { doc, md } = newest(out);
+    const { doc, md } = newest(out());
     assert.deepEqual(doc.scenarios.map((s) => s.name), scenarios);
     assertFigures(doc);
 

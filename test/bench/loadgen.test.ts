@@ -3,38 +3,28 @@
 // the report's headroom line. Skipped with a line when Go is missing outside CI (.ci/run
 // installs golang-go). The cluster rows are in cluster.test.ts. No timing is asserted.
 
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { buildOnce, killAll, ROOT } from '../cli/helpers.js';
-import { assertFigures, bench, CI, hasGo, newest } from './helpers.js';
+import { ROOT } from '../cli/helpers.js';
+import { assertFigures, bench, benchOutDir, goSkipReason, newest } from './helpers.js';
 
 describe('npm run bench: the Go load generator', () => {
-  let out: string;
-  before(async () => {
-    await buildOnce(); // the volley servers import volley and volley/ws from dist/
-    out = mkdtempSync(join(tmpdir(), 'volley-bench-'));
-  });
-  after(() => {
-    killAll();
-    rmSync(out, { recursive: true, force: true });
-  });
+  const out = benchOutDir({ build: true });
 
   test('the Go load generator: its unit tests, then raw WebSocket, the hub protocol and the headroom line', { timeout: 300_000 }, async (t) => {
-    if (!hasGo && !CI) {
-      t.skip('Go is not installed (apt-get install -y golang-go): the Node load generator part above still ran');
+    if (goSkipReason !== undefined) {
+      t.skip(`${goSkipReason}: the Node load generator part above still ran`);
       return;
     }
     const unit = spawnSync('go', ['test', './...'], { cwd: join(ROOT, 'bench/loadgen'), encoding: 'utf8' });
     assert.equal(unit.status, 0, `go test:\n${unit.stdout}${unit.stderr}`);
 
     const scenarios = ['echo-64', 'broadcast-1k-16', 'connect', 'hub-fanout-1k', 'hub-idle-10k'];
-    const result = await bench(['--tiny', '--no-build', '--no-install', '--servers', 'volley,ws,net,volley-hub', '--out', out, '--scenario', scenarios.join(',')]);
+    const result = await bench(['--tiny', '--no-build', '--no-install', '--servers', 'volley,ws,net,volley-hub', '--out', out(), '--scenario', scenarios.join(',')]);
     assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
-    const { doc, md } = newest(out);
+    const { doc, md } = newest(out());
     assert.equal(doc.options.loadgen, 'go');
     assert.match(doc.machine.go ?? '', /^go\d/);
     assert.deepEqual(doc.scenarios.map((s) => s.name), scenarios);

@@ -4,24 +4,12 @@
 // bench installs them on first use; in CI this test lets it). uWS over wss:// and with
 // permessage-deflate too. No timing is asserted.
 
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { killAll } from '../cli/helpers.js';
-import { assertFigures, bench, CI, hasGo, newest, peersInstalled } from './helpers.js';
+import { assertFigures, bench, benchOutDir, CI, hasGo, newest, peersInstalled } from './helpers.js';
 
 describe('npm run bench: the peers', () => {
-  let out: string;
-  before(() => {
-    // No dist/ needed: none of these servers imports volley.
-    out = mkdtempSync(join(tmpdir(), 'volley-bench-'));
-  });
-  after(() => {
-    killAll();
-    rmSync(out, { recursive: true, force: true });
-  });
+  const out = benchOutDir({ build: false });
 
   test('the peers: ws with bufferutil, uWebSockets.js, Socket.IO on its engine and on uWS', { timeout: 300_000 }, async (t) => {
     if ((!hasGo || !peersInstalled) && !CI) {
@@ -29,9 +17,9 @@ describe('npm run bench: the peers', () => {
       return;
     }
     const scenarios = ['echo-64', 'broadcast-1k-16', 'echo-16k-wss', 'echo-64-deflate', 'hub-fanout-1k'];
-    const result = await bench(['--tiny', '--no-build', '--servers', 'ws,ws-bufferutil,uws,socketio,socketio-uws', '--out', out, '--scenario', scenarios.join(',')]);
+    const result = await bench(['--tiny', '--no-build', '--servers', 'ws,ws-bufferutil,uws,socketio,socketio-uws', '--out', out(), '--scenario', scenarios.join(',')]);
     assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
-    const { doc } = newest(out);
+    const { doc } = newest(out());
     assertFigures(doc);
     assert.deepEqual(Object.keys(doc.scenarios.find((s) => s.name === 'echo-64')!.stats), ['ws', 'ws-bufferutil', 'uws']);
     assert.deepEqual(Object.keys(doc.scenarios.find((s) => s.name === 'hub-fanout-1k')!.stats), ['socketio', 'socketio-uws']);

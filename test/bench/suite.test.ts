@@ -4,30 +4,19 @@
 // stage produced its output. The Go load generator, the peers and the scripts have files of
 // their own (each test file has two minutes).
 
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { buildOnce, killAll } from '../cli/helpers.js';
-import { assertFigures, bench, newest } from './helpers.js';
+import { readdirSync } from 'node:fs';
+import { assertFigures, bench, benchOutDir, newest } from './helpers.js';
 
 /** Every kind of stage once: echo on all three servers, a broadcast, server memory, the hub fan-out script. */
 const SCENARIOS = ['echo-64', 'broadcast-1k-4', 'idle-10k', 'hub-fanout'];
 
 describe('npm run bench', () => {
-  let out: string;
-  before(async () => {
-    await buildOnce(); // the volley servers import volley and volley/ws from dist/
-    out = mkdtempSync(join(tmpdir(), 'volley-bench-'));
-  });
-  after(() => {
-    killAll();
-    rmSync(out, { recursive: true, force: true });
-  });
+  const out = benchOutDir({ build: true });
 
   test('--tiny with the Node load generator runs the pipeline end to end and writes the reports', { timeout: 180_000 }, async () => {
-    const result = await bench(['--tiny', '--no-build', '--no-install', '--loadgen', 'node', '--servers', 'volley,ws,net', '--out', out, '--scenario', SCENARIOS.join(',')]);
+    const result = await bench(['--tiny', '--no-build', '--no-install', '--loadgen', 'node', '--servers', 'volley,ws,net', '--out', out(), '--scenario', SCENARIOS.join(',')]);
     assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
 
     // The table at the end: one row per scenario and server, a ratio against ws.
@@ -41,11 +30,11 @@ describe('npm run bench', () => {
     assert.match(result.stdout, /\| 20 \| hub \|/, 'the hub fan-out table');
 
     // DATE.json and DATE.md, named for the size.
-    const files = readdirSync(out).sort();
+    const files = readdirSync(out()).sort();
     assert.equal(files.filter((f) => /^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-tiny\.json$/.test(f)).length, 1, files.join(' '));
     assert.equal(files.filter((f) => /^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-tiny\.md$/.test(f)).length, 1, files.join(' '));
 
-    const { doc, md } = newest(out);
+    const { doc, md } = newest(out());
     assert.equal(doc.options.size, 'tiny');
     assert.equal(doc.options.loadgen, 'node');
     assert.deepEqual(doc.scenarios.map((s) => s.name), SCENARIOS.slice(0, -1));

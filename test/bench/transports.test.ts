@@ -4,34 +4,22 @@
 // TLS and compression cost each server. Skipped with a line when Go is missing outside CI.
 // No timing is asserted.
 
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { buildOnce, killAll } from '../cli/helpers.js';
-import { assertFigures, bench, CI, hasGo, newest } from './helpers.js';
+import { assertFigures, bench, benchOutDir, goSkipReason, newest } from './helpers.js';
 
 describe('npm run bench: wss://, permessage-deflate and the net-raw floor', () => {
-  let out: string;
-  before(async () => {
-    await buildOnce(); // the volley server imports volley/ws from dist/
-    out = mkdtempSync(join(tmpdir(), 'volley-bench-'));
-  });
-  after(() => {
-    killAll();
-    rmSync(out, { recursive: true, force: true });
-  });
+  const out = benchOutDir({ build: true });
 
   test('echo over wss://, broadcast with permessage-deflate, echo against net-raw and the headroom line', { timeout: 120_000 }, async (t) => {
-    if (!hasGo && !CI) {
-      t.skip('Go is not installed (apt-get install -y golang-go)');
+    if (goSkipReason !== undefined) {
+      t.skip(goSkipReason);
       return;
     }
     const scenarios = ['echo-64', 'echo-64-wss', 'broadcast-1k-16-deflate'];
-    const result = await bench(['--tiny', '--no-build', '--no-install', '--servers', 'volley,ws,net-raw', '--out', out, '--scenario', scenarios.join(',')]);
+    const result = await bench(['--tiny', '--no-build', '--no-install', '--servers', 'volley,ws,net-raw', '--out', out(), '--scenario', scenarios.join(',')]);
     assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
-    const { doc, md } = newest(out);
+    const { doc, md } = newest(out());
     assert.deepEqual(doc.scenarios.map((s) => s.name), scenarios);
     assertFigures(doc);
 
