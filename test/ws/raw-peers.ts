@@ -56,24 +56,43 @@ export async function rawClient(port: number, headers: Record<string, string> = 
   };
 }
 
+/** The frame header at `at` in `bytes`: its opcode, where its payload starts (past a mask, if any) and its length. */
+function frameAt(bytes: Buffer, at: number): { opcode: number; start: number; length: number } {
+  const opcode = bytes[at]! & 0x0f;
+  let length = bytes[at + 1]! & 0x7f;
+  const masked = (bytes[at + 1]! & 0x80) !== 0;
+  let start = at + 2;
+  if (length === 126) {
+    length = bytes.readUInt16BE(start);
+    start += 2;
+  } else if (length === 127) {
+    length = Number(bytes.readBigUInt64BE(start));
+    start += 8;
+  }
+  if (masked) start += 4;
+  return { opcode, start, length };
+}
+
+/** The complete frames in `bytes` as a server sends them (unmasked): [opcode, payload] each. */
+export function parseFrames(bytes: Buffer): Array<[number, Buffer]> {
+  const out: Array<[number, Buffer]> = [];
+  let i = 0;
+  while (i + 2 <= bytes.length) {
+    const { opcode, start, length } = frameAt(bytes, i);
+    if (start + length > bytes.length) break;
+    out.push([opcode, bytes.subarray(start, start + length)]);
+    i = start + length;
+  }
+  return out;
+}
+
 /** The close code of the first close frame in `bytes` (unmasked, as a server sends it), or null. */
 export function firstCloseCode(bytes: Buffer): number | null {
   let i = 0;
   while (i + 2 <= bytes.length) {
-    const opcode = bytes[i]! & 0x0f;
-    let len = bytes[i + 1]! & 0x7f;
-    const masked = (bytes[i + 1]! & 0x80) !== 0;
-    let pos = i + 2;
-    if (len === 126) {
-      len = bytes.readUInt16BE(pos);
-      pos += 2;
-    } else if (len === 127) {
-      len = Number(bytes.readBigUInt64BE(pos));
-      pos += 8;
-    }
-    if (masked) pos += 4;
-    if (opcode === 0x8) return len >= 2 ? bytes.readUInt16BE(pos) : 1005;
-    i = pos + len;
+    const { opcode, start, length } = frameAt(bytes, i);
+    if (opcode === 0x8) return length >= 2 ? bytes.readUInt16BE(start) : 1005;
+    i = start + length;
   }
   return null;
 }

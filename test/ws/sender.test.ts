@@ -7,29 +7,7 @@ import { once } from 'node:events';
 import { WebSocket } from '../../src/ws/websocket.js';
 import { prepareMessage } from '../../src/ws/prepared-message.js';
 import { closed, nextMessages, startServer } from './helpers.js';
-import { clientFrame, rawClient } from './raw-peers.js';
-
-/** Parses unmasked server frames: [opcode, payload] each. */
-function parseFrames(bytes: Buffer): Array<[number, Buffer]> {
-  const out: Array<[number, Buffer]> = [];
-  let i = 0;
-  while (i + 2 <= bytes.length) {
-    const opcode = bytes[i]! & 0x0f;
-    let len = bytes[i + 1]! & 0x7f;
-    let pos = i + 2;
-    if (len === 126) {
-      len = bytes.readUInt16BE(pos);
-      pos += 2;
-    } else if (len === 127) {
-      len = Number(bytes.readBigUInt64BE(pos));
-      pos += 8;
-    }
-    if (pos + len > bytes.length) break;
-    out.push([opcode, bytes.subarray(pos, pos + len)]);
-    i = pos + len;
-  }
-  return out;
-}
+import { clientFrame, parseFrames, rawClient } from './raw-peers.js';
 
 test('small, large, prepared and control frames sent in one turn arrive in order; callbacks run once each, in order', async (t) => {
   const { wss, url } = await startServer();
