@@ -28,7 +28,12 @@ function section(id: number, content: number[]): number[] {
   return [id, content.length, ...content]; // every section here is under 128 bytes
 }
 
-function loadKernel(): { memory: Uint8Array; xor: (start: number, end: number, word: number) => void } | null {
+interface Kernel {
+  memory: Uint8Array;
+  xor: (start: number, end: number, word: number) => void;
+}
+
+function loadKernel(): Kernel | null {
   try {
     if (typeof WebAssembly !== 'object') return null;
     const body = [
@@ -86,15 +91,7 @@ export function xorMask(data: Uint8Array, key: number, phase = 0): void {
   const shift = (phase & 3) << 3;
   let k = shift === 0 ? key >>> 0 : ((key << shift) | (key >>> (32 - shift))) >>> 0;
   if (kernel !== null && len >= KERNEL_MIN && LITTLE_ENDIAN) {
-    // Copied to the kernel's memory at offset 0: key byte k>>>24 goes with data[0].
-    const word = (k >>> 24) | ((k >>> 8) & 0xff00) | ((k << 8) & 0xff0000) | (k << 24);
-    const memory = kernel.memory;
-    for (let at = 0; at < len; at += KERNEL_BLOCK) {
-      const n = Math.min(KERNEL_BLOCK, len - at);
-      memory.set(at === 0 && n === len ? data : data.subarray(at, at + n), 0);
-      kernel.xor(0, (n + 15) & ~15, word);
-      data.set(n === KERNEL_BLOCK ? memory : memory.subarray(0, n), at);
-    }
+    kernelXor(kernel, data, k, data, 0);
     return;
   }
   let i = 0;
@@ -127,6 +124,36 @@ export function xorMask(data: Uint8Array, key: number, phase = 0): void {
   for (; i < len; i++) {
     data[i]! ^= k >>> 24;
     k = ((k << 8) | (k >>> 24)) >>> 0;
+  }
+}
+
+/**
+ * Writes `source` XORed with the masking key to `target` from `at` (the key and `phase` as for
+ * xorMask): a masked payload copied out of the chunks it arrived in is unmasked on the way,
+ * one pass over its bytes fewer than copying it and unmasking the copy.
+ */
+export function copyMasked(source: Uint8Array, key: number, phase: number, target: Uint8Array, at: number): void {
+  const shift = (phase & 3) << 3;
+  const k = shift === 0 ? key >>> 0 : ((key << shift) | (key >>> (32 - shift))) >>> 0;
+  if (kernel !== null && source.length >= KERNEL_MIN && LITTLE_ENDIAN) {
+    kernelXor(kernel, source, k, target, at);
+    return;
+  }
+  target.set(source, at);
+  xorMask(target.subarray(at, at + source.length), key, phase);
+}
+
+/** The kernel's pass: `source` into its memory a block at a time, XORed there, out to target[at...]. `k`: the key rotated to source[0]. */
+function kernelXor(kernel: Kernel, source: Uint8Array, k: number, target: Uint8Array, at: number): void {
+  const len = source.length;
+  // Copied to the kernel's memory at offset 0: key byte k>>>24 goes with source[0].
+  const word = (k >>> 24) | ((k >>> 8) & 0xff00) | ((k << 8) & 0xff0000) | (k << 24);
+  const memory = kernel.memory;
+  for (let from = 0; from < len; from += KERNEL_BLOCK) {
+    const n = Math.min(KERNEL_BLOCK, len - from);
+    memory.set(from === 0 && n === len ? source : source.subarray(from, from + n), 0);
+    kernel.xor(0, (n + 15) & ~15, word);
+    target.set(n === KERNEL_BLOCK ? memory : memory.subarray(0, n), at + from);
   }
 }
 

@@ -1,7 +1,7 @@
 import { CloseCode, MAX_CONTROL_PAYLOAD, Opcode } from './constants.js';
 import { parseClosePayload } from './close.js';
 import { ErrorCode, ProtocolError } from './errors.js';
-import { xorMask } from './mask.js';
+import { copyMasked, xorMask } from './mask.js';
 import { Utf8Validator, isValidUtf8 } from './utf8.js';
 
 /** The part of a negotiated permessage-deflate the receiver needs. */
@@ -227,9 +227,9 @@ export class Receiver {
     while (at < end) {
       const chunk = this.chunks[0]!;
       const take = Math.min(chunk.length - this.head, end - at);
-      chunk.copy(out, at, this.head, this.head + take);
       // The piece's offset in the payload is its phase in the key (assembly starts at 0).
-      if (this.masked) xorMask(out.subarray(at, at + take), this.maskKey, at);
+      if (this.masked) copyMasked(chunk.subarray(this.head, this.head + take), this.maskKey, at, out, at);
+      else chunk.copy(out, at, this.head, this.head + take);
       at += take;
       this.advance(chunk, take);
     }

@@ -147,6 +147,8 @@ describe('parseUpgradeHead (the port-mode fast path) reads only the plainest upg
     assert.equal(head.headers['x-pad'], 'spaced');
     assert.deepEqual(head.rawHeaders.slice(0, 2), ['Host', 'a']);
     assert.equal(head.length, bytes.length - 2);
+    // As node:http's req.headers: an ordinary object, with the methods of one.
+    assert.equal(Object.getPrototypeOf(head.headers), Object.prototype);
   });
   test('anything else is left to node:http (null)', () => {
     const refused: Array<[string, string]> = [
@@ -166,6 +168,9 @@ describe('parseUpgradeHead (the port-mode fast path) reads only the plainest upg
       ['bare LF', base.replace(/\r\n/g, '\n') + '\n'],
       ['too large', base + `X-Big: ${'x'.repeat(MAX_FAST_HEAD)}\r\n\r\n`],
       ['too many headers', base + Array.from({ length: 40 }, (_, i) => `X-${i}: v\r\n`).join('') + '\r\n'],
+      // Names a plain object already answers to: node:http reads them, not the fast path's object.
+      ['inherited name', base + 'Constructor: x\r\n\r\n'],
+      ['__proto__', base + '__proto__: x\r\n\r\n'],
     ];
     for (const [name, text] of refused) assert.equal(parseUpgradeHead(Buffer.from(text, 'latin1')), null, name);
   });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyMask, xorMask } from '../../src/protocol/mask.js';
+import { applyMask, copyMasked, xorMask } from '../../src/protocol/mask.js';
 
 function reference(data: Uint8Array, mask: Uint8Array, phase: number): Buffer {
   return Buffer.from(data.map((b, i) => b ^ mask[(phase + i) & 3]!));
@@ -79,4 +79,23 @@ test('long payloads in a plain Uint8Array and in a view of an ArrayBuffer are ma
   const expected = Buffer.from(bytes.map((b, i) => b ^ [1, 2, 3, 4][i & 3]!));
   xorMask(bytes, 0x01020304);
   assert.ok(Buffer.from(bytes).equals(expected));
+});
+
+test('copyMasked writes the unmasked bytes at any target offset, source alignment, phase and length (across 64 KiB blocks), leaving source and the rest of target alone', () => {
+  const mask = Buffer.from([0x81, 0x7e, 0x3c, 0xf5]);
+  const key = mask.readUInt32BE(0);
+  const backing = Buffer.alloc(140_000);
+  for (let i = 0; i < backing.length; i++) backing[i] = (i * 131 + 17) & 0xff;
+  const before = Buffer.from(backing);
+  for (const len of [0, 1, 5, 1023, 1024, 1025, 16_384, 16_389, 65_535, 65_536, 65_537, 131_075]) {
+    for (const [offset, at, phase] of [[0, 0, 0], [1, 3, 1], [2, 5, 2], [3, 0, 7], [5, 2, 3]] as const) {
+      const source = backing.subarray(offset, offset + len);
+      const target = Buffer.alloc(len + 8, 0xee);
+      copyMasked(source, key, phase, target, at);
+      const where = `length ${len} offset ${offset} at ${at} phase ${phase}`;
+      assert.ok(target.subarray(at, at + len).equals(reference(source, mask, phase)), where);
+      assert.ok(target.subarray(0, at).every((b) => b === 0xee) && target.subarray(at + len).every((b) => b === 0xee), where);
+    }
+  }
+  assert.ok(backing.equals(before), 'the source is not modified');
 });
