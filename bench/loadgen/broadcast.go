@@ -129,6 +129,9 @@ func runBroadcast(o *options) (map[string]interface{}, error) {
 	if n > 0 {
 		res["wire_bytes_per_delivery"] = float64(bytesIn) / float64(n)
 	}
+	if loops != nil {
+		res["syscalls_per_frame"] = loops.syscalls()
+	}
 	return common(res, w, fails), err
 }
 

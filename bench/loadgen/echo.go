@@ -151,7 +151,7 @@ func echoPolled(o *options, conns []*conn, op byte, payload []byte, fails *failu
 	res := map[string]interface{}{
 		"connections": len(conns), "messages": n,
 		"per_second": perSec(float64(n), w.Seconds), "mb_per_second": perSec(float64(n)*float64(o.size)/1e6, w.Seconds),
-		"latency_us": h.summary(),
+		"latency_us": h.summary(), "syscalls_per_frame": loops.syscalls(),
 	}
 	return common(res, w, fails), nil
 }

@@ -62,7 +62,21 @@ type pollLoop struct {
 	wireBytes int64
 	frames    int64
 	h         hist
+	// System calls while measuring: epoll waits, reads, writes; measuring as of this wake.
+	calls     syscallCounts
+	measuring bool
 	fails     *failures
+}
+
+type syscallCounts struct{ waits, reads, writes int64 }
+
+// perFrame is the system calls per frame, for the result.
+func (c syscallCounts) perFrame(frames int64) map[string]interface{} {
+	if frames == 0 {
+		return nil
+	}
+	f := float64(frames)
+	return map[string]interface{}{"epoll_waits": float64(c.waits) / f, "reads": float64(c.reads) / f, "writes": float64(c.writes) / f}
 }
 
 // pollLoops is one loop per core, the connections spread over them.
@@ -138,6 +152,19 @@ func (ls *pollLoops) totals(h *hist) (frames, wireBytes int64) {
 	return frames, wireBytes
 }
 
+// syscalls is what the loops spent per frame while measuring (the result's "syscalls_per_frame").
+func (ls *pollLoops) syscalls() map[string]interface{} {
+	var c syscallCounts
+	var frames int64
+	for _, l := range ls.loops {
+		c.waits += l.calls.waits
+		c.reads += l.calls.reads
+		c.writes += l.calls.writes
+		frames += l.frames
+	}
+	return c.perFrame(frames)
+}
+
 // close closes every connection still open and the epoll descriptors.
 func (ls *pollLoops) close() {
 	for _, l := range ls.loops {
@@ -186,6 +213,10 @@ func (l *pollLoop) run(stop, measuring *int32) {
 		}
 		now := time.Now()
 		m := atomic.LoadInt32(measuring) == 1
+		l.measuring = m
+		if m {
+			l.calls.waits++
+		}
 		for i := 0; i < n; i++ {
 			ev := &l.events[i]
 			k := l.byFd[ev.Fd]
@@ -212,6 +243,9 @@ func (l *pollLoop) run(stop, measuring *int32) {
 func (l *pollLoop) readable(k *conn, now time.Time, measuring bool) error {
 	k.makeRoom(k.poll.need)
 	n, err := rawRead(k.poll.fd, k.buf[k.w:])
+	if measuring {
+		l.calls.reads++
+	}
 	if err == syscall.EAGAIN {
 		return nil
 	}
@@ -247,6 +281,9 @@ func (p *polled) send(b []byte) error {
 		return nil
 	}
 	n, err := rawWrite(p.fd, b)
+	if p.loop.measuring {
+		p.loop.calls.writes++
+	}
 	if err != nil && err != syscall.EAGAIN {
 		return err
 	}
