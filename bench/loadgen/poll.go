@@ -19,6 +19,7 @@ import (
 	"errors"
 	"flag"
 	"net"
+	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -53,7 +54,12 @@ type polled struct {
 }
 
 type pollLoop struct {
-	epfd   int
+	epfd int
+	// file is epfd in Go's netpoller: the loop sleeps as a parked goroutine until the epoll
+	// set has events, so a sleep costs no thread of its own (a blocking epoll_wait would
+	// make the runtime hand the core to another thread each time).
+	file   *os.File
+	rc     syscall.RawConn
 	byFd   []*conn
 	open   int
 	events [512]syscall.EpollEvent
@@ -91,11 +97,19 @@ func newPollLoops(fails *failures) (*pollLoops, error) {
 	ls := &pollLoops{}
 	for i := 0; i < n; i++ {
 		fd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+		if err == nil {
+			err = syscall.SetNonblock(fd, true) // so that os.NewFile puts it in Go's netpoller
+		}
 		if err != nil {
 			ls.close()
 			return nil, err
 		}
-		ls.loops = append(ls.loops, &pollLoop{epfd: fd, fails: fails})
+		l := &pollLoop{epfd: fd, fails: fails, file: os.NewFile(uintptr(fd), "epoll")}
+		ls.loops = append(ls.loops, l)
+		if l.rc, err = l.file.SyscallConn(); err != nil {
+			ls.close()
+			return nil, err
+		}
 	}
 	return ls, nil
 }
@@ -136,9 +150,12 @@ func (ls *pollLoops) start(measuring *int32) {
 	}
 }
 
-// halt stops the loops and waits for them (at most one epoll timeout).
+// halt stops the loops and waits for them: a deadline in the past wakes a sleeping one.
 func (ls *pollLoops) halt() {
 	atomic.StoreInt32(&ls.stop, 1)
+	for _, l := range ls.loops {
+		_ = l.file.SetReadDeadline(time.Unix(1, 0))
+	}
 	ls.wg.Wait()
 }
 
@@ -173,7 +190,7 @@ func (ls *pollLoops) close() {
 				syscall.Close(k.poll.fd)
 			}
 		}
-		syscall.Close(l.epfd)
+		l.file.Close()
 	}
 }
 
@@ -202,13 +219,25 @@ func detach(k *conn) (int, error) {
 }
 
 func (l *pollLoop) run(stop, measuring *int32) {
+	var n int
+	var waitErr error
+	// poll takes the events ready now; false (none) parks the goroutine until there are.
+	poll := func(fd uintptr) bool {
+		n, waitErr = epollWaitNow(int(fd), l.events[:])
+		return n > 0 || waitErr != nil
+	}
 	for atomic.LoadInt32(stop) == 0 && l.open > 0 {
-		n, err := syscall.EpollWait(l.epfd, l.events[:], 50)
-		if err != nil {
-			if err == syscall.EINTR {
+		if err := l.rc.Read(poll); err != nil {
+			if atomic.LoadInt32(stop) == 0 {
+				l.fails.add(err)
+			}
+			return
+		}
+		if waitErr != nil {
+			if waitErr == syscall.EINTR {
 				continue
 			}
-			l.fails.add(err)
+			l.fails.add(waitErr)
 			return
 		}
 		now := time.Now()
@@ -335,6 +364,15 @@ func (k *conn) makeRoom(need int) {
 		copy(grown, k.buf[:k.w])
 		k.buf = grown
 	}
+}
+
+// epollWaitNow is epoll_wait(2) with a timeout of 0 (epoll_pwait with no signal mask): it never blocks.
+func epollWaitNow(epfd int, events []syscall.EpollEvent) (int, error) {
+	n, _, e := syscall.RawSyscall6(syscall.SYS_EPOLL_PWAIT, uintptr(epfd), uintptr(unsafe.Pointer(&events[0])), uintptr(len(events)), 0, 0, 0)
+	if e != 0 {
+		return 0, e
+	}
+	return int(n), nil
 }
 
 // rawRead and rawWrite are read(2) and write(2) on a non-blocking socket: they never block,
