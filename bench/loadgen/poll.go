@@ -2,14 +2,16 @@ package main
 
 // The echo connections and the broadcast subscribers of plain TCP (no -tls, no -deflate) are
 // not served by a goroutine each but by one epoll loop per core (GOMAXPROCS; one under
-// taskset) on their raw sockets. Measured with -cpuprofile, a goroutine per connection spent
-// most of the load generator's core in the scheduler and in reads that found nothing: each
-// wake read until EAGAIN, parked, and went through Go's netpoller. The loop reads a socket
-// only when epoll says it is readable (level-triggered: one read per wake, the rest on the
-// next wake), parses every frame that came in place, answers with one write, reads the clock
-// once per wake, and keeps its counters and latency histogram to itself (summed when it
-// stops). Every frame is still parsed and counted one by one; pings, pongs, closes and the
-// hub protocols' control messages are handled as on the goroutine path.
+// taskset) on their raw sockets. Measured with -cpuprofile, nearly all of the load
+// generator's time is the kernel's read and write; a goroutine per connection added a read
+// per wake that found nothing (EAGAIN, then park) and a fifth of the core in the scheduler's
+// netpoll. The loop reads a socket only when epoll says it is readable (level-triggered: one
+// read per wake, the rest on the next wake), parses every frame that came in place, answers
+// with one write, reads the clock once per wake, and keeps its counters and latency
+// histogram to itself (summed when it stops). It sleeps as a parked goroutine: its epoll
+// descriptor is itself in Go's netpoller, and epoll_pwait is only ever called with a timeout
+// of 0. Every frame is still parsed and counted one by one; pings, pongs, closes and the hub
+// protocols' control messages are handled as on the goroutine path.
 //
 // A connection is dialled and upgraded (and joined, for the hubs) with Go's net package as
 // before, then detached: its socket is duplicated and the net.Conn closed, which takes it out
