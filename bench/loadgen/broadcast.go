@@ -68,12 +68,29 @@ func runBroadcast(o *options) (map[string]interface{}, error) {
 	}
 	f := &fanout{p: p, n: int64(len(subs)), start: time.Now(), done: make(chan int64, slotRing)}
 	var wg sync.WaitGroup
-	for _, k := range subs {
-		wg.Add(1)
-		go func(k *conn) {
-			defer wg.Done()
-			f.subscriber(k)
-		}(k)
+	var loops *pollLoops
+	if polling() {
+		if loops, err = newPollLoops(fails); err != nil {
+			pub.c.Close()
+			closeAll(subs)
+			return nil, err
+		}
+		defer loops.close()
+		for i, k := range subs {
+			if err := loops.add(i, k, subscriberConn{f}, 0); err != nil {
+				pub.c.Close()
+				return nil, err
+			}
+		}
+		loops.start(&f.measuring)
+	} else {
+		for _, k := range subs {
+			wg.Add(1)
+			go func(k *conn) {
+				defer wg.Done()
+				f.subscriber(k)
+			}(k)
+		}
 	}
 	go f.drain(pub) // replies, acks and pings to the publisher
 
@@ -94,6 +111,12 @@ func runBroadcast(o *options) (map[string]interface{}, error) {
 		w.stop()
 	}
 	close(stop)
+	if loops != nil {
+		loops.halt()
+		n, b := loops.totals(&f.h)
+		atomic.AddInt64(&f.deliveries, n)
+		atomic.AddInt64(&f.wireBytes, b)
+	}
 	n := atomic.LoadInt64(&f.deliveries)
 	bytesIn := atomic.LoadInt64(&f.wireBytes)
 	pub.c.Close()
@@ -105,6 +128,9 @@ func runBroadcast(o *options) (map[string]interface{}, error) {
 	}
 	if n > 0 {
 		res["wire_bytes_per_delivery"] = float64(bytesIn) / float64(n)
+	}
+	if loops != nil {
+		res["syscalls_per_frame"] = loops.syscalls()
 	}
 	return common(res, w, fails), err
 }
@@ -193,11 +219,56 @@ func (f *fanout) subscriber(k *conn) {
 			atomic.AddInt64(&f.deliveries, 1)
 			f.h.add(now - sent)
 		}
-		slot := &f.slots[seq%slotRing]
-		if atomic.AddInt64(slot, 1) == f.n {
-			atomic.StoreInt64(slot, 0)
-			f.done <- seq
+		f.delivered(seq)
+	}
+}
+
+// delivered counts one subscriber's delivery of publication seq; the last one completes it.
+func (f *fanout) delivered(seq int64) {
+	slot := &f.slots[seq%slotRing]
+	if atomic.AddInt64(slot, 1) == f.n {
+		atomic.StoreInt64(slot, 0)
+		f.done <- seq
+	}
+}
+
+// subscriberConn is a subscriber on an epoll loop (poll.go): what subscriber does, with the
+// clock read once per wake and the counters and histogram the loop's own.
+type subscriberConn struct{ f *fanout }
+
+func (s subscriberConn) frames(k *conn, now time.Time, measuring bool) error {
+	f, l := s.f, k.poll.loop
+	at := now.Sub(f.start).Microseconds()
+	for {
+		op, data, ok, need := k.next()
+		if !ok {
+			k.poll.need = need
+			return nil
 		}
+		switch op {
+		case opPing:
+			if err := k.write(opPong, data); err != nil {
+				return err
+			}
+			continue
+		case opClose:
+			return errClosed
+		}
+		if ctl, err := f.p.control(k, data); ctl {
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		seq, sent, err := k.deliveryMarker(data)
+		if err != nil {
+			continue // a reply, a join or leave push
+		}
+		if measuring {
+			l.frames++
+			l.h.put(at - sent)
+		}
+		f.delivered(seq)
 	}
 }
 

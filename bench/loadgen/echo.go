@@ -33,6 +33,9 @@ func runEcho(o *options) (map[string]interface{}, error) {
 	var measuring int32
 	var msgs int64
 	h := &hist{}
+	if polling() {
+		return echoPolled(o, conns, op, payload, fails)
+	}
 	var wg sync.WaitGroup
 	for _, k := range conns {
 		wg.Add(1)
@@ -113,4 +116,42 @@ func echoLoop(k *conn, op byte, payload []byte, inFlight int, measuring *int32, 
 		tail = (tail + 1) % inFlight
 		due++
 	}
+}
+
+// echoPolled is runEcho with the connections on epoll loops (poll.go).
+func echoPolled(o *options, conns []*conn, op byte, payload []byte, fails *failures) (map[string]interface{}, error) {
+	loops, err := newPollLoops(fails)
+	if err != nil {
+		closeAll(conns)
+		return nil, err
+	}
+	defer loops.close()
+	now := time.Now()
+	for i, k := range conns {
+		e := newEchoConn(k, op, payload, o.window)
+		if err := loops.add(i, k, e, e.bufferFor()); err != nil {
+			return nil, err
+		}
+		if err := e.begin(k, now); err != nil {
+			return nil, err
+		}
+	}
+	var measuring int32
+	loops.start(&measuring)
+	time.Sleep(o.warmup)
+	w := &window{}
+	atomic.StoreInt32(&measuring, 1)
+	w.start(o.pid)
+	time.Sleep(o.dur)
+	atomic.StoreInt32(&measuring, 0)
+	w.stop()
+	loops.halt()
+	h := &hist{}
+	n, _ := loops.totals(h)
+	res := map[string]interface{}{
+		"connections": len(conns), "messages": n,
+		"per_second": perSec(float64(n), w.Seconds), "mb_per_second": perSec(float64(n)*float64(o.size)/1e6, w.Seconds),
+		"latency_us": h.summary(), "syscalls_per_frame": loops.syscalls(),
+	}
+	return common(res, w, fails), nil
 }

@@ -1,7 +1,7 @@
 package main
 
 // A latency histogram in microseconds, log-linear (exact below 64 µs, then 32 buckets per
-// power of two: within 3%), safe to add to from any goroutine.
+// power of two: within 3%); add is safe from any goroutine, put only from the one that owns it.
 
 import (
 	"math/bits"
@@ -45,6 +45,29 @@ func (h *hist) add(us int64) {
 	for {
 		m := atomic.LoadInt64(&h.max)
 		if us <= m || atomic.CompareAndSwapInt64(&h.max, m, us) {
+			return
+		}
+	}
+}
+
+// put adds without atomics, for a histogram one goroutine owns (an epoll loop's); merge
+// adds it into a shared one when that goroutine is done.
+func (h *hist) put(us int64) {
+	h.counts[bucketOf(us)]++
+	if us > h.max {
+		h.max = us
+	}
+}
+
+func (h *hist) merge(o *hist) {
+	for i, n := range o.counts {
+		if n != 0 {
+			atomic.AddInt64(&h.counts[i], n)
+		}
+	}
+	for {
+		m := atomic.LoadInt64(&h.max)
+		if o.max <= m || atomic.CompareAndSwapInt64(&h.max, m, o.max) {
 			return
 		}
 	}

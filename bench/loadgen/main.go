@@ -88,6 +88,7 @@ func main() {
 		emit(o, map[string]interface{}{"error": "port not open: " + o.addr})
 		os.Exit(1)
 	}
+	stopProfile := startProfile()
 	var res map[string]interface{}
 	var err error
 	switch o.mode {
@@ -112,6 +113,7 @@ func main() {
 		}
 		res["error"] = err.Error()
 	}
+	stopProfile()
 	emit(o, res)
 	if err != nil {
 		os.Exit(1)
@@ -178,7 +180,7 @@ func dialMany(n, parallel int, open func() (*conn, error), fails *failures) []*c
 
 func closeAll(conns []*conn) {
 	for _, k := range conns {
-		k.c.Close()
+		k.close()
 	}
 }
 

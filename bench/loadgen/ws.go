@@ -35,6 +35,8 @@ type conn struct {
 	// returned was compressed. lastZ and scratch are deflate.go's.
 	deflate, rsv1  bool
 	lastZ, scratch []byte
+	// poll: set when the connection was handed to an epoll loop (poll.go); c is closed then.
+	poll *polled
 }
 
 var errClosed = errors.New("closed by server")
@@ -210,8 +212,23 @@ func (k *conn) readFrame() (byte, []byte, error) {
 
 // write sends one masked frame (a fresh random key per frame).
 func (k *conn) write(op byte, payload []byte) error {
-	_, err := k.c.Write(appendFrame(nil, op, payload))
+	return k.send(appendFrame(nil, op, payload))
+}
+
+// send writes bytes: through the connection's epoll loop when it has one.
+func (k *conn) send(b []byte) error {
+	if k.poll != nil {
+		return k.poll.send(b)
+	}
+	_, err := k.c.Write(b)
 	return err
+}
+
+// close closes the connection (its raw socket when a loop had it: the loop's close does that).
+func (k *conn) close() {
+	if k.poll == nil {
+		k.c.Close()
+	}
 }
 
 // appendFrame appends a masked frame to dst with a fresh random masking key.
