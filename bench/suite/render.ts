@@ -228,16 +228,22 @@ function transportCost(doc: SuiteResults): string[] {
 /** Issue 17: the load generator drives the floor at least this much faster than Volley's best figure. */
 export const HEADROOM_TARGET = 1.5;
 
+/** The echo scenarios of the headroom line: the target's window (10 in flight) and the deep one (50). */
+const HEADROOM_SCENARIOS = ['echo-64', 'echo-64-deep'];
+
 /**
- * The load generator's headroom in one line: echo-64 against net-raw (Node writing every chunk
- * back, no parsing: the most the load generator drives through Node) over Volley's best
- * echo-64 run, and the load generator's own CPU in the net-raw runs. Null without both.
+ * The load generator's headroom in one line: the most it drove net-raw (Node writing every chunk
+ * back, no parsing: the most the load generator drives through Node) in either echo-64 scenario,
+ * over Volley's best run in either, and the load generator's own CPU in those net-raw runs. Null
+ * without both.
  */
 export function headroomLine(results: ScenarioResult[]): string | null {
-  const echo = results.find((r) => r.name === 'echo-64');
+  const echoes = results.filter((r) => HEADROOM_SCENARIOS.includes(r.name));
+  const echo = echoes.filter((r) => r.stats['net-raw']?.median).sort((a, b) => b.stats['net-raw']!.median! - a.stats['net-raw']!.median!)[0];
+  const best = echoes.filter((r) => r.stats.volley?.max).sort((a, b) => b.stats.volley!.max! - a.stats.volley!.max!)[0];
   const raw = echo?.stats['net-raw'];
-  const volley = echo?.stats.volley;
-  if (!echo || !raw?.median || !volley?.max) return null;
+  const volley = best?.stats.volley;
+  if (!echo || !best || !raw?.median || !volley?.max) return null;
   const ratio = raw.median / volley.max;
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
   const rawRuns = echo.runs.filter((r) => r.server === 'net-raw');
@@ -250,13 +256,13 @@ export function headroomLine(results: ScenarioResult[]): string | null {
     (floorBound ? `; net-raw itself was at ${cpuText(median(floorCpu))} of its core (median): the floor, not the load generator, bounded that figure` : '');
   // The same per second of CPU, which a shared machine disturbs less: echoes per second of the
   // load generator's own CPU against net-raw, over Volley's best per second of server CPU.
-  const loadPerCpu = echo.runs.filter((r) => r.server === 'net-raw' && r.value !== null && (r.clientCpu ?? 0) > 1).map((r) => r.value! / (r.clientCpu! / 100)).sort((a, b) => a - b);
-  const volleyPerCpu = echo.runs.filter((r) => r.server === 'volley' && r.perCpuSecond !== null).map((r) => r.perCpuSecond!);
+  const loadPerCpu = rawRuns.filter((r) => r.value !== null && (r.clientCpu ?? 0) > 1).map((r) => r.value! / (r.clientCpu! / 100)).sort((a, b) => a - b);
+  const volleyPerCpu = echoes.flatMap((r) => r.runs).filter((r) => r.server === 'volley' && r.perCpuSecond !== null).map((r) => r.perCpuSecond!);
   const perCpuRatio = loadPerCpu.length && volleyPerCpu.length ? loadPerCpu[loadPerCpu.length >> 1]! / Math.max(...volleyPerCpu) : null;
   const cpuRatio = perCpuRatio !== null ? ` Per second of CPU: the load generator drove ${formatFigure(loadPerCpu[loadPerCpu.length >> 1])} echoes per second of its own CPU against net-raw,` +
     ` ${perCpuRatio.toFixed(2)}x the most Volley answered per second of server CPU (${formatFigure(Math.max(...volleyPerCpu))}): ${perCpuRatio >= HEADROOM_TARGET ? 'met' : 'NOT met'} per CPU-second.` : '';
-  return `load generator headroom (issue 17: ≥ ${HEADROOM_TARGET}x): echo-64 against net-raw ${formatFigure(raw.median)} msg/s = ${ratio.toFixed(2)}x Volley's best echo-64 run` +
-    ` (${formatFigure(volley.max)} msg/s, median ${formatFigure(volley.median)}): ${ratio >= HEADROOM_TARGET ? 'met' : 'NOT met'}${cpuNote}.${cpuRatio}`;
+  return `load generator headroom (issue 17: ≥ ${HEADROOM_TARGET}x): ${echo.name} against net-raw ${formatFigure(raw.median)} msg/s = ${ratio.toFixed(2)}x Volley's best echo-64 run` +
+    ` (${formatFigure(volley.max)} msg/s${echoes.length > 1 ? ` in ${best.name}` : ''}, median ${formatFigure(volley.median)}): ${ratio >= HEADROOM_TARGET ? 'met' : 'NOT met'}${cpuNote}.${cpuRatio}`;
 }
 
 /** How far the load generator is from being the limit: net-raw's and net's echo against Volley's best, and its own CPU. */

@@ -72,7 +72,7 @@ const HUB_SERVERS: ServerName[] = ['volley-hub', 'socketio', 'socketio-uws'];
 const CLUSTER_SERVERS: ServerName[] = ['volley-hub-redis', 'volley-hub-nats', 'socketio-redis'];
 
 /** The scenarios --quick runs (a subset, so that it finishes in under two minutes). */
-const QUICK = new Set(['echo-64', 'broadcast-10k-16', 'connect', 'idle-10k', 'hub-fanout-10k', 'hub-latency', 'hub-idle-10k']);
+const QUICK = new Set(['echo-64', 'echo-64-deep', 'broadcast-10k-16', 'connect', 'idle-10k', 'hub-fanout-10k', 'hub-latency', 'hub-idle-10k']);
 
 export function suiteScenarios(size: Size): SuiteScenario[] {
   // The tiny size keeps every scenario but with a few connections: it tests the pipeline.
@@ -113,10 +113,15 @@ export function suiteScenarios(size: Size): SuiteScenario[] {
     serverEnv: kind === 'wss' ? { BENCH_TLS: '1' } : { BENCH_DEFLATE: '1' },
   });
   const echo64 = echo('echo-64', n(100, 4), 10, 64, false, 5.5);
+  // The same echo with 50 in flight: every read carries more frames, so each side's cost per
+  // message falls towards its parsing alone. No target; it shows how far the load generator
+  // drives the floor beyond any Volley figure (the report's headroom line).
+  const echo64Deep: SuiteScenario = { ...echo('echo-64-deep', n(100, 4), 50, 64, false, 0), target: null };
   const echo16k = echo('echo-16k', n(50, 2), 4, 16384, true, 4.5);
   const broadcast1k16 = broadcast('broadcast-1k-16', n(1000, 10), 16);
   const scenarios: SuiteScenario[] = [
     echo64,
+    echo64Deep,
     echo16k,
     echo('echo-1m', n(4, 1), 1, 1 << 20, true, 4),
     broadcast('broadcast-1k-4', n(1000, 10), 4),

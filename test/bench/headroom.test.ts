@@ -16,8 +16,8 @@ function run(server: ServerName, value: number, clientCpu: number, serverCpu: nu
   };
 }
 
-function echo64(runs: RunRecord[]) {
-  const scenario = suiteScenarios('full').find((s) => s.name === 'echo-64')!;
+function echo64(runs: RunRecord[], name = 'echo-64') {
+  const scenario = suiteScenarios('full').find((s) => s.name === name)!;
   return [scenarioResult(scenario, ['volley', 'net-raw'], runs, 'go')];
 }
 
@@ -40,5 +40,19 @@ describe('the load generator headroom line', () => {
     const line = headroomLine(echo64([run('volley', 400_000, 50, 100), run('net-raw', 700_000, 90, 99)]))!;
     assert.match(line, /= 1\.75x Volley's best echo-64 run \(400,000 msg\/s, median 400,000\): met; /);
     assert.doesNotMatch(line, /bounded/);
+  });
+
+  test('with the deep window too: the best net-raw scenario over Volley\'s best run in either', () => {
+    const line = headroomLine([
+      ...echo64([run('volley', 500_000, 60, 100), run('net-raw', 700_000, 90, 99)]),
+      ...echo64([run('volley', 1_400_000, 40, 100), run('net-raw', 3_000_000, 90, 99)], 'echo-64-deep'),
+    ])!;
+    assert.match(line, /echo-64-deep against net-raw 3,000,000 msg\/s = 2\.14x Volley's best echo-64 run \(1,400,000 msg\/s in echo-64-deep, median 1,400,000\): met; /);
+    // Per CPU: 3,000,000 / 0.9 = 3,333,333 over Volley's best per server CPU-second in either (1,400,000).
+    assert.match(line, /drove 3,333,333 echoes per second of its own CPU against net-raw, 2\.38x the most Volley answered per second of server CPU \(1,400,000\): met per CPU-second\./);
+  });
+
+  test('the deep window has no target of its own', () => {
+    assert.equal(suiteScenarios('full').find((s) => s.name === 'echo-64-deep')!.target, null);
   });
 });
