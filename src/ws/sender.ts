@@ -241,12 +241,7 @@ export class FrameSender {
       if (callbacks !== null) for (const cb of callbacks) process.nextTick(cb, new Error('The socket is not writable'));
       return;
     }
-    let data = first;
-    if (more !== null) {
-      data = Buffer.allocUnsafe(bytes);
-      let at = first.copy(data, 0);
-      for (let i = 0; i < more.length; i++) at += more[i]!.copy(data, at);
-    }
+    const data = more === null ? first : mergeFrames(first, more, bytes);
     const cb = callbacks === null ? undefined : callbacks.length === 1 ? callbacks[0] : callAll.bind(null, callbacks);
     if (!socket.write(data, cb)) this.watcher.onWriteBacklog();
   }
@@ -284,5 +279,49 @@ function flushAll(): void {
   const queue = flushQueue;
   flushQueue = [];
   flushScheduled = false;
-  for (let i = 0; i < queue.length; i++) queue[i]!.flushBurst();
+  sharingMerges = true;
+  try {
+    for (let i = 0; i < queue.length; i++) queue[i]!.flushBurst();
+  } finally {
+    sharingMerges = false;
+    forgetMerges();
+  }
+}
+
+// Several prepared messages broadcast in one turn leave every subscriber's sender holding
+// the same frames in the same order: during flushAll the buffer merged for the first
+// subscriber is reused for the next ones whose frames are the same objects, so a turn copies
+// the frames once, not once per subscriber (a per-subscriber allocation and copy at 16
+// publications in flight). Frames are compared by identity only, and only within one
+// flushAll, where nothing can change them between two subscribers.
+// (Three fields, not an object: an echo burst merges per connection and shares nothing.)
+let sharingMerges = false;
+let lastFirst: Buffer | null = null;
+let lastMore: Buffer[] | null = null;
+let lastMerged: Buffer | null = null;
+
+/** One buffer holding `first` then `more` (`bytes` in all). */
+function mergeFrames(first: Buffer, more: Buffer[], bytes: number): Buffer {
+  if (lastFirst === first && sameFrames(lastMore!, more)) return lastMerged!;
+  const merged = Buffer.allocUnsafe(bytes);
+  let at = first.copy(merged, 0);
+  for (let i = 0; i < more.length; i++) at += more[i]!.copy(merged, at);
+  if (sharingMerges) {
+    lastFirst = first;
+    lastMore = more;
+    lastMerged = merged;
+  }
+  return merged;
+}
+
+function forgetMerges(): void {
+  lastFirst = null;
+  lastMore = null;
+  lastMerged = null;
+}
+
+function sameFrames(a: Buffer[], b: Buffer[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
