@@ -182,7 +182,11 @@ export class FrameSender {
   /** A data frame in one buffer (the broadcast path, small messages): kept for the flush when small. */
   private writeOne(frame: Buffer, cb?: WriteCallback): void {
     if (frame.length > PENDING_FRAME_MAX) return this.writeBuffers([frame], cb);
-    if (!this.beginWrite(cb)) return;
+    // Once this turn's flush is scheduled the socket was writable at the turn's first write, and
+    // flushPending checks it again before writing (telling the callbacks if it is gone): the
+    // second and later frames of a turn do not read the socket's state. In a broadcast to
+    // thousands, that state is a cache miss per frame.
+    if (!this.scheduled && !this.beginWrite(cb)) return;
     if (this.pendingBytes + frame.length > PENDING_MAX) this.flushPending();
     if (this.pendingFirst === null) this.pendingFirst = frame;
     else (this.pendingMore ??= []).push(frame);
