@@ -115,6 +115,30 @@ test('a send to a connection destroyed in the same turn reports an error to its 
   await once(client, 'close');
 });
 
+test('sends after the first of a turn, to a socket destroyed under the connection in between, report an error to their callbacks', async (t) => {
+  const { wss, url } = await startServer();
+  t.after(() => wss.close());
+  const results = new Promise<Array<Error | null | undefined>>((resolve) => {
+    wss.on('connection', (ws, req) => {
+      const errors: Array<Error | null | undefined> = [];
+      const record = (err?: Error | null) => {
+        errors.push(err);
+        if (errors.length === 3) resolve(errors);
+      };
+      ws.send('first', record);
+      // Gone without the WebSocket knowing yet (its 'close' comes later): only the sender can tell.
+      req.socket.destroy();
+      ws.send('second', record);
+      ws.sendPrepared(prepareMessage('third'), record);
+    });
+  });
+  const client = new WebSocket(url);
+  client.on('error', () => {});
+  const errors = await results;
+  assert.equal(errors.length, 3);
+  for (const err of errors) assert.ok(err instanceof Error);
+});
+
 test('prepared messages broadcast in one turn reach each connection as its own sequence, however much it shares with the others', async (t) => {
   const { wss, url } = await startServer();
   t.after(() => wss.close());
