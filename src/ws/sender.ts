@@ -218,7 +218,9 @@ export class FrameSender {
   /** Schedules this iteration's flush; false (and `cb` told) when the socket cannot be written. */
   private beginWrite(cb?: WriteCallback): boolean {
     const socket = this.socket;
-    if (socket.destroyed || !socket.writable) {
+    // `writable` is false once the socket is destroyed too; `destroyed` would read its
+    // readable side as well, one more object per socket and turn in a broadcast.
+    if (!socket.writable) {
       if (cb) process.nextTick(cb, new Error('The socket is not writable'));
       return false;
     }
@@ -241,7 +243,7 @@ export class FrameSender {
     this.pendingCallbacks = null;
     this.pendingBytes = 0;
     const socket = this.socket;
-    if (socket.destroyed || !socket.writable) {
+    if (!socket.writable) {
       if (callbacks !== null) for (const cb of callbacks) process.nextTick(cb, new Error('The socket is not writable'));
       return;
     }
