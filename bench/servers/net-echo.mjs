@@ -1,9 +1,12 @@
-// The floor: plain node:net doing the least a WebSocket echo needs, so that the bench's
-// WebSocket clients can load it like the other servers. It answers the upgrade, then writes
-// every client frame back unmasked, as it came: no validation, no reassembly of fragments,
-// no UTF-8 check, no ping handling (a close frame comes back too, and ends the connection).
-// No real server can do less per message in Node; it is the ceiling the others are read
-// against, not a WebSocket server to use.
+// The floor: plain node:net doing the least a WebSocket echo or broadcast needs, so that the
+// bench's WebSocket clients can load it like the other servers. It answers the upgrade, then
+// writes every client frame back unmasked, as it came: no validation, no reassembly of
+// fragments, no UTF-8 check, no ping handling (a close frame comes back too, and ends the
+// connection). Broadcast as the other servers address it: what a connection on /pub sends is
+// unmasked once and written, as the same bytes, to every connection on /sub (the frames of one
+// read joined into one buffer, so one write per subscriber per read); /sub connections are
+// never read from beyond the upgrade. No real server can do less per message in Node; it is
+// the ceiling the others are read against, not a WebSocket server to use.
 // Usage: node net-echo.mjs [port]  (0 or none: any free port; the ready line names it)
 import './exit-with-parent.mjs';
 import { createHash } from 'node:crypto';
@@ -11,6 +14,12 @@ import net from 'node:net';
 
 const port = Number(process.argv[2] ?? process.env.PORT ?? 0);
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+const subscribers = new Set();
+
+/** The request path of an upgrade request's head (its first line), without the query. */
+function requestPath(head) {
+  return /^\S+ ([^ ?]*)/.exec(head)?.[1] ?? '/';
+}
 
 function upgradeAnswer(head) {
   const key = /^sec-websocket-key:\s*(\S+)/im.exec(head)?.[1];
@@ -66,6 +75,7 @@ const server = net.createServer({ noDelay: true }, (socket) => {
   let buffered = 0;
   let need = 1;
   let open = false;
+  let path = '';
   socket.on('data', (chunk) => {
     chunks.push(chunk);
     buffered += chunk.length;
@@ -75,15 +85,28 @@ const server = net.createServer({ noDelay: true }, (socket) => {
     if (!open) {
       const end = buf.indexOf('\r\n\r\n');
       if (end === -1) return void (chunks = [buf]);
-      const answer = upgradeAnswer(buf.toString('latin1', 0, end));
+      const head = buf.toString('latin1', 0, end);
+      const answer = upgradeAnswer(head);
       if (answer === null) return void socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
       socket.write(answer);
       open = true;
       at = end + 4;
+      path = requestPath(head);
+      if (path === '/sub') {
+        subscribers.add(socket);
+        socket.on('close', () => subscribers.delete(socket));
+      }
     }
     const out = [];
     const result = echoFrames(buf, at, out);
-    if (out.length > 0) {
+    if (path === '/pub') {
+      // The publisher's frames, unmasked once, go to every subscriber as one buffer (not back to it).
+      const frames = out.filter((frame) => (frame[0] & 0x0f) !== 0x8);
+      if (frames.length > 0) {
+        const bytes = frames.length === 1 ? frames[0] : Buffer.concat(frames);
+        for (const subscriber of subscribers) subscriber.write(bytes);
+      }
+    } else if (out.length > 0) {
       // One writev for the whole batch.
       socket.cork();
       let flowing = true;

@@ -33,7 +33,7 @@ export const SERVERS: Record<ServerName, ServerSpec> = {
   ws: { script: 'ws.mjs', env: { WS_NO_BUFFER_UTIL: '1' }, peers: false, proto: 'ws', about: 'npm `ws` without bufferutil (pure JavaScript); broadcast is `send` in a loop, as ws documents' },
   'ws-bufferutil': { script: 'ws.mjs', peers: true, proto: 'ws', about: 'npm `ws` with `bufferutil` (native masking)' },
   uws: { script: 'uws.mjs', peers: true, proto: 'ws', about: 'uWebSockets.js (npm `uwebsockets`): C++; broadcast with its own pub/sub (`app.publish`)' },
-  net: { script: 'net-echo.mjs', peers: false, proto: 'ws', about: '`node:net` answering the upgrade and writing each frame back unmasked, no checks: the floor for Node (echo only)' },
+  net: { script: 'net-echo.mjs', peers: false, proto: 'ws', about: '`node:net` answering the upgrade and writing each frame back unmasked, no checks; broadcast unmasks once and writes the same bytes to each subscriber: the floor for Node (echo and plain broadcast)' },
   'net-raw': { script: 'net-raw.mjs', peers: false, proto: 'ws', loadgen: ['-masked'], about: '`node:net` answering the upgrade, then writing every chunk back as it came, no parsing at all (the client\'s masked frames come back): the most the load generator drives through Node (echo only)' },
   'volley-hub': { script: 'volley-hub.mjs', peers: false, proto: 'volley', about: "Volley's hub (`createServer`): volley.v1, one channel in a namespace with the defaults (no history, no presence)" },
   socketio: { script: 'socketio.mjs', peers: true, proto: 'sio', about: "Socket.IO 4 with its own engine on `node:http` (ws underneath, bufferutil installed); a room, `io.to(room).emit`" },

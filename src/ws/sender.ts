@@ -182,7 +182,11 @@ export class FrameSender {
   /** A data frame in one buffer (the broadcast path, small messages): kept for the flush when small. */
   private writeOne(frame: Buffer, cb?: WriteCallback): void {
     if (frame.length > PENDING_FRAME_MAX) return this.writeBuffers([frame], cb);
-    if (!this.beginWrite(cb)) return;
+    // Once this turn's flush is scheduled the socket was writable at the turn's first write, and
+    // flushPending checks it again before writing (telling the callbacks if it is gone): the
+    // second and later frames of a turn do not read the socket's state. In a broadcast to
+    // thousands, that state is a cache miss per frame.
+    if (!this.scheduled && !this.beginWrite(cb)) return;
     if (this.pendingBytes + frame.length > PENDING_MAX) this.flushPending();
     if (this.pendingFirst === null) this.pendingFirst = frame;
     else (this.pendingMore ??= []).push(frame);
@@ -214,7 +218,9 @@ export class FrameSender {
   /** Schedules this iteration's flush; false (and `cb` told) when the socket cannot be written. */
   private beginWrite(cb?: WriteCallback): boolean {
     const socket = this.socket;
-    if (socket.destroyed || !socket.writable) {
+    // `writable` is false once the socket is destroyed too; `destroyed` would read its
+    // readable side as well, one more object per socket and turn in a broadcast.
+    if (!socket.writable) {
       if (cb) process.nextTick(cb, new Error('The socket is not writable'));
       return false;
     }
@@ -237,16 +243,11 @@ export class FrameSender {
     this.pendingCallbacks = null;
     this.pendingBytes = 0;
     const socket = this.socket;
-    if (socket.destroyed || !socket.writable) {
+    if (!socket.writable) {
       if (callbacks !== null) for (const cb of callbacks) process.nextTick(cb, new Error('The socket is not writable'));
       return;
     }
-    let data = first;
-    if (more !== null) {
-      data = Buffer.allocUnsafe(bytes);
-      let at = first.copy(data, 0);
-      for (let i = 0; i < more.length; i++) at += more[i]!.copy(data, at);
-    }
+    const data = more === null ? first : mergeFrames(first, more, bytes);
     const cb = callbacks === null ? undefined : callbacks.length === 1 ? callbacks[0] : callAll.bind(null, callbacks);
     if (!socket.write(data, cb)) this.watcher.onWriteBacklog();
   }
@@ -284,5 +285,49 @@ function flushAll(): void {
   const queue = flushQueue;
   flushQueue = [];
   flushScheduled = false;
-  for (let i = 0; i < queue.length; i++) queue[i]!.flushBurst();
+  sharingMerges = true;
+  try {
+    for (let i = 0; i < queue.length; i++) queue[i]!.flushBurst();
+  } finally {
+    sharingMerges = false;
+    forgetMerges();
+  }
+}
+
+// Several prepared messages broadcast in one turn leave every subscriber's sender holding
+// the same frames in the same order: during flushAll the buffer merged for the first
+// subscriber is reused for the next ones whose frames are the same objects, so a turn copies
+// the frames once, not once per subscriber (a per-subscriber allocation and copy at 16
+// publications in flight). Frames are compared by identity only, and only within one
+// flushAll, where nothing can change them between two subscribers.
+// (Three fields, not an object: an echo burst merges per connection and shares nothing.)
+let sharingMerges = false;
+let lastFirst: Buffer | null = null;
+let lastMore: Buffer[] | null = null;
+let lastMerged: Buffer | null = null;
+
+/** One buffer holding `first` then `more` (`bytes` in all). */
+function mergeFrames(first: Buffer, more: Buffer[], bytes: number): Buffer {
+  if (lastFirst === first && sameFrames(lastMore!, more)) return lastMerged!;
+  const merged = Buffer.allocUnsafe(bytes);
+  let at = first.copy(merged, 0);
+  for (let i = 0; i < more.length; i++) at += more[i]!.copy(merged, at);
+  if (sharingMerges) {
+    lastFirst = first;
+    lastMore = more;
+    lastMerged = merged;
+  }
+  return merged;
+}
+
+function forgetMerges(): void {
+  lastFirst = null;
+  lastMore = null;
+  lastMerged = null;
+}
+
+function sameFrames(a: Buffer[], b: Buffer[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

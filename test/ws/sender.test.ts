@@ -114,3 +114,75 @@ test('a send to a connection destroyed in the same turn reports an error to its 
   assert.ok(err instanceof Error);
   await once(client, 'close');
 });
+
+test('sends after the first of a turn, to a socket destroyed under the connection in between, report an error to their callbacks', async (t) => {
+  const { wss, url } = await startServer();
+  t.after(() => wss.close());
+  const results = new Promise<Array<Error | null | undefined>>((resolve) => {
+    wss.on('connection', (ws, req) => {
+      const errors: Array<Error | null | undefined> = [];
+      const record = (err?: Error | null) => {
+        errors.push(err);
+        if (errors.length === 3) resolve(errors);
+      };
+      ws.send('first', record);
+      // Gone without the WebSocket knowing yet (its 'close' comes later): only the sender can tell.
+      req.socket.destroy();
+      ws.send('second', record);
+      ws.sendPrepared(prepareMessage('third'), record);
+    });
+  });
+  const client = new WebSocket(url);
+  client.on('error', () => {});
+  const errors = await results;
+  assert.equal(errors.length, 3);
+  for (const err of errors) assert.ok(err instanceof Error);
+});
+
+test('prepared messages broadcast in one turn reach each connection as its own sequence, however much it shares with the others', async (t) => {
+  const { wss, url } = await startServer();
+  t.after(() => wss.close());
+  // Each connection's frames for the turn, by prepared message; neighbours share prefixes,
+  // lengths or everything, and one gets a frame of its own between the shared ones.
+  const plans: Array<Array<string | { own: string }>> = [
+    ['a', 'b', 'c'],
+    ['a', 'b', 'c'],
+    ['a', 'b'],
+    ['a', 'b', 'd'],
+    ['a', 'b', 'c'],
+    ['a', { own: 'x' }, 'b', 'c'],
+    ['b', 'a', 'c'],
+    ['a', 'b', 'c', 'c'],
+    ['a'],
+    ['a', 'b', 'c'],
+  ];
+  const clients = await Promise.all(
+    plans.map(async () => {
+      const client = new WebSocket(url);
+      await once(client, 'open');
+      return client;
+    }),
+  );
+  const servers = [...wss.clients];
+  assert.equal(servers.length, plans.length);
+  const indexOf = new Map<unknown, number>();
+  // Match server connections to plans by a hello each client sends first.
+  const hellos = servers.map((ws) => once(ws, 'message').then(([data]) => indexOf.set(ws, Number(String(data)))));
+  clients.forEach((client, i) => client.send(String(i)));
+  await Promise.all(hellos);
+  const prepared = new Map(['a', 'b', 'c', 'd'].map((name) => [name, prepareMessage(`shared ${name}`)]));
+  const arrivals = clients.map((client, i) => nextMessages(client, plans[i]!.length));
+  for (const ws of servers) {
+    for (const step of plans[indexOf.get(ws)!]!) {
+      if (typeof step === 'string') ws.sendPrepared(prepared.get(step)!);
+      else ws.send(`own ${step.own}`);
+    }
+  }
+  const received = await Promise.all(arrivals);
+  received.forEach((messages, i) => {
+    const expected = plans[i]!.map((step) => (typeof step === 'string' ? `shared ${step}` : `own ${step.own}`));
+    assert.deepEqual(messages.map(([data]) => String(data)), expected, `connection ${i}`);
+  });
+  for (const client of clients) client.close();
+  await Promise.all(clients.map((client) => closed(client)));
+});
