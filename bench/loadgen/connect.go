@@ -38,13 +38,7 @@ func runConnect(o *options) (map[string]interface{}, error) {
 			}
 		}()
 	}
-	time.Sleep(o.warmup)
-	w := &window{}
-	atomic.StoreInt32(&measuring, 1)
-	w.start(o.pid)
-	time.Sleep(o.dur)
-	atomic.StoreInt32(&measuring, 0)
-	w.stop()
+	w := measure(o, &measuring)
 	n := atomic.LoadInt64(&cycles)
 	atomic.StoreInt32(&stopped, 1)
 	wg.Wait()

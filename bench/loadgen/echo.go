@@ -46,13 +46,7 @@ func runEcho(o *options) (map[string]interface{}, error) {
 			}
 		}(k)
 	}
-	time.Sleep(o.warmup)
-	w := &window{}
-	atomic.StoreInt32(&measuring, 1)
-	w.start(o.pid)
-	time.Sleep(o.dur)
-	atomic.StoreInt32(&measuring, 0)
-	w.stop()
+	w := measure(o, &measuring)
 	n := atomic.LoadInt64(&msgs)
 	closeAll(conns)
 	wg.Wait()
@@ -138,13 +132,7 @@ func echoPolled(o *options, conns []*conn, op byte, payload []byte, fails *failu
 	}
 	var measuring int32
 	loops.start(&measuring)
-	time.Sleep(o.warmup)
-	w := &window{}
-	atomic.StoreInt32(&measuring, 1)
-	w.start(o.pid)
-	time.Sleep(o.dur)
-	atomic.StoreInt32(&measuring, 0)
-	w.stop()
+	w := measure(o, &measuring)
 	loops.halt()
 	h := &hist{}
 	n, _ := loops.totals(h)

@@ -350,7 +350,7 @@ func (p *polled) watchWritable(on bool) error {
 }
 
 // makeRoom moves the unread bytes to the front and grows the buffer when a frame of need
-// bytes does not fit or the buffer is full (as fill does before a read).
+// bytes does not fit or the buffer is full: before every read, on either path.
 func (k *conn) makeRoom(need int) {
 	if k.r > 0 {
 		copy(k.buf, k.buf[k.r:k.w])

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -86,6 +87,19 @@ type window struct {
 	Seconds            float64
 	SelfPct, ServerPct float64
 	MachinePct         float64
+}
+
+// measure runs the load's warm-up, then the measured window: measuring is 1 while it lasts,
+// and the window holds the CPU figures of the load generator, the server and the machine.
+func measure(o *options, measuring *int32) *window {
+	time.Sleep(o.warmup)
+	w := &window{}
+	atomic.StoreInt32(measuring, 1)
+	w.start(o.pid)
+	time.Sleep(o.dur)
+	atomic.StoreInt32(measuring, 0)
+	w.stop()
+	return w
 }
 
 func (w *window) start(pid int) {

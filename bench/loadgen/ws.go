@@ -121,20 +121,7 @@ func (k *conn) upgrade(addr, path, subprotocol string, timeout time.Duration) er
 // fill reads once from the socket, after moving the unread bytes to the front; it grows
 // the buffer when the frame being read (need bytes) does not fit. n is the bytes read.
 func (k *conn) fill(need int) (int, error) {
-	if k.r > 0 {
-		copy(k.buf, k.buf[k.r:k.w])
-		k.w -= k.r
-		k.r = 0
-	}
-	if need > len(k.buf) {
-		grown := make([]byte, need+4096)
-		copy(grown, k.buf[:k.w])
-		k.buf = grown
-	} else if k.w == len(k.buf) {
-		grown := make([]byte, 2*len(k.buf))
-		copy(grown, k.buf[:k.w])
-		k.buf = grown
-	}
+	k.makeRoom(need)
 	n, err := k.c.Read(k.buf[k.w:])
 	k.w += n
 	if n > 0 {
