@@ -45,7 +45,7 @@ const NO_FIGURES: LoadFigures = { perSecond: null, mbPerSecond: null, p50Us: nul
 
 /** The Go load generator's arguments for `scenario` against `server` (ADDR and PID when not given). */
 export function goArgs(scenario: SuiteScenario, name: ServerName, o: SuiteOptions, addr = 'ADDR', pid = 'PID', second?: RunningServer): string[] {
-  const timing = scenario.idle ? ['-hold', `${Math.max(1, o.durationSeconds)}s`] : ['-d', `${o.durationSeconds}s`, '-warmup', `${o.warmupSeconds}s`];
+  const timing = scenario.idle ? ['-hold', `${Math.max(1, o.durationSeconds)}s`] : ['-d', `${windowSeconds(scenario, o)}s`, '-warmup', `${o.warmupSeconds}s`];
   const node2 = SERVERS[name].cluster ? ['-addr2', second?.addr ?? 'ADDR2', '-pid2', second ? String(second.pid) : 'PID2'] : [];
   return [...scenario.go, ...(SERVERS[name].loadgen ?? []), '-proto', SERVERS[name].proto, ...timing, '-addr', addr, '-pid', pid, ...node2];
 }
@@ -96,10 +96,15 @@ function sample(pid: number): Sample {
   return { at: performance.now(), serverCpuMs: processCpuMs(pid), cores: coreTimes() };
 }
 
+/** The measured window of a run of `scenario`: --duration, times the scenario's windowScale. */
+export function windowSeconds(scenario: SuiteScenario, o: SuiteOptions): number {
+  return o.durationSeconds * (scenario.windowScale ?? 1);
+}
+
 /** The load of `scenario` as `volley bench` arguments against `url`. */
 export function nodeArgs(scenario: SuiteScenario, url: string, o: SuiteOptions): string[] {
   const node = scenario.node!;
-  return [url, '--scenario', node.kind, ...node.load, '--warmup', String(o.warmupSeconds), '--duration', String(o.durationSeconds), '--workers', String(o.workers), '--json'];
+  return [url, '--scenario', node.kind, ...node.load, '--warmup', String(o.warmupSeconds), '--duration', String(windowSeconds(scenario, o)), '--workers', String(o.workers), '--json'];
 }
 
 /** The fallback: volley bench's worker processes. */

@@ -6,6 +6,7 @@ import type { MachineInfo } from './machine.js';
 import { SERVERS, type ServerName } from './servers.js';
 import { meetsTarget, targetCpuRatio, targetRatio, type ScenarioResult } from './stats.js';
 import { clusterAddedSection, recoverSection, scaleSection } from './render-extra.js';
+import { RATE_WINDOW_SCALE } from './scenarios.js';
 
 /** What a scenario run as a script of its own printed, and how it exited. */
 export interface ScriptResult {
@@ -115,7 +116,8 @@ export function markdownReport(doc: SuiteResults): string {
     : o.quick ? ' (a `--quick` smoke run: single repetition, short runs; do not quote these figures)' : '';
   const loadgen = o.loadgen === 'go' ? `the Go load generator (bench/loadgen, ${m.go ?? 'go'})` : `${o.workers} \`volley bench\` worker process${o.workers > 1 ? 'es' : ''} (no Go: the Node fallback)`;
   lines.push(`Figures from \`npm run bench\` on ${doc.date.slice(0, 10)}, commit ${m.commit}${m.dirty ? ' (with uncommitted changes in src/)' : ''}` +
-    ` — ${o.reps} interleaved repetition${o.reps > 1 ? 's' : ''} of ${o.durationSeconds} s measured after ${o.warmupSeconds} s warm-up,` +
+    ` — ${o.reps} interleaved repetition${o.reps > 1 ? 's' : ''} of ${o.durationSeconds} s measured after ${o.warmupSeconds} s warm-up` +
+    ` (the latency runs at a fixed rate: ${o.durationSeconds * RATE_WINDOW_SCALE} s),` +
     ` load from ${loadgen}${smoke}. Command: \`${doc.command}\`. Source: \`${doc.file}\`.`, '');
   lines.push('## Machine', '');
   lines.push(`${m.cores} cores (${m.cpu}), ${m.memGB} GB, Linux ${m.kernel}, Node ${m.node}, fd limit ${m.fdLimit},` +

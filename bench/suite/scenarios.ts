@@ -54,6 +54,12 @@ export interface SuiteScenario {
   serverEnv?: Record<string, string>;
   /** More connections than the default open-files limit: raised for the server (prlimit) and the load generator, or skipped. */
   raiseFds?: boolean;
+  /**
+   * The measured window is this many times --duration (default 1). A latency run at a fixed 20
+   * publications a second holds only 40 publications in the default 2 s, and its p99 is then
+   * the worst one or two of them: those runs measure 5x longer.
+   */
+  windowScale?: number;
   /** Numeric fields of the load generator's result kept with each run (RunRecord.extra) for the report. */
   extra?: string[];
 }
@@ -62,6 +68,8 @@ const perSecond = (f: LoadFigures) => f.perSecond;
 const megabytesPerSecond = (f: LoadFigures) => f.mbPerSecond;
 const p99 = (f: LoadFigures) => f.p99Us;
 const rss = (f: LoadFigures) => f.rssPerConnection;
+/** windowScale of the fixed-rate latency scenarios (SuiteScenario.windowScale). */
+export const RATE_WINDOW_SCALE = 5;
 
 const ECHO_SERVERS: ServerName[] = ['volley', 'ws', 'ws-bufferutil', 'uws', 'net'];
 /** The echo throughput scenarios add net-raw, the floor with no parsing at all (the load generator's headroom). */
@@ -134,7 +142,7 @@ export function suiteScenarios(size: Size): SuiteScenario[] {
       target: { of: 'ws', ratio: 0.7 }, unit: 'µs', better: 'lower', saturating: false, servers: BROADCAST_SERVERS,
       go: ['-mode', 'broadcast', '-c', String(n(1000, 10)), '-rate', '20', '-s', '64'],
       node: { kind: 'broadcast', load: ['--connections', String(n(1000, 10)), '--rate', '20', '--size', '64'] },
-      figure: p99, connections: n(1000, 10) + 1,
+      figure: p99, connections: n(1000, 10) + 1, windowScale: RATE_WINDOW_SCALE,
     },
     {
       ...base, name: 'echo-p99', title: 'p99 latency, echo 64 B, 1 connection x 1 in flight',
@@ -168,7 +176,7 @@ export function suiteScenarios(size: Size): SuiteScenario[] {
       ...base, group: 'hub', baseline: 'socketio', subject: 'volley-hub', name: 'hub-latency',
       title: `hub publish → deliver p99 (p50 beside it), 64 B to ${count(n(1000, 10))} subscribers at 20 msg/s`,
       target: { of: 'socketio', ratio: 0.8 }, unit: 'µs', better: 'lower', saturating: false, servers: HUB_SERVERS,
-      go: ['-mode', 'broadcast', '-c', String(n(1000, 10)), '-rate', '20', '-s', '64'], node: null, figure: p99, connections: n(1000, 10) + 1,
+      go: ['-mode', 'broadcast', '-c', String(n(1000, 10)), '-rate', '20', '-s', '64'], node: null, figure: p99, connections: n(1000, 10) + 1, windowScale: RATE_WINDOW_SCALE,
     },
     {
       ...base, group: 'hub', baseline: 'socketio', subject: 'volley-hub', name: 'hub-idle-10k',
@@ -188,7 +196,7 @@ export function suiteScenarios(size: Size): SuiteScenario[] {
       ...base, group: 'cluster', baseline: 'socketio-redis', subject: 'volley-hub-redis', name: 'cluster-latency', target: null, saturating: false,
       title: `cluster of 2 nodes on Redis or NATS, publish → deliver p99 (p50 beside it), 64 B to ${count(n(1000, 10))} subscribers at 20 msg/s`,
       unit: 'µs', better: 'lower', servers: CLUSTER_SERVERS,
-      go: ['-mode', 'broadcast', '-c', String(n(1000, 10)), '-rate', '20', '-s', '64'], node: null, figure: p99, connections: n(1000, 10) + 1,
+      go: ['-mode', 'broadcast', '-c', String(n(1000, 10)), '-rate', '20', '-s', '64'], node: null, figure: p99, connections: n(1000, 10) + 1, windowScale: RATE_WINDOW_SCALE,
     },
     ...extraScenarios(size),
   ];
