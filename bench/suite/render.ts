@@ -117,7 +117,7 @@ export function markdownReport(doc: SuiteResults): string {
   const loadgen = o.loadgen === 'go' ? `the Go load generator (bench/loadgen, ${m.go ?? 'go'})` : `${o.workers} \`volley bench\` worker process${o.workers > 1 ? 'es' : ''} (no Go: the Node fallback)`;
   lines.push(`Figures from \`npm run bench\` on ${doc.date.slice(0, 10)}, commit ${m.commit}${m.dirty ? ' (with uncommitted changes in src/)' : ''}` +
     ` — ${o.reps} interleaved repetition${o.reps > 1 ? 's' : ''} of ${o.durationSeconds} s measured after ${o.warmupSeconds} s warm-up` +
-    ` (the latency runs at a fixed rate: ${o.durationSeconds * RATE_WINDOW_SCALE} s),` +
+    `${o.quick || o.size === 'tiny' ? '' : ` (the latency runs at a fixed rate: ${o.durationSeconds * RATE_WINDOW_SCALE} s)`},` +
     ` load from ${loadgen}${smoke}. Command: \`${doc.command}\`. Source: \`${doc.file}\`.`, '');
   lines.push('## Machine', '');
   lines.push(`${m.cores} cores (${m.cpu}), ${m.memGB} GB, Linux ${m.kernel}, Node ${m.node}, fd limit ${m.fdLimit},` +

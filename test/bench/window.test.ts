@@ -26,4 +26,11 @@ describe('the measured window', () => {
     assert.equal(flag(nodeArgs(scenario('broadcast-p99'), 'ws://127.0.0.1:1', options), '--duration'), '10');
     assert.equal(flag(nodeArgs(scenario('echo-p99'), 'ws://127.0.0.1:1', options), '--duration'), '2');
   });
+
+  test('--quick and --tiny keep --duration everywhere: they prove the tool works', () => {
+    for (const flagName of ['--quick', '--tiny']) {
+      const short = parseSuiteArgs([flagName], '/tmp/unused')!;
+      assert.equal(flag(goArgs(scenario('hub-latency'), 'volley-hub', short), '-d'), `${short.durationSeconds}s`, flagName);
+    }
+  });
 });
