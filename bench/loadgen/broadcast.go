@@ -201,12 +201,10 @@ func (f *fanout) subscriber(k *conn) {
 			now = f.micros()
 			continue
 		}
-		switch op {
-		case opPing:
-			_ = k.write(opPong, data)
-			continue
-		case opClose:
+		if handled, err := k.pingOrClose(op, data); err != nil {
 			return
+		} else if handled {
+			continue
 		}
 		if ctl, _ := f.p.control(k, data); ctl {
 			continue
@@ -245,14 +243,10 @@ func (s subscriberConn) frames(k *conn, now time.Time, measuring bool) error {
 			k.poll.need = need
 			return nil
 		}
-		switch op {
-		case opPing:
-			if err := k.write(opPong, data); err != nil {
-				return err
-			}
+		if handled, err := k.pingOrClose(op, data); err != nil {
+			return err
+		} else if handled {
 			continue
-		case opClose:
-			return errClosed
 		}
 		if ctl, err := f.p.control(k, data); ctl {
 			if err != nil {

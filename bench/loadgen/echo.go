@@ -89,14 +89,10 @@ func echoLoop(k *conn, op byte, payload []byte, inFlight int, measuring *int32, 
 			now = time.Now()
 			continue
 		}
-		switch fop {
-		case opPing:
-			if err := k.write(opPong, p); err != nil {
-				return err
-			}
+		if handled, err := k.pingOrClose(fop, p); err != nil {
+			return err
+		} else if handled {
 			continue
-		case opClose:
-			return errClosed
 		}
 		if k.deflate || k.rsv1 {
 			if err := k.echoCheck(p, payload); err != nil {

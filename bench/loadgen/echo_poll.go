@@ -54,16 +54,10 @@ func (e *echoConn) frames(k *conn, now time.Time, measuring bool) error {
 			k.poll.need = need
 			break
 		}
-		switch op {
-		case opPing:
-			if err := k.write(opPong, p); err != nil {
-				return err
-			}
+		if handled, err := k.pingOrClose(op, p); err != nil {
+			return err
+		} else if handled || op == opPong {
 			continue
-		case opPong:
-			continue
-		case opClose:
-			return errClosed
 		}
 		if op != e.op || len(p) != e.size {
 			return fmt.Errorf("echo: a frame of op %d and %d bytes where %d bytes of op %d were sent", op, len(p), e.size, e.op)

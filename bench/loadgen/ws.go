@@ -171,19 +171,27 @@ func (k *conn) next() (op byte, payload []byte, ok bool, need int) {
 	return b[0] & 0x0f, b[h : h+n], true, 0
 }
 
+// pingOrClose is what every reader does with those two: a ping is answered with a pong, a
+// close ends the read (errClosed). handled is false for every other frame.
+func (k *conn) pingOrClose(op byte, p []byte) (handled bool, err error) {
+	switch op {
+	case opPing:
+		return true, k.write(opPong, p)
+	case opClose:
+		return true, errClosed
+	}
+	return false, nil
+}
+
 // readFrame blocks until a whole frame has arrived. Pings are answered and skipped.
 func (k *conn) readFrame() (byte, []byte, error) {
 	for {
 		op, p, ok, need := k.next()
 		if ok {
-			switch op {
-			case opPing:
-				if err := k.write(opPong, p); err != nil {
-					return 0, nil, err
-				}
+			if handled, err := k.pingOrClose(op, p); err != nil {
+				return op, p, err
+			} else if handled {
 				continue
-			case opClose:
-				return op, p, errClosed
 			}
 			if k.rsv1 {
 				out, err := inflate(nil, p)

@@ -10,11 +10,7 @@ import { assertFigures, bench, benchOutDir, goSkipReason, newest } from './helpe
 describe('npm run bench: a cluster on Redis', () => {
   const out = benchOutDir({ build: true });
 
-  test('a cluster: two hub nodes on Redis, subscribers on both, the publisher on one', { timeout: 120_000 }, async (t) => {
-    if (goSkipReason !== undefined) {
-      t.skip(goSkipReason);
-      return;
-    }
+  test('a cluster: two hub nodes on Redis, subscribers on both, the publisher on one', { timeout: 120_000, skip: goSkipReason }, async (t) => {
     const redisSkip = await serviceSkipReason('Redis', REDIS_URL);
     if (redisSkip !== undefined) {
       t.skip(redisSkip);
@@ -28,11 +24,7 @@ describe('npm run bench: a cluster on Redis', () => {
     assert.match(md, /^## Cluster: 2 nodes on Redis/m);
   });
 
-  test('a cluster on NATS: its p99 beside one node\'s, and what the second node adds', { timeout: 120_000 }, async (t) => {
-    if (goSkipReason !== undefined) {
-      t.skip(goSkipReason);
-      return;
-    }
+  test('a cluster on NATS: its p99 beside one node\'s, and what the second node adds', { timeout: 120_000, skip: goSkipReason }, async (t) => {
     const natsSkip = await serviceSkipReason('NATS', NATS_URL);
     if (natsSkip !== undefined) {
       t.skip(natsSkip);

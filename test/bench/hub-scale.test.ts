@@ -11,11 +11,7 @@ import { assertFigures, bench, benchOutDir, goSkipReason, newest, peersInstalled
 describe('npm run bench: hub with history and presence, recovery storm, scale', () => {
   const out = benchOutDir({ build: true });
 
-  test('every new scenario at the tiny size produces its figures and its report section', { timeout: 180_000 }, async (t) => {
-    if (goSkipReason !== undefined) {
-      t.skip(goSkipReason);
-      return;
-    }
+  test('every new scenario at the tiny size produces its figures and its report section', { timeout: 180_000, skip: goSkipReason }, async () => {
     const scenarios = ['hub-fanout-history-1k', 'hub-fanout-presence-1k', 'hub-recover-1k', 'scale-1k', 'scale-100k'];
     const servers = ['volley', 'ws', 'volley-hub', 'volley-hub-history', 'volley-hub-presence', ...(peersInstalled ? ['socketio-recover'] : [])];
     const result = await bench(['--tiny', '--no-build', '--no-install', '--servers', servers.join(','), '--out', out(), '--scenario', scenarios.join(',')]);

@@ -13,11 +13,7 @@ import { assertFigures, bench, benchOutDir, goSkipReason, newest } from './helpe
 describe('npm run bench: the Go load generator', () => {
   const out = benchOutDir({ build: true });
 
-  test('the Go load generator: its unit tests, then raw WebSocket, the hub protocol and the headroom line', { timeout: 300_000 }, async (t) => {
-    if (goSkipReason !== undefined) {
-      t.skip(`${goSkipReason}: the Node load generator part above still ran`);
-      return;
-    }
+  test('the Go load generator: its unit tests, then raw WebSocket, the hub protocol and the headroom line', { timeout: 300_000, skip: goSkipReason && `${goSkipReason}: the Node load generator part above still ran` }, async () => {
     const unit = spawnSync('go', ['test', './...'], { cwd: join(ROOT, 'bench/loadgen'), encoding: 'utf8' });
     assert.equal(unit.status, 0, `go test:\n${unit.stdout}${unit.stderr}`);
 

@@ -11,11 +11,7 @@ import { assertFigures, bench, benchOutDir, goSkipReason, newest } from './helpe
 describe('npm run bench: wss://, permessage-deflate and the net-raw floor', () => {
   const out = benchOutDir({ build: true });
 
-  test('echo over wss://, broadcast with permessage-deflate, echo against net-raw and the headroom line', { timeout: 120_000 }, async (t) => {
-    if (goSkipReason !== undefined) {
-      t.skip(goSkipReason);
-      return;
-    }
+  test('echo over wss://, broadcast with permessage-deflate, echo against net-raw and the headroom line', { timeout: 120_000, skip: goSkipReason }, async () => {
     const scenarios = ['echo-64', 'echo-64-wss', 'broadcast-1k-16-deflate'];
     const result = await bench(['--tiny', '--no-build', '--no-install', '--servers', 'volley,ws,net-raw', '--out', out(), '--scenario', scenarios.join(',')]);
     assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
