@@ -14,6 +14,10 @@ import type { ObserverSlot } from './observer.js';
 import { OutboundMessage, type Session } from './session.js';
 import { TokenBucket } from './token-bucket.js';
 
+// Refusals made once: a client flooding commands must not cost an Error (and its stack) per command.
+const TOO_MANY_PENDING = Object.freeze(new HubError('tooManyRequests', 'too many commands in flight').toWire());
+const COMMAND_RATE_REACHED = Object.freeze(new HubError('tooManyRequests', 'command rate limit reached').toWire());
+
 export type ConnectionState = 'new' | 'connecting' | 'connected' | 'closed';
 
 /** What a connection needs from the hub that holds it. */
@@ -169,6 +173,10 @@ export class Connection {
   private readonly channels = new ChannelTable();
   /** The publish rate limit, made on the first publish (most connections only subscribe). */
   private publishBucket: TokenBucket | undefined = undefined;
+  /** The rate limit of every other command, made on the first. */
+  private commandBucket: TokenBucket | undefined = undefined;
+  /** Commands handed to the hub and not finished yet (limits.maxPendingCommands). */
+  private pendingCommands = 0;
   /**
    * Bytes this connection may still send before its transport's buffer could pass the
    * high-water mark: bufferedAmount is read only when this runs out, not per delivery. A
@@ -254,13 +262,36 @@ export class Connection {
     } else if (decoded.kind === 'error') {
       this.replyError(decoded.id, decoded.error.toWire());
     } else {
-      this.host.run(this, decoded.id, decoded.method, decoded.params).catch((error: unknown) => {
-        // An engine outage is answered with `unavailable` (117) and counted, not logged per
-        // command: a client retrying through an outage would flood the log with stack traces.
-        if (isBrokerUnavailable(error)) this.host.countUnavailable();
-        else if (!(error instanceof HubError)) this.host.reportInternalError(error);
-        this.replyError(decoded.id, toWireError(error));
-      });
+      const refusal = this.overLimit(decoded.method);
+      if (refusal === undefined) void this.execute(decoded.id, decoded.method, decoded.params);
+      else this.replyError(decoded.id, refusal);
+    }
+  }
+
+  /**
+   * The error for a command this connection may not run now, or undefined. Checked before
+   * the command's params are looked at, so a refusal costs its reply and nothing else.
+   */
+  private overLimit(method: Method): WireError | undefined {
+    const { limits, now } = this.host.options;
+    if (this.pendingCommands >= limits.maxPendingCommands) return TOO_MANY_PENDING;
+    if (method === 'publish') return undefined; // publishes have a rate of their own (takePublishToken)
+    this.commandBucket ??= new TokenBucket(limits.commandRate, limits.commandBurst, now);
+    return this.commandBucket.take() ? undefined : COMMAND_RATE_REACHED;
+  }
+
+  private async execute(id: number, method: Method, params: Params): Promise<void> {
+    this.pendingCommands += 1;
+    try {
+      await this.host.run(this, id, method, params);
+    } catch (error) {
+      // An engine outage is answered with `unavailable` (117) and counted, not logged per
+      // command: a client retrying through an outage would flood the log with stack traces.
+      if (isBrokerUnavailable(error)) this.host.countUnavailable();
+      else if (!(error instanceof HubError)) this.host.reportInternalError(error);
+      this.replyError(id, toWireError(error));
+    } finally {
+      this.pendingCommands -= 1;
     }
   }
 

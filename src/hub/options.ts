@@ -15,6 +15,22 @@ export interface HubLimits {
   publishRate?: number;
   /** Publishes one connection may burst before the rate applies. Default 40. */
   publishBurst?: number;
+  /**
+   * Commands other than publish (subscribe, history, presence, rpc, ping, …) per second per
+   * connection, sustained (error 111). Default 100.
+   */
+  commandRate?: number;
+  /**
+   * Such commands one connection may burst before the rate applies; room for a reconnect
+   * that subscribes to maxChannelsPerConnection channels at once. Default 200.
+   */
+  commandBurst?: number;
+  /**
+   * Commands of one connection being handled at once (waiting for the broker, a store, an
+   * rpc handler or a connect in flight); one more is answered with error 111 at once, so a
+   * client that pipelines against a stalled engine holds a bounded amount of memory. Default 256.
+   */
+  maxPendingCommands?: number;
   /** A session whose bufferedAmount passes this many bytes is closed (3002). Default 4 MiB. */
   highWaterMark?: number;
   /**
@@ -64,6 +80,9 @@ export const LIMIT_DEFAULTS: Readonly<Required<HubLimits>> = {
   maxChannelsPerConnection: 128,
   publishRate: 20,
   publishBurst: 40,
+  commandRate: 100,
+  commandBurst: 200,
+  maxPendingCommands: 256,
   highWaterMark: 4 * 1024 * 1024,
   maxJsonDepth: 64,
 };

@@ -93,6 +93,18 @@ export const limitsSchema = object(
       default: LIMIT_DEFAULTS.publishRate,
     }).optional(),
     publishBurst: positive({ description: 'publishes a connection may burst before the rate applies', default: LIMIT_DEFAULTS.publishBurst }).optional(),
+    commandRate: positive({
+      description: 'commands other than publish (subscribe, history, presence, rpc, ping, …) per second per connection, sustained: `too_many_requests` (111)',
+      default: LIMIT_DEFAULTS.commandRate,
+    }).optional(),
+    commandBurst: positive({
+      description: 'such commands a connection may burst before the rate applies (a reconnect subscribes to all its channels at once)',
+      default: LIMIT_DEFAULTS.commandBurst,
+    }).optional(),
+    maxPendingCommands: integer(1, undefined, {
+      description: 'commands of one connection handled at once (waiting for the engine, a store, an rpc handler); one more: `too_many_requests` (111)',
+      default: LIMIT_DEFAULTS.maxPendingCommands,
+    }).optional(),
     highWaterMark: integer(1, undefined, {
       description: 'a session with more bytes queued closes with 3002 (slow consumer)',
       default: LIMIT_DEFAULTS.highWaterMark,
@@ -102,7 +114,7 @@ export const limitsSchema = object(
       default: LIMIT_DEFAULTS.maxJsonDepth,
     }).optional(),
   },
-  { description: 'per-connection limits: `maxMessageSize`, `maxPublicationSize`, `maxChannelsPerConnection`, `publishRate`, `publishBurst`, `highWaterMark`, `maxJsonDepth`' },
+  { description: 'per-connection limits: `maxMessageSize`, `maxPublicationSize`, `maxChannelsPerConnection`, `publishRate`, `publishBurst`, `commandRate`, `commandBurst`, `maxPendingCommands`, `highWaterMark`, `maxJsonDepth`' },
 );
 
 const stringOrList = (doc: { description: string }) =>

@@ -1,10 +1,15 @@
 // Channel churn: one anonymous socket subscribes to ever new channels of a history namespace
 // and leaves them. Nothing is published, so nothing may be kept: on the code of issue 12
 // each subscribe made a stream record that lived 30 days (historyMetaTtlMs), ~1 KiB each,
-// at ~14,000 channels a second from a single socket.
+// at ~14,000 channels a second from a single socket. The default command rate (100/s) now
+// slows one socket down, but not many, nor a day of one: this server lifts the rate so that
+// the test churns thousands of channels in seconds.
 
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { killAll } from '../cli/helpers.js';
 import { assertServesWellBehavedClient, HubClient } from './good-client.js';
@@ -33,14 +38,18 @@ const channelName = () => `market:churn-${'x'.repeat(200)}-${randomUUID()}`;
 describe('channel churn against volley serve', () => {
   let server: AbuseServer;
   let client: HubClient;
+  let configDir: string;
   before(async () => {
-    server = await startAbuseServer([], { NODE_OPTIONS: `--max-old-space-size=${HEAP_MIB}` });
+    configDir = mkdtempSync(join(tmpdir(), 'volley-abuse-churn-'));
+    writeFileSync(join(configDir, 'volley.json'), JSON.stringify({ limits: { commandRate: 1_000_000, commandBurst: 1_000_000 } }));
+    server = await startAbuseServer(['--config', join(configDir, 'volley.json')], { NODE_OPTIONS: `--max-old-space-size=${HEAP_MIB}` });
     client = await HubClient.connect(server.hubUrl);
   });
   after(async () => {
     client?.close();
     await server?.stop();
     killAll();
+    rmSync(configDir, { recursive: true, force: true });
   });
 
   /** Subscribes to the channels (at most 100 at once: maxChannelsPerConnection is 128) and leaves them; returns each subscribe result. */

@@ -150,7 +150,18 @@ export class PrivateEngine {
     clearTimeout(timer);
   }
 
+  /** Freezes the process (SIGSTOP): its port stays open and accepts, nothing is answered. */
+  pause(): void {
+    this.process?.kill('SIGSTOP');
+  }
+
+  /** Lets a paused process run again (SIGCONT). */
+  resume(): void {
+    this.process?.kill('SIGCONT');
+  }
+
   async destroy(): Promise<void> {
+    this.resume(); // a stopped process ignores SIGTERM until it runs again
     await this.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }

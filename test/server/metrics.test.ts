@@ -79,7 +79,7 @@ describe('metrics on the main port behind a token', () => {
       auth: { hmacSecret: SECRET },
       namespaces: { chat: { historySize: 10, historyTtlMs: 60_000 } },
       maxConnections: 6,
-      limits: { publishRate: 1e6, publishBurst: 1e6 },
+      limits: { publishRate: 1e6, publishBurst: 1e6, commandRate: 1e6, commandBurst: 1e6 },
       exemptLoopback: true,
       metrics: { enabled: true, token: TOKEN },
     });
