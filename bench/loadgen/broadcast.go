@@ -2,7 +2,9 @@ package main
 
 // broadcast: -c subscribers and one publisher. The publisher keeps -w publications in
 // flight (a publication is done when every subscriber has it) or publishes at -rate per
-// second; each delivery's latency is from the publish call to its arrival. The bytes the
+// second; each delivery's latency is from the publish call to its arrival. Each publication's
+// completion is from its publish call to its last delivery: a p99 of deliveries near the
+// completion's median is the fan-out itself, one far above it rare stalls. The bytes the
 // subscribers read over the window, divided by the deliveries, are the wire cost of one.
 
 import (
@@ -24,8 +26,10 @@ type fanout struct {
 	wireBytes  int64
 	published  int64
 	slots      [slotRing]int64
+	sentAt     [slotRing]int64 // each publication's send time (micros), by slot
 	done       chan int64
 	h          hist
+	completion hist // send to last delivery, per publication
 }
 
 func runBroadcast(o *options) (map[string]interface{}, error) {
@@ -124,7 +128,7 @@ func runBroadcast(o *options) (map[string]interface{}, error) {
 	wg.Wait()
 	res := map[string]interface{}{
 		"subscribers": len(subs), "deliveries": n, "per_second": perSec(float64(n), w.Seconds),
-		"publications": atomic.LoadInt64(&f.published), "latency_us": f.h.summary(),
+		"publications": atomic.LoadInt64(&f.published), "latency_us": f.h.summary(), "completion_us": f.completion.summary(),
 	}
 	if n > 0 {
 		res["wire_bytes_per_delivery"] = float64(bytesIn) / float64(n)
@@ -144,7 +148,9 @@ func (f *fanout) publish(pub *conn, o *options, stop chan struct{}) error {
 	send := func() error {
 		seq++
 		atomic.AddInt64(&f.published, 1)
-		_, err := pub.c.Write(publication(f.p, pub, seq, f.micros(), o.size))
+		sent := f.micros()
+		atomic.StoreInt64(&f.sentAt[seq%slotRing], sent)
+		_, err := pub.c.Write(publication(f.p, pub, seq, sent, o.size))
 		return err
 	}
 	if o.rate > 0 {
@@ -217,15 +223,19 @@ func (f *fanout) subscriber(k *conn) {
 			atomic.AddInt64(&f.deliveries, 1)
 			f.h.add(now - sent)
 		}
-		f.delivered(seq)
+		f.delivered(seq, now)
 	}
 }
 
-// delivered counts one subscriber's delivery of publication seq; the last one completes it.
-func (f *fanout) delivered(seq int64) {
+// delivered counts one subscriber's delivery of publication seq at `at` (micros); the last
+// one completes it.
+func (f *fanout) delivered(seq, at int64) {
 	slot := &f.slots[seq%slotRing]
 	if atomic.AddInt64(slot, 1) == f.n {
 		atomic.StoreInt64(slot, 0)
+		if atomic.LoadInt32(&f.measuring) == 1 {
+			f.completion.add(at - atomic.LoadInt64(&f.sentAt[seq%slotRing]))
+		}
 		f.done <- seq
 	}
 }
@@ -262,7 +272,7 @@ func (s subscriberConn) frames(k *conn, now time.Time, measuring bool) error {
 			l.frames++
 			l.h.put(at - sent)
 		}
-		f.delivered(seq)
+		f.delivered(seq, at)
 	}
 }
 

@@ -131,7 +131,7 @@ func TestPolledSubscriberCountsDeliveriesAndCompletesEachPublication(t *testing.
 	}
 	in = append(in, serverFrame(opText, []byte(`{"id":3,"result":{}}`))...) // no marker: not a delivery
 	feed(k, in)
-	f.delivered(2) // the other subscriber already has publication 2
+	f.delivered(2, 0) // the other subscriber already has publication 2
 	if err := (subscriberConn{f}).frames(k, f.start.Add(time.Millisecond), true); err != nil {
 		t.Fatal(err)
 	}

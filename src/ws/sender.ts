@@ -182,11 +182,14 @@ export class FrameSender {
   /** A data frame in one buffer (the broadcast path, small messages): kept for the flush when small. */
   private writeOne(frame: Buffer, cb?: WriteCallback): void {
     if (frame.length > PENDING_FRAME_MAX) return this.writeBuffers([frame], cb);
-    // Once this turn's flush is scheduled the socket was writable at the turn's first write, and
-    // flushPending checks it again before writing (telling the callbacks if it is gone): the
-    // second and later frames of a turn do not read the socket's state. In a broadcast to
-    // thousands, that state is a cache miss per frame.
-    if (!this.scheduled && !this.beginWrite(cb)) return;
+    // The socket's state is read once, by flushPending when it writes the kept frames (telling
+    // their callbacks if the socket is gone by then), not here: in a fan-out to thousands every
+    // subscriber's socket state is a cache miss, and reading it before the first write delayed
+    // every subscriber's delivery by one more of them.
+    if (!this.scheduled) {
+      this.scheduled = true;
+      scheduleFlush(this);
+    }
     if (this.pendingBytes + frame.length > PENDING_MAX) this.flushPending();
     if (this.pendingFirst === null) this.pendingFirst = frame;
     else (this.pendingMore ??= []).push(frame);

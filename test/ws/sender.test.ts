@@ -139,6 +139,20 @@ test('sends after the first of a turn, to a socket destroyed under the connectio
   for (const err of errors) assert.ok(err instanceof Error);
 });
 
+test('the first send of a turn, to a socket destroyed under the connection before it, reports an error to its callback', async (t) => {
+  const { wss, url } = await startServer();
+  t.after(() => wss.close());
+  const result = new Promise<Error | null | undefined>((resolve) => {
+    wss.on('connection', (ws, req) => {
+      req.socket.destroy();
+      ws.sendPrepared(prepareMessage('late'), (err) => resolve(err));
+    });
+  });
+  const client = new WebSocket(url);
+  client.on('error', () => {});
+  assert.ok((await result) instanceof Error);
+});
+
 test('prepared messages broadcast in one turn reach each connection as its own sequence, however much it shares with the others', async (t) => {
   const { wss, url } = await startServer();
   t.after(() => wss.close());
