@@ -97,3 +97,24 @@ export function encodeTextFrame(text: string, mask: boolean): Buffer | null {
   }
   return out;
 }
+
+/** Bytes of an unmasked frame carrying `payloadLength` bytes (see writeServerHeader). */
+export function serverFrameLength(payloadLength: number): number {
+  return headerLength(payloadLength, false) + payloadLength;
+}
+
+/**
+ * Writes the header of an unmasked final frame at `target[at]`, for a payload under 64 KiB
+ * (the small frames a sender writes into its output buffer); returns where the payload goes.
+ */
+export function writeServerHeader(target: Buffer, at: number, opcode: number, payloadLength: number): number {
+  target[at] = 0x80 | opcode;
+  if (payloadLength < 126) {
+    target[at + 1] = payloadLength;
+    return at + 2;
+  }
+  target[at + 1] = 126;
+  target[at + 2] = payloadLength >>> 8;
+  target[at + 3] = payloadLength & 0xff;
+  return at + 4;
+}

@@ -127,6 +127,52 @@ export function xorMask(data: Uint8Array, key: number, phase = 0): void {
   }
 }
 
+/** The first index of `chunk` on a 4-byte boundary of its memory (0-3; see chunkWords). */
+export function wordBias(chunk: Uint8Array): number {
+  return (4 - (chunk.byteOffset & 3)) & 3;
+}
+
+/**
+ * The aligned 32-bit words of a received chunk, from `chunk[wordBias(chunk)]`: made once per
+ * chunk, it lets every small payload in it be unmasked a word at a time with no view of its
+ * own (a view per payload reads `.buffer`, a slow builtin that cost more than the XOR of a
+ * 64-byte payload). Null on a big-endian host, where the word loop does not apply.
+ */
+export function chunkWords(chunk: Uint8Array): Uint32Array | null {
+  if (!LITTLE_ENDIAN) return null;
+  const bias = wordBias(chunk);
+  return new Uint32Array(chunk.buffer, chunk.byteOffset + bias, Math.max(0, chunk.length - bias) >>> 2);
+}
+
+/**
+ * xorMask for `bytes[start...end)`, phase 0 at `start`, with `words` = chunkWords(bytes) and
+ * `bias` = wordBias(bytes): the bytes before the first word boundary and after the last one go
+ * one by one, the words in between through `words`. Returns whether every unmasked byte is
+ * ASCII (under 0x80): such a text payload is valid UTF-8 with no further check.
+ */
+export function xorMaskWords(bytes: Uint8Array, words: Uint32Array | null, bias: number, start: number, end: number, key: number): boolean {
+  let k = key >>> 0;
+  let i = start;
+  let seen = 0; // the unmasked bytes and words ORed together
+  if (words !== null && end - start >= 8) {
+    for (; ((i - bias) & 3) !== 0; i++) {
+      seen |= bytes[i]! ^= k >>> 24;
+      k = ((k << 8) | (k >>> 24)) >>> 0;
+    }
+    // The key as a little-endian word: byte 0 of the key goes to the lowest address.
+    const word = ((k >>> 24) | ((k >>> 8) & 0xff00) | ((k << 8) & 0xff0000) | (k << 24)) | 0;
+    let w = (i - bias) >>> 2;
+    const wordsEnd = w + ((end - i) >>> 2);
+    for (; w < wordsEnd; w++) seen |= words[w]! ^= word;
+    i = bias + (wordsEnd << 2);
+  }
+  for (; i < end; i++) {
+    seen |= bytes[i]! ^= k >>> 24;
+    k = ((k << 8) | (k >>> 24)) >>> 0;
+  }
+  return (seen & 0x80808080) === 0;
+}
+
 /**
  * Writes `source` XORed with the masking key to `target` from `at` (the key and `phase` as for
  * xorMask): a masked payload copied out of the chunks it arrived in is unmasked on the way,

@@ -1,7 +1,7 @@
 import { CloseCode, MAX_CONTROL_PAYLOAD, Opcode } from './constants.js';
 import { parseClosePayload } from './close.js';
 import { ErrorCode, ProtocolError } from './errors.js';
-import { copyMasked, xorMask } from './mask.js';
+import { chunkWords, copyMasked, wordBias, xorMask, xorMaskWords } from './mask.js';
 import { Utf8Validator, isValidUtf8 } from './utf8.js';
 
 /** The part of a negotiated permessage-deflate the receiver needs. */
@@ -62,6 +62,11 @@ function isSparse(entries: number, bytes: number): boolean {
 const ASSEMBLE_MIN = 64 * 1024;
 const ASSEMBLE_START_FRACTION = 4;
 
+// Masked payloads shorter than this that lie in one chunk are unmasked through the chunk's
+// words (see chunkWords); longer ones through a view of their own, where xorMask's SIMD
+// kernel takes over and the view's cost is small next to the bytes.
+const UNMASK_VIEW_MIN = 1024;
+
 const READ_HEADER = 0;
 const READ_PAYLOAD = 1;
 // 2^53: lengths above it cannot be represented exactly (and exceed any sane limit).
@@ -96,6 +101,13 @@ export class Receiver {
   // A large payload being assembled (see ASSEMBLE_MIN), and how much of it is filled.
   private partial: Buffer | null = null;
   private partialFilled = 0;
+  // The words of chunks[0] for unmasking small payloads in place (see chunkWords), made at its
+  // first masked payload; dropped with the chunk, so an idle connection keeps no chunk for it.
+  private wordsChunk: Buffer | null = null;
+  private words: Uint32Array | null = null;
+  private wordsBias = 0;
+  // The payload just taken is known to be all ASCII (seen while unmasking it): valid UTF-8.
+  private payloadAscii = false;
 
   // The data message being assembled (messageOpcode 0 = none in progress).
   private messageOpcode = 0;
@@ -133,6 +145,7 @@ export class Receiver {
     this.buffered = 0;
     this.fragments = null;
     this.partial = null;
+    this.dropWords();
   }
 
   /** Merges the unread bytes into one buffer (see COMPACT_MIN_ENTRIES). */
@@ -145,6 +158,7 @@ export class Receiver {
     }
     this.chunks = [merged];
     this.head = 0;
+    this.dropWords();
   }
 
   get isStopped(): boolean {
@@ -163,6 +177,7 @@ export class Receiver {
             if (!this.fillPartial()) break;
             payload = this.partial;
             this.partial = null;
+            this.payloadAscii = false;
           } else if (this.buffered >= this.payloadLength) {
             payload = this.takePayload(this.payloadLength);
           } else {
@@ -198,17 +213,29 @@ export class Receiver {
    * chunk (unmasked in place), else a copy unmasked piece by piece as each piece is copied.
    */
   private takePayload(n: number): Buffer {
+    this.payloadAscii = false;
     const first = this.chunks[0];
     if (first === undefined || n === 0) return this.consume(n);
     if (n <= first.length - this.head) {
+      this.payloadAscii = this.masked && n < UNMASK_VIEW_MIN && this.unmaskInFirst(first, n);
       const out = this.consume(n);
-      if (this.masked) xorMask(out, this.maskKey, 0);
+      if (this.masked && n >= UNMASK_VIEW_MIN) xorMask(out, this.maskKey, 0);
       return out;
     }
     this.buffered -= n;
     const out = Buffer.allocUnsafe(n);
     this.copyOut(out, 0, n);
     return out;
+  }
+
+  /** Unmasks in place the next n bytes of `first` (chunks[0]), a word at a time through its cached words. */
+  private unmaskInFirst(first: Buffer, n: number): boolean {
+    if (this.wordsChunk !== first) {
+      this.wordsChunk = first;
+      this.words = chunkWords(first);
+      this.wordsBias = wordBias(first);
+    }
+    return xorMaskWords(first, this.words, this.wordsBias, this.head, this.head + n, this.maskKey);
   }
 
   /** Moves buffered bytes into the payload being assembled; true once it is complete. */
@@ -274,7 +301,13 @@ export class Receiver {
     if (this.head === chunk.length) {
       this.chunks.shift();
       this.head = 0;
+      if (this.wordsChunk === chunk) this.dropWords();
     }
+  }
+
+  private dropWords(): void {
+    this.wordsChunk = null;
+    this.words = null;
   }
 
   private fail(code: ErrorCode, closeCode: number, message: string): false {
@@ -394,10 +427,12 @@ export class Receiver {
 
   private dataFragment(payload: Buffer): void {
     const isText = this.messageOpcode === Opcode.Text;
+    const ascii = this.payloadAscii;
+    this.payloadAscii = false;
     if (this.fin && this.fragments === null) {
       // Fast path: a whole message in one frame.
       this.endMessage();
-      if (isText && !isValidUtf8(payload)) {
+      if (isText && !ascii && !isValidUtf8(payload)) {
         this.fail(ErrorCode.InvalidUtf8, CloseCode.InvalidPayload, 'Text message is not valid UTF-8');
         return;
       }

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { Opcode } from '../protocol/constants.js';
-import { encodeFrame, encodeTextFrame } from '../protocol/frame.js';
+import { encodeFrame, encodeTextFrame, serverFrameLength, writeServerHeader } from '../protocol/frame.js';
 
 export type WriteCallback = (err?: Error | null) => void;
 
@@ -26,6 +26,18 @@ type Step = (done: () => void) => void;
 // after what was kept: order is always kept.
 const PENDING_FRAME_MAX = 1024;
 const PENDING_MAX = 16 * 1024;
+// The largest payload of a small frame (a 4-byte header from 126 bytes on).
+const SMALL_PAYLOAD_MAX = PENDING_FRAME_MAX - 4;
+
+// Small unmasked frames (a server's send() of small messages) are written straight into a slab
+// shared by every sender, as Node's Buffer pool does for small buffers: the frames one sender
+// writes in a row lie side by side, kept as one run and handed to the socket as one view, so
+// an echo burst costs no buffer per frame and no merge copy at the flush. A run ends when
+// another sender writes into the slab, a kept frame of another kind comes, or the turn's flush.
+// Regions are never written twice: a full slab is left to the views that still hold it.
+const SLAB_SIZE = 16 * 1024;
+let slab: Buffer | null = null;
+let slabUsed = 0;
 
 /**
  * Writes frames to one socket, in order. Writes made in the same event-loop iteration
@@ -50,6 +62,10 @@ export class FrameSender {
   private queue: Array<{ step: Step; bytes: number }> | null = null; // only once something waited
   /** Bytes accepted but not yet handed to the socket. */
   private queuedBytes = 0;
+  // The open run of frames in the shared slab (see SLAB_SIZE): runSlab[runStart...runEnd).
+  private runSlab: Buffer | null = null;
+  private runStart = 0;
+  private runEnd = 0;
 
   constructor(socket: Socket, mask: boolean, deflater: MessageDeflater | null, watcher: BacklogWatcher) {
     this.socket = socket;
@@ -121,12 +137,73 @@ export class FrameSender {
 
   private writeMessage(payload: Buffer | string, binary: boolean, cb?: WriteCallback): void {
     const opcode = binary ? Opcode.Binary : Opcode.Text;
+    if (!this.mask) {
+      this.writeServerMessage(payload, opcode, cb);
+      return;
+    }
     if (typeof payload === 'string') {
       const small = binary ? null : encodeTextFrame(payload, this.mask);
       if (small) return this.writeOne(small, cb);
       payload = Buffer.from(payload);
     }
     this.writeData(encodeFrame(payload, { opcode, mask: this.mask }), cb);
+  }
+
+  /** An unmasked data frame: small ones written into the shared slab, the payload copied at once. */
+  private writeServerMessage(payload: Buffer | string, opcode: number, cb?: WriteCallback): void {
+    if (typeof payload === 'string') {
+      // Each UTF-16 unit encodes to at most 3 bytes.
+      if (payload.length * 3 > SMALL_PAYLOAD_MAX) {
+        payload = Buffer.from(payload);
+      } else {
+        const length = Buffer.byteLength(payload);
+        const at = this.reserveFrame(serverFrameLength(length), cb);
+        if (at >= 0) this.runSlab!.write(payload, writeServerHeader(this.runSlab!, at, opcode, length));
+        return;
+      }
+    }
+    if (payload.length <= SMALL_PAYLOAD_MAX) {
+      const at = this.reserveFrame(serverFrameLength(payload.length), cb);
+      if (at >= 0) this.runSlab!.set(payload, writeServerHeader(this.runSlab!, at, opcode, payload.length));
+      return;
+    }
+    this.writeData(encodeFrame(payload, { opcode, mask: false }), cb);
+  }
+
+  /**
+   * Makes room for a small frame of `size` bytes at the end of this turn's kept frames, in this
+   * sender's run in the shared slab; returns its offset in `runSlab`, or -1 (and `cb` told)
+   * when the socket cannot be written.
+   */
+  private reserveFrame(size: number, cb?: WriteCallback): number {
+    if (!this.scheduled && !this.beginWrite(cb)) return -1;
+    if (this.pendingBytes + size > PENDING_MAX) this.flushPending();
+    // The run goes on while it ends where the slab's free space begins (nobody wrote after it).
+    if (this.runSlab === null || this.runSlab !== slab || this.runEnd !== slabUsed || slabUsed + size > SLAB_SIZE) {
+      this.endRun();
+      if (slab === null || slabUsed + size > SLAB_SIZE) {
+        slab = Buffer.allocUnsafe(SLAB_SIZE);
+        slabUsed = 0;
+      }
+      this.runSlab = slab;
+      this.runStart = slabUsed;
+    }
+    const at = slabUsed;
+    slabUsed += size;
+    this.runEnd = slabUsed;
+    this.pendingBytes += size;
+    if (cb) (this.pendingCallbacks ??= []).push(cb);
+    return at;
+  }
+
+  /** Closes the open run: it joins the kept frames as one view (its bytes are already counted). */
+  private endRun(): void {
+    const run = this.runSlab;
+    if (run === null) return;
+    this.runSlab = null;
+    const frames = run.subarray(this.runStart, this.runEnd);
+    if (this.pendingFirst === null) this.pendingFirst = frames;
+    else (this.pendingMore ??= []).push(frames);
   }
 
   private encodeAndWrite(data: Buffer, binary: boolean, compress: boolean, cb: WriteCallback | undefined, done: () => void): void {
@@ -191,6 +268,7 @@ export class FrameSender {
       scheduleFlush(this);
     }
     if (this.pendingBytes + frame.length > PENDING_MAX) this.flushPending();
+    if (this.runSlab !== null) this.endRun();
     if (this.pendingFirst === null) this.pendingFirst = frame;
     else (this.pendingMore ??= []).push(frame);
     this.pendingBytes += frame.length;
@@ -236,6 +314,7 @@ export class FrameSender {
 
   /** Writes the kept frames as one buffer. */
   private flushPending(): void {
+    if (this.runSlab !== null) this.endRun();
     const first = this.pendingFirst;
     if (first === null) return;
     const more = this.pendingMore;

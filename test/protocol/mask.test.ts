@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyMask, copyMasked, xorMask } from '../../src/protocol/mask.js';
+import { applyMask, chunkWords, copyMasked, wordBias, xorMask, xorMaskWords } from '../../src/protocol/mask.js';
 
 function reference(data: Uint8Array, mask: Uint8Array, phase: number): Buffer {
   return Buffer.from(data.map((b, i) => b ^ mask[(phase + i) & 3]!));
@@ -98,4 +98,29 @@ test('copyMasked writes the unmasked bytes at any target offset, source alignmen
     }
   }
   assert.ok(backing.equals(before), 'the source is not modified');
+});
+
+test('xorMaskWords unmasks any range of a chunk through the chunk\'s words, at every chunk alignment, start and length, leaving the rest alone', () => {
+  const mask = Buffer.from([0x81, 0x7e, 0xff, 0x02]);
+  const key = mask.readUInt32BE(0);
+  const backing = Buffer.alloc(160);
+  for (let i = 0; i < backing.length; i++) backing[i] = (i * 53 + 11) & 0xff;
+  for (let offset = 0; offset < 8; offset++) {
+    for (const chunkLength of [0, 1, 2, 3, 5, 9, 40, 150]) {
+      for (let start = 0; start <= Math.min(chunkLength, 9); start++) {
+        for (const len of [0, 1, 3, 4, 7, 8, 9, 12, 31, 33, 64, 70, 141]) {
+          if (start + len > chunkLength) continue;
+          const copy = Buffer.from(backing);
+          const chunk = copy.subarray(offset, offset + chunkLength);
+          const ascii = xorMaskWords(chunk, chunkWords(chunk), wordBias(chunk), start, start + len, key);
+          const from = offset + start;
+          assert.equal(ascii, copy.subarray(from, from + len).every((b) => b < 0x80), `ASCII answer, offset ${offset} start ${start} length ${len}`);
+          const where = `offset ${offset} chunk ${chunkLength} start ${start} length ${len}`;
+          assert.deepEqual(copy.subarray(from, from + len), reference(backing.subarray(from, from + len), mask, 0), where);
+          assert.deepEqual(copy.subarray(0, from), backing.subarray(0, from), where);
+          assert.deepEqual(copy.subarray(from + len), backing.subarray(from + len), where);
+        }
+      }
+    }
+  }
 });

@@ -134,6 +134,27 @@ describe('UTF-8 → 1007', () => {
       const bytes = Buffer.concat([frame(role, 1, hex('e4 bd'), { fin: false }), frame(role, 0, Buffer.alloc(0))]);
       expectEvents(role, bytes, [err(ErrorCode.InvalidUtf8, 1007)]);
     });
+    test(`${role}: one invalid byte anywhere in an otherwise ASCII text (the words of an unmasked chunk) still fails`, () => {
+      // Small masked payloads are checked while unmasked (ASCII skips the full check): a bad
+      // byte in the leading bytes, the aligned words or the tail must still be caught, and an
+      // ASCII frame before a large one (assembled elsewhere) must not vouch for it.
+      for (const length of [1, 7, 8, 9, 64, 300]) {
+        for (let at = 0; at < length; at++) {
+          const bytes = Buffer.alloc(length, 0x61);
+          bytes[at] = 0xff;
+          expectEvents(role, frame(role, 1, bytes), [err(ErrorCode.InvalidUtf8, 1007)]);
+          const { receiver, events } = recordingReceiver(role);
+          receiver.push(Buffer.concat([frame(role, 1, 'ascii before'), frame(role, 1, bytes)]));
+          assert.deepEqual(events, [msg('ascii before'), err(ErrorCode.InvalidUtf8, 1007)]);
+        }
+      }
+      const large = Buffer.alloc(70_000, 0x61);
+      large[69_999] = 0xff;
+      const { receiver, events } = recordingReceiver(role);
+      const bytes = Buffer.concat([frame(role, 1, 'ascii'), frame(role, 1, large)]);
+      for (let i = 0; i < bytes.length; i += 20_000) receiver.push(bytes.subarray(i, i + 20_000));
+      assert.deepEqual(events, [msg('ascii'), err(ErrorCode.InvalidUtf8, 1007)]);
+    });
     test(`${role}: binary messages are not validated`, () => {
       expectEvents(role, frame(role, 2, hex('ff fe')), [msg(hex('ff fe'), true)]);
     });

@@ -200,3 +200,50 @@ test('prepared messages broadcast in one turn reach each connection as its own s
   for (const client of clients) client.close();
   await Promise.all(clients.map((client) => closed(client)));
 });
+
+test('small sends of several connections interleaved in one turn each arrive whole and in order, as they were when sent', async (t) => {
+  // Small server frames of all connections share one output slab: each connection's frames
+  // must come out as its own sequence, a buffer changed after send() must not change what
+  // was sent, and frames past the slab's end (16 KiB) must start a new one cleanly.
+  const { wss, url } = await startServer();
+  t.after(() => wss.close());
+  const count = 4;
+  const clients = await Promise.all(
+    Array.from({ length: count }, async () => {
+      const client = new WebSocket(url);
+      await once(client, 'open');
+      return client;
+    }),
+  );
+  const servers = [...wss.clients];
+  const indexOf = new Map<unknown, number>();
+  const hellos = servers.map((ws) => once(ws, 'message').then(([data]) => indexOf.set(ws, Number(String(data)))));
+  clients.forEach((client, i) => client.send(String(i)));
+  await Promise.all(hellos);
+  const rounds = 200;
+  const sizeOf = (round: number) => [0, 1, 125, 126, 300, 1000][round % 6]!;
+  const arrivals = clients.map((client) => nextMessages(client, rounds * 2));
+  const scratch = Buffer.alloc(1000);
+  for (let round = 0; round < rounds; round++) {
+    for (const ws of servers) {
+      const i = indexOf.get(ws)!;
+      const payload = scratch.subarray(0, sizeOf(round)).fill((i * 31 + round) & 0xff);
+      ws.send(payload);
+      payload.fill(0xee);
+      ws.send(`c${i} r${round} ${'é'.repeat(round % 50)}`);
+    }
+  }
+  const received = await Promise.all(arrivals);
+  received.forEach((messages, i) => {
+    for (let round = 0; round < rounds; round++) {
+      const [data, binary] = messages[round * 2]!;
+      assert.equal(binary, true);
+      assert.deepEqual(data, Buffer.alloc(sizeOf(round), (i * 31 + round) & 0xff), `connection ${i} round ${round}`);
+      const [text, isBinary] = messages[round * 2 + 1]!;
+      assert.equal(isBinary, false);
+      assert.equal(String(text), `c${i} r${round} ${'é'.repeat(round % 50)}`);
+    }
+  });
+  for (const client of clients) client.close();
+  await Promise.all(clients.map((client) => closed(client)));
+});
