@@ -54,6 +54,9 @@ export class FrameSender {
   private corked = false;
   private scheduled = false; // in this iteration's flush list
   // Small frames kept for this iteration's flush (see PENDING_FRAME_MAX), their size and callbacks.
+  // A broadcast's frames are not copied into each sender: `pendingShared` > 0 says this sender's
+  // kept frames are the first `pendingShared` of the turn's shared list (see turnFrames below).
+  private pendingShared = 0;
   private pendingFirst: Buffer | null = null;
   private pendingMore: Buffer[] | null = null;
   private pendingBytes = 0;
@@ -123,6 +126,15 @@ export class FrameSender {
 
   /** Writes a frame encoded beforehand (server role: unmasked, the same bytes for every socket). */
   sendFrame(frame: Buffer, cb?: WriteCallback): void {
+    // A broadcast's second and later frames of a turn: the next of the turn's shared list, counted.
+    // (pendingShared > 0: this sender is scheduled, keeps no frames of its own, and took the
+    // turn's frames so far; each was small enough to keep.)
+    const shared = this.pendingShared;
+    if (shared > 0 && turnFrames[shared] === frame && cb === undefined && !this.busy && this.pendingBytes + frame.length <= PENDING_MAX) {
+      this.pendingShared = shared + 1;
+      this.pendingBytes += frame.length;
+      return;
+    }
     if (!this.busy) return this.writeOne(frame, cb);
     this.schedule(frame.length, (done) => {
       this.writeOne(frame, cb);
@@ -178,6 +190,9 @@ export class FrameSender {
   private reserveFrame(size: number, cb?: WriteCallback): number {
     if (!this.scheduled && !this.beginWrite(cb)) return -1;
     if (this.pendingBytes + size > PENDING_MAX) this.flushPending();
+    // Frames counted in the turn's shared list come before this one: they become this sender's own
+    // (a run joins pendingFirst/pendingMore, which must not coexist with pendingShared).
+    this.unshare();
     // The run goes on while it ends where the slab's free space begins (nobody wrote after it).
     if (this.runSlab === null || this.runSlab !== slab || this.runEnd !== slabUsed || slabUsed + size > SLAB_SIZE) {
       this.endRun();
@@ -268,11 +283,38 @@ export class FrameSender {
       scheduleFlush(this);
     }
     if (this.pendingBytes + frame.length > PENDING_MAX) this.flushPending();
+    // An open run in the slab comes first: it joins the kept frames, and this frame follows it.
     if (this.runSlab !== null) this.endRun();
-    if (this.pendingFirst === null) this.pendingFirst = frame;
-    else (this.pendingMore ??= []).push(frame);
     this.pendingBytes += frame.length;
     if (cb) (this.pendingCallbacks ??= []).push(cb);
+    if (this.pendingFirst === null && !inFlushAll) {
+      // The same frames in the same order as the turn's shared list so far: only count them.
+      const shared = this.pendingShared;
+      if (shared === turnFrames.length) turnFrames.push(frame);
+      else if (turnFrames[shared] !== frame) {
+        this.unshare();
+        return this.keepOwn(frame);
+      }
+      this.pendingShared = shared + 1;
+      return;
+    }
+    // Inside flushAll a sender not flushed yet may still count on the list (valid until it ends).
+    this.unshare();
+    this.keepOwn(frame);
+  }
+
+  private keepOwn(frame: Buffer): void {
+    if (this.pendingFirst === null) this.pendingFirst = frame;
+    else (this.pendingMore ??= []).push(frame);
+  }
+
+  /** @internal Moves the frames kept in the turn's shared list into this sender's own. */
+  unshare(): void {
+    const shared = this.pendingShared;
+    if (shared === 0) return;
+    this.pendingShared = 0;
+    this.pendingFirst = turnFrames[0]!;
+    if (shared > 1) this.pendingMore = turnFrames.slice(1, shared);
   }
 
   /** A data frame as encodeFrame returns it. */
@@ -315,11 +357,13 @@ export class FrameSender {
   /** Writes the kept frames as one buffer. */
   private flushPending(): void {
     if (this.runSlab !== null) this.endRun();
+    const shared = this.pendingShared;
     const first = this.pendingFirst;
-    if (first === null) return;
+    if (first === null && shared === 0) return;
     const more = this.pendingMore;
     const callbacks = this.pendingCallbacks;
     const bytes = this.pendingBytes;
+    this.pendingShared = 0;
     this.pendingFirst = null;
     this.pendingMore = null;
     this.pendingCallbacks = null;
@@ -329,7 +373,7 @@ export class FrameSender {
       if (callbacks !== null) for (const cb of callbacks) process.nextTick(cb, new Error('The socket is not writable'));
       return;
     }
-    const data = more === null ? first : mergeFrames(first, more, bytes);
+    const data = shared > 0 ? sharedFrames(shared, bytes) : more === null ? first! : mergeFrames(first!, more, bytes);
     const cb = callbacks === null ? undefined : callbacks.length === 1 ? callbacks[0] : callAll.bind(null, callbacks);
     if (!socket.write(data, cb)) this.watcher.onWriteBacklog();
   }
@@ -352,11 +396,16 @@ function callAll(callbacks: WriteCallback[], err?: Error | null): void {
 // Every socket written to during one event-loop iteration is flushed once, after all of
 // that iteration's I/O callbacks ran: the messages a burst of input produced (an echo of
 // several frames, a broadcast of several publications) leave in one writev per socket.
-let flushQueue: FrameSender[] = [];
+// Two lists taken in turn and kept at their size, filled by index: a list made afresh each
+// turn grew from empty by doubling (a copy and garbage for every turn of a broadcast to
+// 1,000 sockets). A slot is cleared as its sender is flushed, so nothing is kept alive.
+let flushQueue: Array<FrameSender | undefined> = [];
+let spareQueue: Array<FrameSender | undefined> = [];
+let flushCount = 0;
 let flushScheduled = false;
 
 function scheduleFlush(sender: FrameSender): void {
-  flushQueue.push(sender);
+  flushQueue[flushCount++] = sender;
   if (!flushScheduled) {
     flushScheduled = true;
     setImmediate(flushAll);
@@ -364,15 +413,33 @@ function scheduleFlush(sender: FrameSender): void {
 }
 
 function flushAll(): void {
+  // Senders scheduled while this runs (a callback writing elsewhere) go to the other list.
   const queue = flushQueue;
-  flushQueue = [];
+  const count = flushCount;
+  flushQueue = spareQueue;
+  spareQueue = queue;
+  flushCount = 0;
   flushScheduled = false;
-  sharingMerges = true;
+  inFlushAll = true;
+  let i = 0;
   try {
-    for (let i = 0; i < queue.length; i++) queue[i]!.flushBurst();
+    for (; i < count; i++) {
+      const sender = queue[i]!;
+      queue[i] = undefined;
+      sender.flushBurst();
+    }
   } finally {
-    sharingMerges = false;
+    inFlushAll = false;
     forgetMerges();
+    // Had a flush thrown, the senders after it still wait for theirs: the next turn's, with
+    // their frames moved out of the shared list, which ends here.
+    for (let j = i + 1; j < count; j++) {
+      const sender = queue[j]!;
+      queue[j] = undefined;
+      sender.unshare();
+      scheduleFlush(sender);
+    }
+    endTurn();
   }
 }
 
@@ -383,7 +450,7 @@ function flushAll(): void {
 // publications in flight). Frames are compared by identity only, and only within one
 // flushAll, where nothing can change them between two subscribers.
 // (Three fields, not an object: an echo burst merges per connection and shares nothing.)
-let sharingMerges = false;
+let inFlushAll = false;
 let lastFirst: Buffer | null = null;
 let lastMore: Buffer[] | null = null;
 let lastMerged: Buffer | null = null;
@@ -394,12 +461,40 @@ function mergeFrames(first: Buffer, more: Buffer[], bytes: number): Buffer {
   const merged = Buffer.allocUnsafe(bytes);
   let at = first.copy(merged, 0);
   for (let i = 0; i < more.length; i++) at += more[i]!.copy(merged, at);
-  if (sharingMerges) {
+  if (inFlushAll) {
     lastFirst = first;
     lastMore = more;
     lastMerged = merged;
   }
   return merged;
+}
+
+// The frames written in this turn, in the order the first sender to get each was given it: a
+// broadcast loop (every publication to every subscriber) leaves each subscriber with a prefix
+// of this list, which its sender keeps as a count, so a subscriber costs no array and no copy,
+// and the prefix is merged into one buffer once per turn. A sender whose frames differ (its own
+// echo, a reply) keeps its own. Only frames written outside flushAll go here, so every sender
+// counting on the list is in the flush that ends it (endTurn).
+let turnFrames: Buffer[] = [];
+let sharedCount = 0;
+let sharedMerged: Buffer | null = null;
+
+/** The first `count` frames of the turn's list (`bytes` in all) as one buffer, merged once. */
+function sharedFrames(count: number, bytes: number): Buffer {
+  if (count === 1) return turnFrames[0]!;
+  if (count === sharedCount) return sharedMerged!;
+  const merged = Buffer.allocUnsafe(bytes);
+  let at = 0;
+  for (let i = 0; i < count; i++) at += turnFrames[i]!.copy(merged, at);
+  sharedCount = count;
+  sharedMerged = merged;
+  return merged;
+}
+
+function endTurn(): void {
+  if (turnFrames.length > 0) turnFrames = [];
+  sharedCount = 0;
+  sharedMerged = null;
 }
 
 function forgetMerges(): void {

@@ -247,3 +247,44 @@ test('small sends of several connections interleaved in one turn each arrive who
   for (const client of clients) client.close();
   await Promise.all(clients.map((client) => closed(client)));
 });
+
+test('a broadcast loop (each publication to every connection in turn) reaches each connection in order, with skips and frames of its own between', async (t) => {
+  const { wss, url } = await startServer();
+  t.after(() => wss.close());
+  // What connection i gets of publication `name`: the publication, nothing, or its own frame first.
+  const rules: Array<(name: string) => string[]> = [
+    (name) => [`shared ${name}`],
+    (name) => (name === 'b' ? [] : [`shared ${name}`]),
+    (name) => (name === 'c' ? ['own x', `shared ${name}`] : [`shared ${name}`]),
+    (name) => (name === 'd' ? [`shared ${name}`] : []),
+    (name) => [`shared ${name}`],
+  ];
+  const names = ['a', 'b', 'c', 'd'];
+  const expected = rules.map((rule) => names.flatMap(rule));
+  const clients = await Promise.all(
+    rules.map(async () => {
+      const client = new WebSocket(url);
+      await once(client, 'open');
+      return client;
+    }),
+  );
+  const servers = [...wss.clients];
+  const indexOf = new Map<unknown, number>();
+  const hellos = servers.map((ws) => once(ws, 'message').then(([data]) => indexOf.set(ws, Number(String(data)))));
+  clients.forEach((client, i) => client.send(String(i)));
+  await Promise.all(hellos);
+  const arrivals = clients.map((client, i) => nextMessages(client, expected[i]!.length));
+  for (const name of names) {
+    const prepared = prepareMessage(`shared ${name}`);
+    for (const ws of servers) {
+      for (const text of rules[indexOf.get(ws)!]!(name)) {
+        if (text.startsWith('own')) ws.send(text);
+        else ws.sendPrepared(prepared);
+      }
+    }
+  }
+  const received = await Promise.all(arrivals);
+  received.forEach((messages, i) => assert.deepEqual(messages.map(([data]) => String(data)), expected[i], `connection ${i}`));
+  for (const client of clients) client.close();
+  await Promise.all(clients.map((client) => closed(client)));
+});
