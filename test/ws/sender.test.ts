@@ -207,19 +207,7 @@ test('small sends of several connections interleaved in one turn each arrive who
   // was sent, and frames past the slab's end (16 KiB) must start a new one cleanly.
   const { wss, url } = await startServer();
   t.after(() => wss.close());
-  const count = 4;
-  const clients = await Promise.all(
-    Array.from({ length: count }, async () => {
-      const client = new WebSocket(url);
-      await once(client, 'open');
-      return client;
-    }),
-  );
-  const servers = [...wss.clients];
-  const indexOf = new Map<unknown, number>();
-  const hellos = servers.map((ws) => once(ws, 'message').then(([data]) => indexOf.set(ws, Number(String(data)))));
-  clients.forEach((client, i) => client.send(String(i)));
-  await Promise.all(hellos);
+  const { clients, servers, indexOf } = await numberedClients(wss, url, 4);
   const rounds = 200;
   const sizeOf = (round: number) => [0, 1, 125, 126, 300, 1000][round % 6]!;
   const arrivals = clients.map((client) => nextMessages(client, rounds * 2));
@@ -261,18 +249,7 @@ test('a broadcast loop (each publication to every connection in turn) reaches ea
   ];
   const names = ['a', 'b', 'c', 'd'];
   const expected = rules.map((rule) => names.flatMap(rule));
-  const clients = await Promise.all(
-    rules.map(async () => {
-      const client = new WebSocket(url);
-      await once(client, 'open');
-      return client;
-    }),
-  );
-  const servers = [...wss.clients];
-  const indexOf = new Map<unknown, number>();
-  const hellos = servers.map((ws) => once(ws, 'message').then(([data]) => indexOf.set(ws, Number(String(data)))));
-  clients.forEach((client, i) => client.send(String(i)));
-  await Promise.all(hellos);
+  const { clients, servers, indexOf } = await numberedClients(wss, url, rules.length);
   const arrivals = clients.map((client, i) => nextMessages(client, expected[i]!.length));
   for (const name of names) {
     const prepared = prepareMessage(`shared ${name}`);
@@ -288,3 +265,23 @@ test('a broadcast loop (each publication to every connection in turn) reaches ea
   for (const client of clients) client.close();
   await Promise.all(clients.map((client) => closed(client)));
 });
+
+/**
+ * Opens `count` clients; each says its index first, so the test knows which server-side
+ * socket is whose (`indexOf`), whatever order the server accepted them in.
+ */
+async function numberedClients(wss: { clients: Iterable<any> }, url: string, count: number) {
+  const clients = await Promise.all(
+    Array.from({ length: count }, async () => {
+      const client = new WebSocket(url);
+      await once(client, 'open');
+      return client;
+    }),
+  );
+  const servers = [...wss.clients];
+  const indexOf = new Map<unknown, number>();
+  const hellos = servers.map((ws) => once(ws, 'message').then(([data]) => indexOf.set(ws, Number(String(data)))));
+  clients.forEach((client, i) => client.send(String(i)));
+  await Promise.all(hellos);
+  return { clients, servers, indexOf };
+}
