@@ -84,7 +84,9 @@ export interface PresenceStats {
 /** Node-to-node commands that are not about one channel. */
 export type ControlMessage =
   | { type: 'disconnect'; user: string; code: number; reason: string }
-  | { type: 'disconnect-client'; client: string; code: number; reason: string };
+  | { type: 'disconnect-client'; client: string; code: number; reason: string }
+  /** An admin console session logged out: every node refuses it from now until it expires. */
+  | { type: 'admin-revoke'; nonce: string; expiresAt: number };
 
 export type ControlHandler = (message: ControlMessage) => void;
 

@@ -94,6 +94,8 @@ export class Hub {
   private readonly rpcHandlers = new Map<string, RpcHandler>();
   private readonly verifierReady: Promise<TokenVerifier | undefined>;
   private readonly controlReady: Promise<void>;
+  /** Who hears the control messages the hub does not act on itself (the server's admin-revoke). */
+  private readonly controlListeners: Array<(message: ControlMessage) => void> = [];
   private readonly sweepTimer: ReturnType<typeof setInterval> | undefined;
   private lastPresenceRefresh: number;
   private shuttingDown = false;
@@ -272,6 +274,15 @@ export class Hub {
     return this.reads.history(this.resolveChannel(channel), options);
   }
 
+  /** Hears the control messages (from every node, this one included) that the hub does not act on itself. */
+  onControl(listener: (message: ControlMessage) => void): () => void {
+    this.controlListeners.push(listener);
+    return () => {
+      const at = this.controlListeners.indexOf(listener);
+      if (at >= 0) this.controlListeners.splice(at, 1);
+    };
+  }
+
   /** Disconnects every connection of a user, on every node. */
   async disconnectUser(user: string, code: number = DisconnectCode.forceDisconnect, reason = 'disconnected by the server'): Promise<void> {
     await this.broker.publishControl({ type: 'disconnect', user, code, reason });
@@ -391,6 +402,8 @@ export class Hub {
       for (const connection of [...sessions]) connection.close(message.code, message.reason);
     } else if (message.type === 'disconnect-client') {
       this.connectionsById.get(message.client)?.close(message.code, message.reason);
+    } else {
+      for (const listener of this.controlListeners) listener(message);
     }
   }
 }

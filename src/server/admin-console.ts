@@ -2,12 +2,13 @@
 // scripts/build-web.ts), the login that exchanges the configured password or token for an
 // HTTP-only session cookie, and the check the HTTP API asks of a request that carries no
 // API key. The console itself only calls the HTTP API. A server without `admin` options
-// mounts none of this: /admin is then a plain 404.
+// mounts none of this: /admin is then a plain 404. Logging out revokes the session on this
+// node at once and, through `tellNodes`, on every node of the cluster.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { ErrorName, WireErrorCode, type WireErrorCodeKey } from '../wire/index.js';
-import { AdminSessions, type AdminCredentials } from './admin-sessions.js';
+import { AdminSessions, type AdminCredentials, type SessionId } from './admin-sessions.js';
 import { ADMIN_DEFAULTS } from './defaults.js';
 import { pathOf, sendJson, sendText } from './http-util.js';
 import { LoginLimiter } from './login-limiter.js';
@@ -47,8 +48,17 @@ export class AdminConsole {
   private readonly limiter: LoginLimiter;
   private readonly files: StaticHandler;
 
-  /** `apiPrefix`: where the HTTP API is mounted, told to the page with the session. */
-  constructor(options: AdminOptions, now: () => number = Date.now, staticDir = adminStaticDir(), private readonly apiPrefix = '/api') {
+  /**
+   * `apiPrefix`: where the HTTP API is mounted, told to the page with the session.
+   * `tellNodes`: tells every node (this one included) that a session was revoked; they call `revoke`.
+   */
+  constructor(
+    options: AdminOptions,
+    now: () => number = Date.now,
+    staticDir = adminStaticDir(),
+    private readonly apiPrefix = '/api',
+    private readonly tellNodes: (session: SessionId) => Promise<void> = async () => {},
+  ) {
     this.sessions = new AdminSessions(options, options.sessionTtlMs ?? ADMIN_DEFAULTS.sessionTtlMs, now);
     this.limiter = new LoginLimiter(options.maxLoginFailures ?? ADMIN_DEFAULTS.maxLoginFailures, options.loginWindowMs ?? ADMIN_DEFAULTS.loginWindowMs, now);
     this.files = createStaticHandler(staticDir);
@@ -57,6 +67,11 @@ export class AdminConsole {
   /** For the HTTP API: a valid session cookie and the console's header. */
   readonly authorize = (req: IncomingMessage): boolean =>
     req.headers[ADMIN_HEADER] === '1' && this.sessions.verify(readCookie(req.headers.cookie, ADMIN_COOKIE)) !== undefined;
+
+  /** Refuses a session from now until it expires (a logout here or on another node). */
+  revoke(session: SessionId): void {
+    this.sessions.revoke(session);
+  }
 
   /** Answers /admin and everything under it; false for other paths. */
   handleRequest(req: IncomingMessage, res: ServerResponse): boolean {
@@ -120,9 +135,18 @@ export class AdminConsole {
     });
   }
 
+  /**
+   * Clears the cookie and revokes the session it held. `everywhere` is false when the other
+   * nodes could not be told (the broker is down): there the session lasts until it expires.
+   */
   private logout(req: IncomingMessage, res: ServerResponse): void {
     req.resume();
-    sendJson(res, 200, { result: {} }, { 'set-cookie': cookie(req, '', 0), 'cache-control': 'no-store' });
+    const session = this.sessions.identify(readCookie(req.headers.cookie, ADMIN_COOKIE));
+    const answer = (everywhere: boolean) =>
+      sendJson(res, 200, { result: { revoked: session !== undefined, everywhere } }, { 'set-cookie': cookie(req, '', 0), 'cache-control': 'no-store' });
+    if (session === undefined) return answer(true);
+    this.sessions.revoke(session);
+    this.tellNodes(session).then(() => answer(true), () => answer(false));
   }
 
   private session(req: IncomingMessage, res: ServerResponse): boolean {

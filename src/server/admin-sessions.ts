@@ -2,6 +2,9 @@
 // time, and the session a right one is exchanged for. A session is a signed expiry, not a
 // server-side record: its key is derived from the configured secrets, so every node of a
 // cluster with the same config accepts it, and changing the password ends every session.
+// Logging out revokes one: each node remembers the revoked nonces until their expiry (the
+// server tells every node over the broker's control messages), at most MAX_REVOKED_SESSIONS
+// of them; past that every session issued so far ends, so a flood of logouts costs no memory.
 
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
@@ -12,9 +15,24 @@ export interface AdminCredentials {
 
 const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
 
+/** Revoked sessions one node remembers at once (under 100 bytes each with the nonce). */
+export const MAX_REVOKED_SESSIONS = 10_000;
+/** A nonce is 12 random bytes in base64url; anything longer is not one of ours. */
+const MAX_NONCE_LENGTH = 16;
+
+/** What identifies a valid session: its nonce, and its expiry (how long to remember a revocation). */
+export interface SessionId {
+  nonce: string;
+  expiresAt: number;
+}
+
 export class AdminSessions {
   private readonly secrets: Buffer[];
   private readonly key: Buffer;
+  /** Revoked nonces and their sessions' expiry. */
+  private readonly revoked = new Map<string, number>();
+  /** Sessions issued at or before this time are refused (set when `revoked` overflows). */
+  private notBefore = 0;
 
   constructor(
     credentials: AdminCredentials,
@@ -42,8 +60,13 @@ export class AdminSessions {
     return { value: `${body}.${this.sign(body)}`, expiresAt, maxAgeSeconds: Math.floor(this.ttlMs / 1_000) };
   }
 
-  /** The session's expiry when it is one of ours and still valid; undefined otherwise. */
+  /** The session's expiry when it is one of ours, not revoked and still valid; undefined otherwise. */
   verify(value: string | undefined): number | undefined {
+    return this.identify(value)?.expiresAt;
+  }
+
+  /** The nonce and expiry of a session that `verify` accepts; undefined otherwise. */
+  identify(value: string | undefined): SessionId | undefined {
     if (value === undefined || value.length > 200) return undefined;
     const cut = value.lastIndexOf('.');
     if (cut < 0) return undefined;
@@ -51,8 +74,35 @@ export class AdminSessions {
     const given = Buffer.from(value.slice(cut + 1));
     const expected = Buffer.from(this.sign(body));
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
-    const expiresAt = Number(body.slice(0, body.indexOf('.')));
-    return Number.isSafeInteger(expiresAt) && expiresAt > this.now() ? expiresAt : undefined;
+    const dot = body.indexOf('.');
+    const expiresAt = Number(body.slice(0, dot));
+    const nonce = body.slice(dot + 1);
+    if (!Number.isSafeInteger(expiresAt) || expiresAt <= this.now()) return undefined;
+    if (expiresAt - this.ttlMs <= this.notBefore || this.revoked.has(nonce)) return undefined;
+    return { nonce, expiresAt };
+  }
+
+  /**
+   * Refuses the session from now until it expires. When MAX_REVOKED_SESSIONS live ones are
+   * already remembered, every session issued until now ends instead.
+   */
+  revoke({ nonce, expiresAt }: SessionId): void {
+    const now = this.now();
+    if (expiresAt <= now || nonce.length > MAX_NONCE_LENGTH || this.revoked.has(nonce)) return;
+    if (this.revoked.size >= MAX_REVOKED_SESSIONS) {
+      for (const [old, until] of this.revoked) if (until <= now) this.revoked.delete(old);
+    }
+    if (this.revoked.size >= MAX_REVOKED_SESSIONS) {
+      this.revoked.clear();
+      this.notBefore = now;
+      return;
+    }
+    this.revoked.set(nonce, expiresAt);
+  }
+
+  /** Revoked sessions remembered now. */
+  get revokedCount(): number {
+    return this.revoked.size;
   }
 
   private sign(body: string): string {

@@ -11,7 +11,7 @@ import { NodeLink, newNodeId } from '../broker/cluster/node-link.js';
 import { Hub } from '../hub/hub.js';
 import { DisconnectCode, SUBPROTOCOL } from '../wire/index.js';
 import { WebSocketServer, abortHandshake, type WebSocket } from '../ws/index.js';
-import { AdminConsole } from './admin-console.js';
+import { AdminConsole, type AdminOptions } from './admin-console.js';
 import { CLIENT_BUNDLE_PATH, serveClientBundle } from './client-bundle.js';
 import { ConnectionLimiter } from './connection-limits.js';
 import { REFUSAL_GRACE_MS, SERVER_DEFAULTS, TIMEOUT_CHECK_INTERVAL_MS } from './defaults.js';
@@ -110,7 +110,7 @@ export class VolleyServer {
     this.websocketPath = options.websocketPath ?? SERVER_DEFAULTS.websocketPath;
     this.apiPrefix = (options.api?.prefix ?? SERVER_DEFAULTS.apiPrefix).replace(/\/$/, '');
     this.shutdownTimeoutMs = options.shutdownTimeoutMs ?? SERVER_DEFAULTS.shutdownTimeoutMs;
-    this.admin = options.admin === undefined ? undefined : new AdminConsole(options.admin, Date.now, undefined, this.apiPrefix);
+    this.admin = options.admin === undefined ? undefined : this.startAdmin(options.admin);
     const withApi = options.api !== undefined || this.admin !== undefined;
     this.nodeId = options.nodeId ?? newNodeId();
     this.nodeStats = withApi
@@ -180,6 +180,15 @@ export class VolleyServer {
   }
 
   /** Counts and logs a connection refused with an HTTP status before it became a session. */
+  /** The console, with logouts carried to every node over the broker's control messages. */
+  private startAdmin(options: AdminOptions): AdminConsole {
+    const admin = new AdminConsole(options, Date.now, undefined, this.apiPrefix, (session) => this.hub.broker.publishControl({ type: 'admin-revoke', ...session }));
+    this.unobserve.push(this.hub.onControl((message) => {
+      if (message.type === 'admin-revoke') admin.revoke(message);
+    }));
+    return admin;
+  }
+
   private refused(status: number, reason: string, remote: string | undefined): void {
     this.metrics?.handshakeRefused(status);
     this.logger?.info({ event: 'refuse', stage: 'handshake', status, reason, remote }, 'connection refused');

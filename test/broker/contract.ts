@@ -339,10 +339,12 @@ export function brokerContract(name: string, makeHarness: () => Promise<BrokerHa
         await a.subscribeControl((m) => onA.push(m));
         await b.subscribeControl((m) => onB.push(m));
         const message: ControlMessage = { type: 'disconnect', user: 'u1', code: 3503, reason: 'bye' };
+        const revoke: ControlMessage = { type: 'admin-revoke', nonce: 'AAECAwQFBgcICQoL', expiresAt: 1_900_000_000_000 };
         await a.publishControl(message);
-        await eventually(() => onA.length === 1 && onB.length === 1);
-        assert.deepEqual(onA[0], message);
-        assert.deepEqual(onB[0], message);
+        await a.publishControl(revoke);
+        await eventually(() => onA.length === 2 && onB.length === 2);
+        assert.deepEqual(onA, [message, revoke]);
+        assert.deepEqual(onB, [message, revoke]);
       });
     });
 

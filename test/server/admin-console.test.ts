@@ -10,9 +10,11 @@ import { join } from 'node:path';
 import { createServer as createHttpServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ADMIN_COOKIE, AdminConsole, readCookie } from '../../src/server/admin-console.js';
-import { AdminSessions } from '../../src/server/admin-sessions.js';
+import { AdminSessions, MAX_REVOKED_SESSIONS } from '../../src/server/admin-sessions.js';
 import { LoginLimiter, MAX_TRACKED_ADDRESSES } from '../../src/server/login-limiter.js';
 import { createServer, type VolleyServer } from '../../src/server/server.js';
+import { MemoryBroker } from '../../src/broker/memory.js';
+import { MemoryEngine } from '../../src/broker/memory-engine.js';
 import { WireErrorCode as ErrorCode } from '../../src/wire/index.js';
 import { FakeClock } from '../hub/helpers.js';
 
@@ -124,10 +126,22 @@ describe('admin console: login and the API', () => {
     assert.equal(large.status, 413);
   });
 
-  it('logout clears the cookie', async () => {
-    const response = await fetch(`${base}/admin/logout`, { method: 'POST' });
+  it('logout clears the cookie and revokes its session, and no other', async () => {
+    const cookie = sessionCookie(await login(base, JSON.stringify({ password: PASSWORD })));
+    const other = sessionCookie(await login(base, JSON.stringify({ password: PASSWORD })));
+    assert.equal((await callApi(base, { cookie, 'x-volley-admin': '1' })).status, 200);
+    const response = await fetch(`${base}/admin/logout`, { method: 'POST', headers: { cookie } });
     assert.equal(response.status, 200);
     assert.match(response.headers.get('set-cookie') ?? '', new RegExp(`^${ADMIN_COOKIE}=;.*Max-Age=0`));
+    assert.deepEqual(((await response.json()) as any).result, { revoked: true, everywhere: true });
+    // A copy of the cookie kept after the logout opens nothing.
+    assert.equal((await callApi(base, { cookie, 'x-volley-admin': '1' })).status, 401);
+    assert.equal((await fetch(`${base}/admin/session`, { headers: { cookie } })).status, 401);
+    assert.equal((await callApi(base, { cookie: other, 'x-volley-admin': '1' })).status, 200);
+    // Without a valid session there is nothing to revoke.
+    const anonymous = await fetch(`${base}/admin/logout`, { method: 'POST' });
+    assert.equal(anonymous.status, 200);
+    assert.deepEqual(((await anonymous.json()) as any).result, { revoked: false, everywhere: true });
   });
 
   it('refuses wrong passwords with 401, then the address with 429 and retry-after, even for the right one', async () => {
@@ -171,6 +185,35 @@ describe('admin console: an admin-only server', () => {
       assert.equal((await callApi(base, { cookie, 'x-volley-admin': '1' })).status, 200);
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe('admin console: two nodes on one broker', () => {
+  it('a session from one node opens the other, and a logout on one ends it on both (on its own node only while the broker is down)', async () => {
+    const engine = new MemoryEngine();
+    const brokers = [new MemoryBroker({ engine, pruneIntervalMs: 0 }), new MemoryBroker({ engine, pruneIntervalMs: 0 })];
+    const nodes = await Promise.all(brokers.map((broker) => start({ broker, admin: { password: PASSWORD } })));
+    try {
+      const [a, b] = nodes.map((node) => node.base) as [string, string];
+      const cookie = sessionCookie(await login(a, JSON.stringify({ password: PASSWORD })));
+      assert.equal((await callApi(b, { cookie, 'x-volley-admin': '1' })).status, 200);
+      const logout = await fetch(`${a}/admin/logout`, { method: 'POST', headers: { cookie } });
+      assert.deepEqual(((await logout.json()) as any).result, { revoked: true, everywhere: true });
+      assert.equal((await callApi(b, { cookie, 'x-volley-admin': '1' })).status, 401);
+      assert.equal((await callApi(a, { cookie, 'x-volley-admin': '1' })).status, 401);
+
+      // With the broker unreachable the logout still holds on its own node, and says the others were not told.
+      const second = sessionCookie(await login(a, JSON.stringify({ password: PASSWORD })));
+      brokers[0]!.publishControl = () => Promise.reject(new Error('broker down'));
+      const partial = await fetch(`${a}/admin/logout`, { method: 'POST', headers: { cookie: second } });
+      assert.equal(partial.status, 200);
+      assert.deepEqual(((await partial.json()) as any).result, { revoked: true, everywhere: false });
+      assert.equal((await callApi(a, { cookie: second, 'x-volley-admin': '1' })).status, 401);
+      assert.equal((await callApi(b, { cookie: second, 'x-volley-admin': '1' })).status, 200);
+    } finally {
+      for (const { server } of nodes) await server.close();
+      for (const broker of brokers) await broker.close();
     }
   });
 });
@@ -223,6 +266,38 @@ describe('admin sessions and the login limiter', () => {
     clock.advance(1);
     assert.equal(sessions.verify(value), undefined);
     for (const bad of [undefined, '', 'a.b', 'x'.repeat(500), `${value}x`]) assert.equal(sessions.verify(bad), undefined);
+  });
+
+  it('a revoked session is refused until it expires, and the revocations stay bounded', () => {
+    const clock = new FakeClock();
+    const sessions = new AdminSessions({ password: PASSWORD }, 60_000, clock.now);
+    const kept = sessions.issue().value;
+    const gone = sessions.issue().value;
+    sessions.revoke(sessions.identify(gone)!);
+    assert.equal(sessions.verify(gone), undefined);
+    assert.notEqual(sessions.verify(kept), undefined);
+    assert.equal(sessions.revokedCount, 1);
+    // Revocations of expired sessions are forgotten when room is needed.
+    clock.advance(60_000);
+    for (let i = 0; i < MAX_REVOKED_SESSIONS - 1; i++) sessions.revoke({ nonce: `n${i}`, expiresAt: clock.now() + 60_000 });
+    assert.equal(sessions.revokedCount, MAX_REVOKED_SESSIONS);
+    const live = sessions.issue().value;
+    sessions.revoke(sessions.identify(live)!);
+    assert.equal(sessions.revokedCount, MAX_REVOKED_SESSIONS, 'the expired one made room');
+    assert.equal(sessions.verify(live), undefined);
+    // One more live revocation than it can hold ends every session issued so far instead.
+    clock.advance(1);
+    const older = sessions.issue().value;
+    sessions.revoke({ nonce: 'one-too-many', expiresAt: clock.now() + 60_000 });
+    assert.equal(sessions.revokedCount, 0);
+    assert.equal(sessions.verify(older), undefined);
+    clock.advance(1);
+    const fresh = sessions.issue().value;
+    assert.notEqual(sessions.verify(fresh), undefined);
+    // Nonces that are not ours and expired sessions are not remembered at all.
+    sessions.revoke({ nonce: 'x'.repeat(17), expiresAt: clock.now() + 60_000 });
+    sessions.revoke({ nonce: 'past', expiresAt: clock.now() });
+    assert.equal(sessions.revokedCount, 0);
   });
 
   it('compares password and token whole', () => {

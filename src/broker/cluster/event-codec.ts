@@ -73,7 +73,9 @@ export function encodeControl(message: ControlMessage): string {
 export function decodeControl(text: string): ControlMessage | undefined {
   try {
     const message = JSON.parse(text) as ControlMessage;
-    return message.type === 'disconnect' || message.type === 'disconnect-client' ? message : undefined;
+    if (message.type === 'disconnect' || message.type === 'disconnect-client') return message;
+    if (message.type === 'admin-revoke' && typeof message.nonce === 'string' && Number.isSafeInteger(message.expiresAt)) return message;
+    return undefined;
   } catch {
     return undefined;
   }
