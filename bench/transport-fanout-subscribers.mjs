@@ -81,9 +81,12 @@ async function openSse(i) {
       buffer = buffer.slice(end + 1);
       if (!line.startsWith('data: ')) continue;
       if (line.startsWith('data: {"session"')) void post(JSON.parse(line.slice(6)).session).catch(fail(i));
+      else if (line.startsWith('data: {"code"')) throw new Error(`closed by the server: ${line.slice(6)}`);
       else onMessage(line.slice(6));
     }
   }
+  // A subscriber whose stream ends stalls the run: say so rather than wait for the deadline.
+  throw new Error('the event stream ended');
 }
 
 async function openPoll() {
