@@ -26,7 +26,13 @@ export interface BrokerPublication {
 export type BrokerEvent =
   | { type: 'publication'; channel: string; publication: BrokerPublication; excludeClient?: string }
   | { type: 'join'; channel: string; info: ClientInfo }
-  | { type: 'leave'; channel: string; info: ClientInfo };
+  | { type: 'leave'; channel: string; info: ClientInfo }
+  /**
+   * Publications of the channel were lost on their way to this node and history could not
+   * supply them; `next` is the offset of the first publication handed on after the loss.
+   * Only networked brokers (their ChannelFeed) raise it.
+   */
+  | { type: 'gap'; channel: string; next: number };
 
 export type BrokerHandler = (event: BrokerEvent) => void;
 

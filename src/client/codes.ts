@@ -23,6 +23,8 @@ export const ClientCode = {
   subscribeCalled: 8,
   /** The app called `unsubscribe()`. */
   unsubscribeCalled: 9,
+  /** The server lost publications of the channel on their way to it: subscribing again from the position. */
+  publicationsLost: 10,
 } as const;
 
 /** Codes of errors the client raises itself (wire errors keep their own codes, 100+). */

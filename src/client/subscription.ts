@@ -166,7 +166,20 @@ export class Subscription<T = unknown> extends Emitter<SubscriptionEvents<T>> {
   handlePush(push: Push): void {
     if (this.currentState !== 'subscribed') return;
     if ('pub' in push) this.deliver(push);
+    else if (push.push === 'gap') this.resubscribe();
     else this.emit(push.push, { channel: this.channel, info: push.info });
+  }
+
+  /**
+   * The server lost publications of the channel on their way to it: unsubscribe and
+   * subscribe again from the position (the server handles the two in order), so that what
+   * history still holds is recovered, or `subscribed` says `recovered: false`.
+   */
+  private resubscribe(): void {
+    this.cancelAttempt();
+    this.setState('subscribing', { code: ClientCode.publicationsLost, reason: 'publications were lost on their way to the server' });
+    this.host.send('unsubscribe', { channel: this.channel }).catch(() => {});
+    void this.sendSubscribe();
   }
 
   private async sendSubscribe(): Promise<void> {

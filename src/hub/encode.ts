@@ -26,6 +26,10 @@ export function encodePublicationPush(channel: string, publication: BrokerPublic
   return text + '}';
 }
 
+export function encodeGapPush(channel: string): string {
+  return JSON.stringify({ push: 'gap', channel });
+}
+
 export function encodePresencePush(kind: 'join' | 'leave', channel: string, info: ClientInfo): string {
   return JSON.stringify({ push: kind, channel, info });
 }

@@ -4,7 +4,7 @@
 // from the broker is encoded once into one OutboundMessage shared by every subscriber.
 
 import type { Broker, BrokerEvent } from '../broker/broker.js';
-import { encodePresencePush, encodePublicationPush } from './encode.js';
+import { encodeGapPush, encodePresencePush, encodePublicationPush } from './encode.js';
 import type { ObserverSlot } from './observer.js';
 import { OutboundMessage } from './session.js';
 
@@ -12,6 +12,8 @@ import { OutboundMessage } from './session.js';
 export interface LocalSubscriber {
   /** The client id of the subscriber's connection (a publication may exclude it). */
   readonly clientId: string;
+  /** The highest stream offset the client has been given (0 without history). */
+  readonly offset: number;
   /** `offset` is the publication's stream offset, 0 for events without one. */
   deliver(message: OutboundMessage, offset: number): void;
 }
@@ -86,6 +88,10 @@ export class LocalChannels {
   private dispatch(event: BrokerEvent): void {
     const entry = this.entries.get(event.channel);
     if (entry === undefined) return;
+    if (event.type === 'gap') {
+      this.tellGap(entry, event.channel, event.next);
+      return;
+    }
     let message: OutboundMessage;
     let offset = 0;
     let excluded: string | undefined;
@@ -114,5 +120,22 @@ export class LocalChannels {
     }
     // Counted once per broadcast, not per recipient.
     this.observer.current.sent(message.byteLength, recipients);
+  }
+
+  /**
+   * Publications before `next` were lost on their way to this node: every subscriber that
+   * may have missed one (its client has not been given `next - 1`) is told, and subscribes
+   * again from its position (the SDK does so by itself).
+   */
+  private tellGap(entry: Entry, channel: string, next: number): void {
+    const message = new OutboundMessage(encodeGapPush(channel));
+    let recipients = 0;
+    for (const subscriber of entry.subscribers) {
+      if (subscriber.offset >= next - 1) continue;
+      subscriber.deliver(message, 0);
+      recipients++;
+    }
+    this.observer.current.sent(message.byteLength, recipients);
+    this.observer.current.gap(channel, recipients);
   }
 }

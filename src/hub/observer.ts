@@ -36,6 +36,8 @@ export interface HubObserver {
   sent(bytes: number, recipients: number): void;
   /** A subscribe with a position: whether the missed publications were recovered. */
   recovery(recovered: boolean): void;
+  /** Publications of `channel` were lost on their way to this node; `recipients` subscribers were told. */
+  gap(channel: string, recipients: number): void;
 }
 
 const nothing = (): void => {};
@@ -51,6 +53,7 @@ export const NO_OBSERVER: HubObserver = {
   error: nothing,
   sent: nothing,
   recovery: nothing,
+  gap: nothing,
 };
 
 /** One observer that calls each of `observers` in turn. */

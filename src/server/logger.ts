@@ -35,5 +35,7 @@ export function loggingObserver(logger: Logger): HubObserver {
     error: nothing,
     sent: nothing,
     recovery: nothing,
+    gap: (channel, recipients) =>
+      logger.warn({ event: 'channel_gap', channel, subscribers: recipients }, 'publications lost on their way to this node; subscribers told to recover'),
   };
 }

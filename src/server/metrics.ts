@@ -107,6 +107,7 @@ export async function createMetrics(sources: MetricsSources): Promise<ServerMetr
   const disconnects = counter('volley_disconnects_total', 'Sessions closed, by close code and reason (code "none", reason "client": the peer or the network ended it).', ['code', 'reason']);
   const refusals = counter('volley_refusals_total', 'Connections refused: stage "handshake" by HTTP status, stage "connect" by error name.', ['stage', 'reason']);
   const recoveries = counter('volley_recoveries_total', 'Subscribes with a position, by result (recovered, not_recovered).', ['result']);
+  const gaps = counter('volley_channel_gaps_total', 'Times publications of a channel were lost on their way to this node (history could not fill them; subscribers were told).');
   gauge('volley_ready', '1 when /readyz answers 200 (broker reachable, not draining).', function () {
     this.set(sources.ready() ? 1 : 0);
   });
@@ -166,6 +167,9 @@ export async function createMetrics(sources: MetricsSources): Promise<ServerMetr
     },
     recovery(recovered) {
       recoveries.inc({ result: recovered ? 'recovered' : 'not_recovered' });
+    },
+    gap() {
+      gaps.inc();
     },
   };
 

@@ -192,7 +192,17 @@ export interface LeavePush {
   channel: string;
   info: ClientInfo;
 }
-export type Push = PublicationPush | JoinPush | LeavePush;
+/**
+ * Publications of the channel were lost on their way to the client's node (its broker
+ * connection was away longer than the channel's history reaches, or history could not be
+ * read): the client should subscribe again from its position, which recovers what history
+ * still holds or answers `recovered: false`.
+ */
+export interface GapPush {
+  push: 'gap';
+  channel: string;
+}
+export type Push = PublicationPush | JoinPush | LeavePush | GapPush;
 
 export type ServerMessage = Reply | Push;
 

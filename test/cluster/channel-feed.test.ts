@@ -15,10 +15,13 @@ function publication(offset: number): Publication {
 function feedWith(history: Publication[], window = 20) {
   const seen: number[] = [];
   const reads: StreamPosition[] = [];
+  /** Each gap as `gap<next>`, in order with the offsets handed on. */
+  const order: string[] = [];
   const feed = new ChannelFeed(
     'c',
     (event) => {
       if (event.type === 'publication') seen.push(event.publication.offset);
+      order.push(event.type === 'gap' ? `gap${event.next}` : String(event.type === 'publication' ? event.publication.offset : event.type));
     },
     async (since) => {
       reads.push(since);
@@ -26,7 +29,7 @@ function feedWith(history: Publication[], window = 20) {
     },
     { reorderWindowMs: window, fillAttempts: 2, fillRetryMs: 5 },
   );
-  return { feed, seen, reads };
+  return { feed, seen, reads, order };
 }
 
 describe('ChannelFeed', () => {
@@ -64,13 +67,30 @@ describe('ChannelFeed', () => {
     assert.deepEqual(reads, [{ offset: 4, epoch: 'e' }]);
   });
 
-  it('accepts a loss history cannot fill rather than stall', async () => {
-    const { feed, seen } = feedWith([]);
+  it('accepts a loss history cannot fill rather than stall, and hands on a gap before what follows it', async () => {
+    const { feed, seen, order } = feedWith([]);
     feed.push({ event: publication(1), epoch: 'e' });
     feed.push({ event: publication(5), epoch: 'e' });
     feed.push({ event: publication(6), epoch: 'e' });
     await waitFor(() => seen.length === 3, 2_000);
-    assert.deepEqual(seen, [1, 5, 6]);
+    assert.deepEqual(order, ['1', 'gap5', '5', '6']);
+  });
+
+  it('a gap history fills partly: what it holds is handed on, then the gap, then the rest', async () => {
+    // Offsets 2-3 were trimmed; 4 is still kept.
+    const { feed, order } = feedWith([publication(4)]);
+    feed.push({ event: publication(1), epoch: 'e' });
+    feed.push({ event: publication(5), epoch: 'e' });
+    await waitFor(() => order.length === 4, 2_000);
+    assert.deepEqual(order, ['1', 'gap4', '4', '5']);
+  });
+
+  it('a gap that closes in time, or is filled from history, raises no gap event', async () => {
+    const { feed, order } = feedWith([publication(2), publication(3)]);
+    feed.push({ event: publication(1), epoch: 'e' });
+    feed.push({ event: publication(4), epoch: 'e' });
+    await waitFor(() => order.length === 4, 2_000);
+    assert.deepEqual(order, ['1', '2', '3', '4']);
   });
 
   it('follows a new epoch', () => {

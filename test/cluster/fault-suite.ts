@@ -66,6 +66,28 @@ export function engineFaultSuite(options: FaultSuiteOptions): void {
     assert.equal(after.epoch, before.epoch, 'the stream survived the restart');
     assert.deepEqual(after.publications.map((p) => p.data), ['1', '2', '3', '4', '5', '6'], 'nothing refused was stored');
   });
+
+  it('a late node whose gap history no longer holds hands on a gap event, then what history kept, then live', async () => {
+    const channel = 'short';
+    const short = { ...retention, size: 2 };
+    const seen: string[] = [];
+    await late.subscribe(channel, (event) => {
+      if (event.type === 'publication') seen.push(String(event.publication.offset));
+      else if (event.type === 'gap') seen.push(`gap${event.next}`);
+    });
+    for (let i = 1; i <= 2; i++) await early.publish(channel, String(i), { history: short });
+    await waitFor(() => seen.length === 2, 2_000, 'live delivery');
+
+    await engine.stop();
+    await engine.start();
+    await waitFor(() => early.publish(channel, '3', { history: short }).then(() => true, () => false), 10_000, 'early node back');
+    // 3 to 7 while the late node is away; the stream keeps only 6 and 7.
+    for (let i = 4; i <= 7; i++) await early.publish(channel, String(i), { history: short });
+    await waitFor(() => seen.length === 5, 10_000, 'late node back: the gap, then 6 and 7 from history');
+    await early.publish(channel, '8', { history: short });
+    await waitFor(() => seen.length === 6, 2_000, 'live delivery after the gap');
+    assert.deepEqual(seen, ['1', '2', 'gap6', '6', '7', '8']);
+  });
 }
 
 /**

@@ -3,7 +3,8 @@
 // offsets, so the feed can tell a duplicate (offset already passed), the next one, and a
 // gap. A gap appears when publications from different nodes cross on the way (NATS) or
 // when the node lost its connection for a while (both engines); the feed then holds
-// what arrived early and fills the gap from the stream's history.
+// what arrived early and fills the gap from the stream's history. What history cannot
+// supply is lost: the feed hands on a `gap` event and goes on after it.
 
 import type { BrokerEvent, BrokerHandler, StreamPosition } from '../broker.js';
 import type { ReceivedEvent } from './event-codec.js';
@@ -102,16 +103,21 @@ export class ChannelFeed {
     const held = this.held;
     if (held === undefined) return;
     held.sort((x, y) => offsetOf(x) - offsetOf(y));
-    while (held.length > 0) {
-      const next = held[0]!;
-      if (!this.accept(next)) {
-        if (!force) return;
-        // History could not supply the missing publications (trimmed, expired or the
-        // engine is still away): accept the loss rather than stall the channel.
-        this.position = undefined;
-        continue;
-      }
-      held.shift();
+    let done = 0;
+    for (; done < held.length; done++) {
+      const next = held[done]!;
+      if (this.accept(next)) continue;
+      if (!force) break;
+      // History could not supply the missing publications (trimmed, expired or the
+      // engine is still away): accept the loss rather than stall the channel, and say so
+      // first, so that subscribers recover what history still holds or learn they cannot.
+      this.position = undefined;
+      this.handler({ type: 'gap', channel: this.channel, next: offsetOf(next) });
+      this.accept(next);
+    }
+    if (done < held.length) {
+      held.splice(0, done);
+      return;
     }
     this.held = undefined;
     clearTimeout(this.timer);
@@ -124,7 +130,9 @@ export class ChannelFeed {
       try {
         const missed = await this.readSince({ ...this.position });
         if (this.closed) return;
-        for (const event of missed.events) this.accept({ event, epoch: missed.epoch });
+        // Held with the rest, not accepted here: history that was trimmed in the middle of
+        // the gap still holds the later ones, which follow the gap event below.
+        for (const event of missed.events) this.held!.push({ event, epoch: missed.epoch });
         break;
       } catch {
         await new Promise((resolve) => setTimeout(resolve, this.options.fillRetryMs));

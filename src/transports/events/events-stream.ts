@@ -26,9 +26,13 @@ interface ParsedPush {
   channel: string;
   offset: number;
   epoch: string | undefined;
-  /** `data: {"channel","data","offset"}\n\n` */
+  /** `data: {"channel","data","offset"}\n\n`; empty for a `gap` push. */
   body: Buffer;
+  /** A `gap` push: publications before the next one were lost on their way to this node. */
+  lost?: true;
 }
+
+const NO_BODY = Buffer.alloc(0);
 
 type Parsed = { kind: 'reply'; id: number; result?: unknown; error?: WireError } | { kind: 'pub'; push: ParsedPush } | { kind: 'other' };
 
@@ -36,6 +40,8 @@ function parse(text: string): Parsed {
   const value = JSON.parse(text) as { id?: number; result?: unknown; error?: WireError } & Partial<PublicationPush>;
   if (typeof value.id === 'number') return { kind: 'reply', id: value.id, result: value.result, error: value.error };
   if (typeof value.pub === 'string') return { kind: 'pub', push: pushOf(value.pub, value) };
+  const push = value as { push?: unknown; channel?: unknown };
+  if (push.push === 'gap' && typeof push.channel === 'string') return { kind: 'pub', push: { channel: push.channel, offset: 0, epoch: undefined, body: NO_BODY, lost: true } };
   return { kind: 'other' };
 }
 
@@ -190,6 +196,10 @@ export class EventsStream implements Session {
   }
 
   private emit(push: ParsedPush): void {
+    if (push.lost) {
+      this.gap(push.channel, 'publications were lost on their way to the server');
+      return;
+    }
     const position = this.positions.get(push.channel);
     if (position !== undefined && position !== null && push.offset > 0) {
       if (push.offset <= position.offset && (push.epoch === undefined || push.epoch === position.epoch)) return; // recovered already

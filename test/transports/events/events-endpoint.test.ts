@@ -7,6 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
 import { createServer, type VolleyServer, type VolleyServerOptions } from '../../../src/server/index.js';
 import { hsToken, SECRET } from '../../hub/helpers.js';
+import { LossyBroker } from '../../support/lossy-broker.js';
 import { HeldGet, parseSse, request, type SseEvent } from '../http-clients.js';
 
 const servers: VolleyServer[] = [];
@@ -105,6 +106,24 @@ describe('/connection/events', () => {
     assert.deepEqual(gaps, ['live:g', 'small:g']);
     await server.publish('small:g', 7);
     await resumed.until(() => publications(resumed.sse).some((p) => p.data === 7), 'the live publication');
+  });
+
+  it('publications lost on their way to the node are announced as a gap in place, then the stream goes on', async () => {
+    const broker = new LossyBroker();
+    const { server, base } = await start({ broker });
+    const stream = follow(`${base}/connection/events?channel=chat:lost`);
+    await started(stream);
+    await server.publish('chat:lost', 1);
+    broker.dropping = true;
+    await server.publish('chat:lost', 2);
+    await server.publish('chat:lost', 3);
+    broker.dropping = false;
+    await server.publish('chat:lost', 4);
+    await stream.until(() => publications(stream.sse).length >= 2, 'the publication after the loss');
+    const events = stream.sse.filter((e) => e.event !== undefined);
+    assert.deepEqual(events.map((e) => e.event), ['message', 'gap', 'message']);
+    assert.equal(JSON.parse(events[1]!.data).channel, 'chat:lost');
+    assert.deepEqual(publications(stream.sse).map((p) => p.offset), [1, 4]);
   });
 
   it('refusals before the stream starts: 400 without channels, for an unknown namespace or a bad Last-Event-ID; 401 for a bad token; 403 where anonymous may not follow', async () => {
