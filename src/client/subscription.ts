@@ -171,15 +171,17 @@ export class Subscription<T = unknown> extends Emitter<SubscriptionEvents<T>> {
   }
 
   /**
-   * The server lost publications of the channel on their way to it: unsubscribe and
-   * subscribe again from the position (the server handles the two in order), so that what
-   * history still holds is recovered, or `subscribed` says `recovered: false`.
+   * The server lost publications of the channel on their way to it: unsubscribe, then
+   * subscribe again from the position, so that what history still holds is recovered, or
+   * `subscribed` says `recovered: false`. Every subscriber of the channel on that node hears
+   * of the loss at once: the subscribe waits a first backoff delay (full jitter under
+   * minReconnectDelayMs) so that their history reads are spread out.
    */
   private resubscribe(): void {
     this.cancelAttempt();
     this.setState('subscribing', { code: ClientCode.publicationsLost, reason: 'publications were lost on their way to the server' });
     this.host.send('unsubscribe', { channel: this.channel }).catch(() => {});
-    void this.sendSubscribe();
+    this.retryLater();
   }
 
   private async sendSubscribe(): Promise<void> {

@@ -270,6 +270,40 @@ describe('client retry rule (fake transport, mock clock)', () => {
     assert.deepEqual(log.unsubscribed, []);
   });
 
+  it('a gap push: unsubscribe at once, subscribe from the position after a jittered delay; an unsubscribe() meanwhile sends nothing more', async (t) => {
+    const { client, connect } = rig(t);
+    const sub = client.subscribe<number>('chat:g');
+    const reasons: StateReason[] = [];
+    const contexts: Array<{ wasRecovering: boolean; recovered: boolean }> = [];
+    sub.on('subscribing', (reason) => reasons.push(reason));
+    sub.on('subscribed', ({ wasRecovering, recovered }) => contexts.push({ wasRecovering, recovered }));
+    const socket = await connect();
+    socket.reply(socket.last('subscribe').id, { recoverable: true, epoch: 'e1', offset: 2 });
+    await settle();
+    socket.deliver({ push: 'gap', channel: 'chat:g' });
+    socket.deliver({ pub: 'chat:g', offset: 7, data: 7 }); // after the loss: recovered with the rest
+    await settle();
+    assert.equal(sub.state, 'subscribing');
+    assert.equal(reasons.at(-1)!.code, ClientCode.publicationsLost);
+    assert.deepEqual(socket.commands('unsubscribe').map((c) => c.params), [{ channel: 'chat:g' }]);
+    assert.equal(socket.commands('subscribe').length, 1, 'the subscribe waits its delay');
+    t.mock.timers.tick(MIN_DELAY_MS);
+    await settle();
+    assert.deepEqual(socket.last('subscribe').params!.since, { epoch: 'e1', offset: 2 });
+    socket.reply(socket.last('subscribe').id, { recoverable: true, epoch: 'e1', offset: 7, recovered: false, publications: [] });
+    await settle();
+    assert.deepEqual(contexts, [{ wasRecovering: false, recovered: false }, { wasRecovering: true, recovered: false }]);
+
+    socket.deliver({ push: 'gap', channel: 'chat:g' });
+    await settle();
+    sub.unsubscribe();
+    t.mock.timers.tick(MAX_DELAY_MS);
+    await settle();
+    assert.equal(socket.commands('unsubscribe').length, 2, 'the server already dropped it: no second unsubscribe');
+    assert.equal(socket.commands('subscribe').length, 2, 'no subscribe after unsubscribe()');
+    assert.equal(sub.state, 'unsubscribed');
+  });
+
   it('a position taken before the channel had a stream (epoch "") recovers what its first publications were', async (t) => {
     const { client, connect } = rig(t);
     const sub = client.subscribe<number>('chat:new');
