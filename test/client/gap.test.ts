@@ -70,3 +70,35 @@ test('a gap history no longer holds: the SDK says recovered: false, and live pub
   assert.deepEqual([...got].sort((a, b) => a - b), got);
   assert.equal(new Set(got).size, got.length);
 });
+
+test('300 subscribers told of one gap: each recovers every publication exactly once, in order, while publishing goes on', async () => {
+  const broker = new LossyBroker();
+  const t = await startServer({ broker, namespaces: { feed: { historySize: 10_000, historyTtlMs: 600_000 } } });
+  cleanups.push(() => t.server.close());
+  const token = await mintToken('many');
+  const lists: number[][] = [];
+  const recovered: boolean[] = [];
+  for (let i = 0; i < 300; i++) {
+    const client = new Client(t.url, { token, minReconnectDelayMs: 200 });
+    cleanups.push(() => client.disconnect());
+    const sub = client.subscribe<{ n: number }>('feed:many');
+    const got: number[] = [];
+    lists.push(got);
+    sub.on('publication', ({ data }) => got.push(data.n));
+    sub.on('subscribed', ({ wasRecovering, recovered: ok }) => wasRecovering && recovered.push(ok));
+    client.connect();
+    await sub.ready();
+  }
+  const total = 60;
+  for (let n = 1; n <= total; n++) {
+    broker.dropping = n > 10 && n <= 30;
+    await t.server.publish('feed:many', { n });
+    // Publishing goes on while the subscribers' delayed resubscribes come in.
+    if (n > 30) await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  const expected = Array.from({ length: total }, (_, i) => i + 1);
+  await until(() => lists.every((got) => got.length >= total), 'every subscriber to have every publication', 30_000);
+  for (const [i, got] of lists.entries()) assert.deepEqual(got, expected, `subscriber ${i}: once each, in order`);
+  assert.equal(recovered.length, 300);
+  assert.ok(recovered.every(Boolean), 'every one recovered from history');
+});
