@@ -258,9 +258,12 @@ export class Client extends Emitter<ClientEvents> {
   private openSocket(transport: TransportName): WebSocketLike {
     if (transport === 'websocket') return new (resolveWebSocket(this.options.WebSocket)!)(this.url, SUBPROTOCOL);
     const options = { base: this.options.httpUrl ?? httpBase(this.url), fetch: this.options.fetch ?? ((url, init) => fetch(url, init)) };
-    if (transport === 'http-stream') return new StreamSocket(options);
     if (transport === 'long-polling') return new PollSocket(options);
-    return new SseSocket(options, this.options.EventSource ?? (globalThis as { EventSource?: EventSourceConstructor }).EventSource);
+    // A held GET only the server writes to: promise a request every pingIntervalMs, so the
+    // server can tell a half-open connection from a quiet client.
+    const held = { ...options, livenessMs: this.options.pingIntervalMs };
+    if (transport === 'http-stream') return new StreamSocket(held);
+    return new SseSocket(held, this.options.EventSource ?? (globalThis as { EventSource?: EventSourceConstructor }).EventSource);
   }
 
   private async connectionToken(): Promise<string | undefined> {

@@ -4,6 +4,8 @@
 // statuses and `close` items turned into close codes the Client already understands.
 // Imports nothing Node-only: it runs in browsers.
 
+import { LIVENESS_RANGE_MS } from '../wire/index.js';
+import { unrefTimer } from './liveness.js';
 import type { WebSocketLike } from './transport.js';
 
 type Handler = ((event: any) => void) | null;
@@ -14,6 +16,13 @@ export interface HttpSocketOptions {
   /** `http(s)://host/connection/`: the paths (sse, stream, poll, send) are appended to it. */
   base: string;
   fetch: FetchLike;
+  /**
+   * Promise the server a request at least this often (ms; kept within LIVENESS_RANGE_MS):
+   * the socket POSTs an empty body when it has sent nothing for that long, and the server
+   * ends a session silent for twice as long. For the held-GET transports (SSE, streaming),
+   * whose half-open connection the server could not notice otherwise. 0 or absent: none.
+   */
+  livenessMs?: number;
 }
 
 /** Closes with the same meaning as a dropped WebSocket: the Client reconnects and recovers. */
@@ -47,10 +56,16 @@ export abstract class HttpSocket implements WebSocketLike {
   private postQueued = false;
   private resumeTries = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly livenessMs: number;
+  private keepAliveTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the last POST was sent (the keep-alive counts from it). */
+  private lastPostAt = 0;
 
   constructor(options: HttpSocketOptions) {
     this.base = options.base;
     this.fetch = options.fetch;
+    const liveness = options.livenessMs ?? 0;
+    this.livenessMs = liveness > 0 ? Math.min(LIVENESS_RANGE_MS.max, Math.max(LIVENESS_RANGE_MS.min, Math.round(liveness))) : 0;
     // Like a WebSocket, it starts at once and reports later (after the caller set handlers).
     this.later(0, () => this.openDown());
   }
@@ -85,7 +100,7 @@ export abstract class HttpSocket implements WebSocketLike {
   // ---- for the transports ----
 
   protected url(path: string, resume: boolean): string {
-    if (this.session === undefined) return this.base + path;
+    if (this.session === undefined) return this.base + path + (this.livenessMs > 0 ? `?liveness=${this.livenessMs}` : '');
     return `${this.base}${path}?session=${encodeURIComponent(this.session)}${resume ? `&ack=${this.lastSeq}` : ''}`;
   }
 
@@ -104,7 +119,22 @@ export abstract class HttpSocket implements WebSocketLike {
     }
     this.session = session;
     this.readyState = 1;
+    this.lastPostAt = Date.now();
+    this.keepAlive();
     this.onopen?.({});
+  }
+
+  /** Keeps the liveness promise: an empty POST when nothing was POSTed for livenessMs. */
+  private keepAlive(): void {
+    if (this.livenessMs === 0 || this.readyState !== 1) return;
+    const quiet = Date.now() - this.lastPostAt;
+    if (quiet >= this.livenessMs && !this.posting) {
+      this.lastPostAt = Date.now();
+      this.fetch(this.sendUrl(), { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '', cache: 'no-store' })
+        .then((response) => void response.body?.cancel(), () => {});
+    }
+    this.keepAliveTimer = setTimeout(() => this.keepAlive(), Math.max(50, this.livenessMs - (Date.now() - this.lastPostAt)));
+    unrefTimer(this.keepAliveTimer);
   }
 
   /** Something arrived on the GET: it works, so the next drop starts a new round of resumes. */
@@ -146,6 +176,7 @@ export abstract class HttpSocket implements WebSocketLike {
     if (this.readyState === 3) return;
     this.readyState = 3;
     clearTimeout(this.timer);
+    clearTimeout(this.keepAliveTimer);
     this.down?.abort();
     this.outbox = [];
     const onclose = this.onclose;
@@ -165,6 +196,7 @@ export abstract class HttpSocket implements WebSocketLike {
   private async post(retries = 0): Promise<void> {
     if (this.posting || this.outbox.length === 0 || this.readyState !== 1) return;
     this.posting = true;
+    this.lastPostAt = Date.now();
     const batch = takeBatch(this.outbox);
     let response: Response;
     try {

@@ -63,6 +63,9 @@ export class HttpSession implements Session {
   private detachedAt: number;
   private flushQueued = false;
   private readonly postBucket: TokenBucket;
+  /** The client promised a request (a POST or a resume) at least this often; 0: no promise. */
+  private clientEveryMs = 0;
+  private lastHeardAt: number;
 
   constructor(
     readonly id: string,
@@ -73,12 +76,27 @@ export class HttpSession implements Session {
     const now = host.now();
     this.lastWriteAt = now;
     this.detachedAt = now;
+    this.lastHeardAt = now;
     this.postBucket = new TokenBucket(host.options.postRate, host.options.postBurst, () => host.now());
   }
 
   /** The hub connection fed by this session's POSTs (set right after hub.connect). */
   bind(connection: Connection): void {
     this.connection = connection;
+  }
+
+  /**
+   * The client promised a request at least every `ms` (the `liveness` of its opening GET):
+   * after twice that without one, it is gone (a half-open connection under a stream that
+   * only the server writes to would otherwise hold the session until TCP gives up).
+   */
+  expectClientEvery(ms: number): void {
+    this.clientEveryMs = ms;
+  }
+
+  /** A request of the client's came in (a POST, or a GET that attaches). */
+  heard(): void {
+    this.lastHeardAt = this.host.now();
   }
 
   get isEnded(): boolean {
@@ -138,6 +156,7 @@ export class HttpSession implements Session {
   attach(downstream: Downstream, ack: number | undefined, fresh: boolean): AttachRefusal | undefined {
     if (this.ended) return 'ended';
     if (ack !== undefined && ack > this.lastSeq) return 'ack-ahead';
+    this.heard();
     const previous = this.downstream;
     this.downstream = undefined;
     if (previous !== undefined) this.letGo(previous);
@@ -191,10 +210,14 @@ export class HttpSession implements Session {
     }
   }
 
-  /** The shared tick: heartbeats, poll timeouts, the grace period. */
+  /** The shared tick: heartbeats, poll timeouts, the grace period, a silent client. */
   tick(now: number): void {
     if (this.ended) return;
     const { heartbeatMs, pollTimeoutMs, sessionGraceMs } = this.host.options;
+    if (this.clientEveryMs > 0 && now - this.lastHeardAt >= 2 * this.clientEveryMs) {
+      this.end(1006, 'the client went silent');
+      return;
+    }
     const downstream = this.downstream;
     if (downstream === undefined) {
       if (now - this.detachedAt >= sessionGraceMs) this.expire();

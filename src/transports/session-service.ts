@@ -42,11 +42,12 @@ export class SessionService {
     readonly nodeId: string,
   ) {}
 
-  /** A new session, announced on `downstream`. */
-  open(format: WireFormat, downstream: Downstream, remoteAddress: string): HttpSession | TransportError {
+  /** A new session, announced on `downstream`; `livenessMs`: the client's promise of a request that often (0: none). */
+  open(format: WireFormat, downstream: Downstream, remoteAddress: string, livenessMs = 0): HttpSession | TransportError {
     const release = this.caps.take(remoteAddress);
     if (typeof release !== 'function') return release;
     const session = this.registry.create(newSessionId(this.nodeId), format, release);
+    session.expectClientEvery(livenessMs);
     session.bind(this.hub.connect(session));
     session.attach(downstream, undefined, true);
     return session;
@@ -69,6 +70,7 @@ export class SessionService {
     // A closed session only waits for its resume to deliver the close: it takes no more commands.
     if (session === undefined || session.isEnded || session.isClosed) return refusals.unknownSession();
     if (request.close !== true && !session.takePostToken()) return refusals.tooManyPosts();
+    session.heard();
     if (request.ack !== undefined) session.acknowledge(request.ack);
     session.receive(request.commands);
     if (request.close === true) session.endByClient();

@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NodeLink } from '../broker/cluster/node-link.js';
 import type { Hub } from '../hub/hub.js';
 import { ClusterRouter } from './cluster-router.js';
-import { DisconnectCode } from '../wire/index.js';
+import { DisconnectCode, LIVENESS_RANGE_MS } from '../wire/index.js';
 import { EventsEndpoint } from './events/events-endpoint.js';
 import { refusals, sendError, streamHeaders, TransportError } from './http-answers.js';
 import type { ResolvedTransportOptions } from './options.js';
@@ -149,9 +149,11 @@ export class TransportEndpoint {
     const headers = { ...streamHeaders(format.contentType), ...cors };
     if (sessionId === null) {
       if (ack !== undefined) throw refusals.badRequest('ack without session');
+      // Long-polling needs no promise: each poll is a request, and its GETs are held for pollTimeoutMs.
+      const liveness = format.kind === 'stream' ? parseLiveness(query.get('liveness')) : 0;
       for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
       const downstream = new ResponseDownstream(res);
-      const session = this.service.open(format, downstream, req.socket.remoteAddress ?? '');
+      const session = this.service.open(format, downstream, req.socket.remoteAddress ?? '', liveness);
       if (session instanceof TransportError) {
         for (const name of Object.keys(headers)) res.removeHeader(name);
         throw session;
@@ -211,6 +213,16 @@ function queryOf(url: string | undefined): URLSearchParams {
   const value = url ?? '';
   const query = value.indexOf('?');
   return new URLSearchParams(query < 0 ? '' : value.slice(query + 1));
+}
+
+/** The `liveness` of an opening GET; 0 when absent; a 400 when not a whole number of ms in range. */
+function parseLiveness(text: string | null): number {
+  if (text === null || text === '') return 0;
+  const ms = /^\d{1,7}$/.test(text) ? Number(text) : NaN;
+  if (!(ms >= LIVENESS_RANGE_MS.min && ms <= LIVENESS_RANGE_MS.max)) {
+    throw refusals.badRequest(`liveness must be a whole number of ms from ${LIVENESS_RANGE_MS.min} to ${LIVENESS_RANGE_MS.max}`);
+  }
+  return ms;
 }
 
 /** A sequence number from the query or Last-Event-ID; undefined when absent; a 400 when malformed. */

@@ -5,6 +5,13 @@
 /** The WebSocket subprotocol a client must offer. */
 export const SUBPROTOCOL = 'volley.v1';
 
+/**
+ * Bounds of `liveness` (ms) on the GET that opens an SSE or HTTP-streaming session: the
+ * client's promise of a request (a POST, empty or not) at least that often. The server ends
+ * a session that stays silent for twice as long.
+ */
+export const LIVENESS_RANGE_MS = { min: 1_000, max: 600_000 } as const;
+
 /** A place in a channel's stream. The epoch changes when the stream is lost or reset. */
 export interface StreamPosition {
   offset: number;

@@ -210,7 +210,8 @@ export class FakeHttp {
     const session = id === null ? undefined : this.sessions.get(id);
     if (session === undefined) return json(404, { error: { code: 119, name: 'unknown_session', message: 'unknown or expired session' } });
     if (failure !== undefined) return json(failure, { error: { code: 111, name: 'too_many_requests', message: `status ${failure}` } });
-    const lines = body.split('\n');
+    // Blank lines are skipped, as the server does: an empty body is a keep-alive.
+    const lines = body.split('\n').filter((line) => line.trim() !== '');
     this.posts.push({ session: session.id, lines });
     for (const line of lines) {
       const command = JSON.parse(line) as Command;

@@ -59,7 +59,7 @@ export function sleep(ms: number): Promise<void> {
  * A TCP proxy in front of the server. `cut()` destroys every connection at once (both
  * sides see the TCP connection die); `stall()` silently stops forwarding on the current
  * connections (nobody sees a close: only a heartbeat can tell) while new ones work;
- * `down()` cuts and refuses new connections until `up()`.
+ * `down()` cuts and refuses new connections until `up()`; `isolate()` stalls and refuses.
  */
 export class TcpProxy {
   readonly connectTimes: number[] = [];
@@ -110,6 +110,12 @@ export class TcpProxy {
   down(): void {
     this.refusing = true;
     this.cut();
+  }
+
+  /** The client's network is gone: current connections stall (no close seen by either side), new ones are refused until `up()`. */
+  isolate(): void {
+    this.refusing = true;
+    this.stall();
   }
 
   up(): void {

@@ -109,3 +109,35 @@ for (const transport of HTTP) {
     assert.ok(subscribed.slice(1).every((context) => context.wasRecovering && context.recovered), 'told recovered: true');
   });
 }
+
+// A connection that goes silent without a close (a laptop lid, a dead NAT entry) under a
+// held GET: only the server writes to it, so without the client's liveness promise the
+// server would keep the session, and the user in presence, until TCP gave up.
+for (const transport of ['sse', 'http-stream'] as const) {
+  test(`${transport}: a half-open connection: the server ends the session after twice the promised liveness; the client comes back on a new one`, async () => {
+    const t = await startServer({ transports: { heartbeatMs: 300 } });
+    cleanups.push(() => t.server.close());
+    const proxy = new TcpProxy(t.port);
+    await proxy.listen();
+    cleanups.push(() => proxy.close());
+    const channel = `chat:silent-${transport}`;
+    const dave = await connected(proxy.url, 'dave', transport, { pingIntervalMs: 1_000, pongTimeoutMs: 1_000 });
+    await dave.subscribe(channel).ready();
+    const bob = await connected(t.url, 'bob', 'websocket');
+    const bobSub = bob.subscribe(channel);
+    const leaves: string[] = [];
+    bobSub.on('leave', ({ info }) => leaves.push(info.client));
+    await bobSub.ready();
+    const before = Object.keys((await bob.presence(channel)).clients);
+    assert.equal(before.length, 2);
+    const oldClient = before.find((id) => id !== bob.id)!;
+
+    // Nothing gets through in either direction, and nobody sees a close: not even the
+    // client's `close=1` when it gives the connection up reaches the server.
+    proxy.isolate();
+    await until(() => leaves.includes(oldClient), 'the server ends the silent session (bob sees the leave)', 15_000);
+    proxy.up();
+    await until(() => dave.state === 'connected' && dave.id !== oldClient, 'dave on a new session', 15_000);
+    await until(() => t.server.hub.connectionCount === 2, 'two connections on the server: dave again and bob', 15_000);
+  });
+}

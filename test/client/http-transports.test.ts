@@ -179,3 +179,19 @@ test('a stream line that is not JSON closes with 1007', async () => {
   const closed = await new Promise<{ code: number }>((resolve) => (socket.onclose = resolve));
   assert.equal(closed.code, 1007);
 });
+
+test('a held-GET socket promises a request every livenessMs (kept within 1–600 s): the opening GET says so, and an empty POST keeps the promise while no command goes up', async (t) => {
+  const http = new FakeHttp();
+  const socket = new StreamSocket({ base: http.base, fetch: http.fetch, livenessMs: 300 });
+  t.after(() => socket.close());
+  await until(() => socket.readyState === 1, 'open');
+  assert.match(http.gets[0]!, /\/stream\?liveness=1000$/);
+  assert.equal(http.posts.length, 0);
+  await until(() => http.posts.length === 1, 'a keep-alive POST after 1 s without one', 5_000);
+  assert.deepEqual(http.posts[0], { session: http.last.id, lines: [] });
+
+  const quiet = new StreamSocket({ base: http.base, fetch: http.fetch });
+  t.after(() => quiet.close());
+  await until(() => quiet.readyState === 1, 'open');
+  assert.match(http.gets.at(-1)!, /\/stream$/, 'no promise without livenessMs');
+});

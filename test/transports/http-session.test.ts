@@ -223,6 +223,32 @@ describe('HttpSession', () => {
     assert.equal(released.length, 1);
   });
 
+  it('a client that promised a request every L ms and stays silent for 2L is gone, though its response is still attached; each POST or resume renews it', () => {
+    const { hub, registry, clock, open } = setup({ heartbeatMs: 15_000 });
+    const session = open('sse');
+    session.expectClientEvery(5_000);
+    const response = new FakeResponse();
+    session.attach(response, undefined, true);
+    clock.advance(9_000);
+    session.heard(); // a POST
+    clock.advance(9_000);
+    registry.tick();
+    session.attach(new FakeResponse(), session.lastSeq, false); // a resume
+    clock.advance(9_999);
+    registry.tick();
+    assert.equal(session.isEnded, false, 'renewed by the POST and the resume');
+    clock.advance(1);
+    registry.tick();
+    assert.equal(session.isEnded, true, 'silent for 2L');
+    assert.equal(hub.connectionCount, 0, 'the hub saw it leave');
+
+    const quiet = open('sse');
+    quiet.attach(new FakeResponse(), undefined, true);
+    clock.advance(60_000);
+    registry.tick();
+    assert.equal(quiet.isEnded, false, 'no promise, no cut: heartbeats go on');
+  });
+
   it('heartbeats after heartbeatMs without a write; a held poll is answered empty at pollTimeoutMs', () => {
     const { registry, clock, open } = setup({ heartbeatMs: 15_000, pollTimeoutMs: 25_000 });
     const sse = open('sse');

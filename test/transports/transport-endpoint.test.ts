@@ -231,6 +231,20 @@ describe('bad input', () => {
     assert.equal(badAck.status, 400);
   });
 
+  it('liveness on an opening GET: a whole number of ms from 1000 to 600000, else 400; long-polling ignores it', async () => {
+    const { base } = await start();
+    for (const bad of ['abc', '999', '600001', '1e4', '-5', '1000.5']) {
+      const refused = await request(`${base}/connection/stream?liveness=${bad}`);
+      assert.equal(refused.status, 400, `liveness=${bad}`);
+      assert.equal(JSON.parse(refused.body).error.code, 107);
+    }
+    const ok = get(`${base}/connection/stream?liveness=1000`);
+    await ok.until(() => ok.text.includes('"session"'), 'the open line');
+    assert.equal(ok.status, 200);
+    const poll = await request(`${base}/connection/poll?liveness=abc`);
+    assert.equal(poll.status, 200);
+  });
+
   it('a body that is not JSON lines is 400 and nothing of it is applied; an oversize body is 413', async () => {
     const { base } = await start({ transports: { maxPostSize: 1_000 } });
     const { session } = JSON.parse((await request(`${base}/connection/poll`)).body) as { session: string };
