@@ -87,14 +87,19 @@ export abstract class HttpSocket implements WebSocketLike {
   close(code = 1000, reason = ''): void {
     // Tell the server, so the session (and its presence) ends now rather than after its grace period.
     if (this.readyState === 1) {
-      this.fetch(`${this.sendUrl()}&close=1`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '', keepalive: true }).catch(() => {});
+      this.postSend('', '&close=1', { keepalive: true }).catch(() => {});
     }
     this.end(code, reason);
   }
 
-  /** POSTs acknowledge what arrived, so the server can let go of the messages it keeps for a resume. */
-  private sendUrl(): string {
-    return `${this.base}send?session=${encodeURIComponent(this.session!)}&ack=${this.lastSeq}`;
+  /**
+   * The one way up: a POST of `body` (commands, or empty for a keep-alive or the close) to
+   * /connection/send. It acknowledges what arrived, so the server can let go of the
+   * messages it keeps for a resume.
+   */
+  private postSend(body: string, query = '', init: RequestInit = {}): Promise<Response> {
+    const url = `${this.base}send?session=${encodeURIComponent(this.session!)}&ack=${this.lastSeq}${query}`;
+    return this.fetch(url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body, cache: 'no-store', ...init });
   }
 
   // ---- for the transports ----
@@ -130,8 +135,7 @@ export abstract class HttpSocket implements WebSocketLike {
     const quiet = Date.now() - this.lastPostAt;
     if (quiet >= this.livenessMs && !this.posting) {
       this.lastPostAt = Date.now();
-      this.fetch(this.sendUrl(), { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '', cache: 'no-store' })
-        .then((response) => void response.body?.cancel(), () => {});
+      this.postSend('').then((response) => void response.body?.cancel(), () => {});
     }
     this.keepAliveTimer = setTimeout(() => this.keepAlive(), Math.max(50, this.livenessMs - (Date.now() - this.lastPostAt)));
     unrefTimer(this.keepAliveTimer);
@@ -200,12 +204,7 @@ export abstract class HttpSocket implements WebSocketLike {
     const batch = takeBatch(this.outbox);
     let response: Response;
     try {
-      response = await this.fetch(this.sendUrl(), {
-        method: 'POST',
-        headers: { 'content-type': 'text/plain' },
-        body: batch.join('\n'),
-        cache: 'no-store',
-      });
+      response = await this.postSend(batch.join('\n'));
     } catch (error) {
       // Whether the server took the commands is unknown; resending could publish twice, so
       // the socket ends as a WebSocket would, and the Client fails the commands in flight.

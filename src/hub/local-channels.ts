@@ -88,17 +88,17 @@ export class LocalChannels {
   private dispatch(event: BrokerEvent): void {
     const entry = this.entries.get(event.channel);
     if (entry === undefined) return;
-    if (event.type === 'gap') {
-      this.tellGap(entry, event.channel, event.next);
-      return;
-    }
     let message: OutboundMessage;
     let offset = 0;
     let excluded: string | undefined;
+    // Publications first: the rare events are not checked for on the fan-out path.
     if (event.type === 'publication') {
       message = new OutboundMessage(encodePublicationPush(event.channel, event.publication));
       offset = event.publication.offset;
       excluded = event.excludeClient;
+    } else if (event.type === 'gap') {
+      this.tellGap(entry, event.channel, event.next);
+      return;
     } else {
       message = new OutboundMessage(encodePresencePush(event.type, event.channel, event.info));
     }
